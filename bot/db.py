@@ -1,0 +1,58 @@
+"""Opening the database and bringing its schema up to date with the migrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as run_migrations
+
+MODELS = ["bot.models"]
+MIGRATIONS = "bot.migrations"
+
+
+def tortoise_config(db_url: str) -> dict[str, Any]:
+    """The one Tortoise configuration: our models, our migrations, UTC everywhere."""
+    return {
+        "connections": {"default": _with_sqlite_pragmas(db_url)},
+        "apps": {
+            "models": {
+                "models": MODELS,
+                "migrations": MIGRATIONS,
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _with_sqlite_pragmas(db_url: str) -> str:
+    """WAL lets readers run while a dialog writes; a busy timeout beats 'database is locked'."""
+    if not db_url.startswith("sqlite://") or ":memory:" in db_url:
+        return db_url
+    sep = "&" if "?" in db_url else "?"
+    extras = [p for p in ("journal_mode=WAL", "busy_timeout=5000") if p.split("=")[0] not in db_url]
+    return db_url + sep + "&".join(extras) if extras else db_url
+
+
+async def migrate(db_url: str) -> None:
+    """Apply every pending migration (the embedded default runs this on each start)."""
+    await run_migrations(config=tortoise_config(db_url))
+    await Tortoise.close_connections()
+
+
+async def open_db(db_url: str, *, apply_migrations: bool = True) -> None:
+    """Connect, migrating first so a fresh SQLite file just works."""
+    if apply_migrations:
+        await migrate(db_url)
+    await Tortoise.init(config=tortoise_config(db_url))
+
+
+async def close_db() -> None:
+    """Close every connection opened by `open_db`."""
+    await Tortoise.close_connections()
+
+
+# The tortoise CLI (`tortoise -c bot.db.TORTOISE_ORM makemigrations`) reads this for development.
+TORTOISE_ORM = tortoise_config("sqlite://crm.db")

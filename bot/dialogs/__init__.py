@@ -1,0 +1,27 @@
+"""The dialogs and commands of the product, registered in one place for every channel."""
+
+from __future__ import annotations
+
+from bot.dialogs import account, contacts, customers, visits
+from bot.dialogs.engine import Engine, Registry
+
+__all__ = ["Engine", "Registry", "build_registry"]
+
+
+def build_registry() -> Registry:
+    """Command names are the contract every channel shares: the same in every language."""
+    registry = Registry()
+    registry.commands["start"] = account.start_command
+    registry.commands["help"] = account.help_command
+    registry.dialog(account.LANG)
+    registry.dialog(account.TZ)
+    registry.dialog(customers.NEW_CUSTOMER)
+    registry.dialog(customers.FIND_CUSTOMER)
+    registry.dialog(contacts.CONTACT)
+    registry.dialog(visits.VISIT)
+    registry.commands["followups"] = visits.followups
+    registry.actions["cust"] = customers.open_customer
+    registry.actions["visit"] = visits.start_visit
+    registry.actions["contact"] = contacts.start_contact
+    registry.actions["fu"] = visits.followups
+    return registry

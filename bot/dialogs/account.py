@@ -1,0 +1,130 @@
+"""/start, /help, /lang and /tz: getting in and setting oneself up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Step, Transition
+from bot.dialogs.messages import Reply
+from bot.i18n import N_, Translator
+from bot.models import Role
+from bot.services import users
+from bot.services.errors import InvalidInput
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("newcustomer", N_("create a customer")),
+    ("customer", N_("find a customer: /customer acme")),
+    ("contact", N_("add a contact person")),
+    ("visit", N_("log a visit, call or meeting")),
+    ("followups", N_("follow-ups due today and overdue")),
+    ("lang", N_("language: /lang en or /lang zh")),
+    ("tz", N_("time zone: /tz Europe/Berlin")),
+    ("cancel", N_("stop what you are doing")),
+    ("help", N_("this list")),
+)
+
+
+async def help_command(ctx: Ctx, args: str) -> list[Reply]:
+    lines = [ctx._("What I can do:")]
+    lines += [f"/{name} — {ctx._(text)}" for name, text in COMMANDS]
+    return [Reply("\n".join(lines))]
+
+
+async def start_command(ctx: Ctx, args: str) -> list[Reply]:
+    """A known user sending /start (again, or with a code) just gets a greeting and the help."""
+    greeting = ctx._("Hello {name}! You are signed in as {role}.").format(
+        name=ctx.user.name, role=ctx._(ROLE_LABELS[Role(ctx.user.role)])
+    )
+    if args.strip():
+        greeting += " " + ctx._("You are already registered, so the code was not used.")
+    return [Reply(greeting)] + await help_command(ctx, "")
+
+
+ROLE_LABELS = {
+    Role.REP: N_("sales rep"),
+    Role.MANAGER: N_("manager"),
+    Role.FINANCE: N_("finance"),
+    Role.ADMIN: N_("admin"),
+}
+
+
+async def _set_language(ctx: Ctx, value: str) -> Reply:
+    language = await users.set_locale(ctx.user, value)
+    t = Translator.for_user(language, ctx.user.timezone)
+    return Reply(
+        t.gettext("Language set to English.")
+        if language == "en"
+        else t.gettext("Language set to Chinese.")
+    )
+
+
+async def begin_lang(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
+    if args.strip():
+        return [await _set_language(ctx, args)]
+    return {}
+
+
+async def ask_lang(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+    return Question(ctx._("Which language?"), [("en", "English"), ("zh", "中文")], columns=2)
+
+
+async def answer_lang(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
+    value = answer.choice or (answer.text or "")
+    if not value.strip():
+        raise Invalid(ctx._("Please choose English or 中文."))
+    return Done([await _set_language(ctx, value)])
+
+
+LANG = Dialog(
+    name="lang",
+    title=N_("Language"),
+    begin=begin_lang,
+    steps=(Step("choose", ask_lang, answer_lang),),
+)
+
+ZONES = ("Asia/Shanghai", "Asia/Singapore", "Europe/Berlin", "Europe/London", "America/New_York")
+
+
+async def _set_zone(ctx: Ctx, value: str) -> Reply:
+    zone = await users.set_timezone(ctx.user, value)
+    return Reply(ctx._("Time zone set to {zone}.").format(zone=zone))
+
+
+async def begin_tz(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
+    if args.strip():
+        try:
+            return [await _set_zone(ctx, args)]
+        except InvalidInput:
+            return [
+                Reply(
+                    ctx._(
+                        "I do not know the time zone “{zone}”. Use the Area/City form, "
+                        "e.g. Asia/Shanghai or Europe/Berlin."
+                    ).format(zone=args[:40])
+                )
+            ]
+    return {}
+
+
+async def ask_tz(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+    text = ctx._("Your time zone is {zone}. Pick another or type one (Area/City):").format(
+        zone=ctx.user.timezone
+    )
+    return Question(text, [(zone, zone) for zone in ZONES], columns=2)
+
+
+async def answer_tz(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
+    try:
+        return Done([await _set_zone(ctx, answer.choice or answer.text or "")])
+    except InvalidInput as bad:
+        raise Invalid(
+            ctx._("I do not know that time zone. Use the Area/City form, e.g. Europe/Berlin.")
+        ) from bad
+
+
+TZ = Dialog(
+    name="tz",
+    title=N_("Time zone"),
+    begin=begin_tz,
+    steps=(Step("choose", ask_tz, answer_tz),),
+)

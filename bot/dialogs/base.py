@@ -1,0 +1,130 @@
+"""The building blocks a dialog is declared with: steps, questions, answers and transitions."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.dialogs.messages import Audio, Incoming, Location, Reply, SharedContact
+from bot.i18n import Translator
+from bot.models import User
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.services.customers import DuplicateFinder
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What a step asks: text and the choices offered as (value, label)."""
+
+    text: str
+    choices: Sequence[tuple[str, str]] = ()
+    columns: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the user gave back to a question: a chosen value, text, or something shared."""
+
+    text: str | None = None
+    choice: str | None = None
+    location: Location | None = None
+    contact: SharedContact | None = None
+    audio: Audio | None = None
+
+
+class Invalid(Exception):
+    """Bad input: the message is one line saying what is expected; the question is asked again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Goto:
+    """Continue at a named step instead of the next one."""
+
+    step: str
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """The dialog is over; these replies close it."""
+
+    replies: list[Reply]
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Open a dialog with prepared data (from a command, an action button, or another dialog)."""
+
+    dialog: str
+    data: dict[str, Any] = field(default_factory=dict)
+    note: list[Reply] = field(default_factory=list)
+
+
+Transition = Goto | Done | None
+
+
+@dataclass(slots=True)
+class Ctx:
+    """What every step, command and action sees: who, in which language, when, and the services."""
+
+    user: User
+    t: Translator
+    now: datetime
+    settings: Settings
+    finder: DuplicateFinder
+    incoming: Incoming
+
+    def _(self, message: str) -> str:
+        return self.t.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.t.ngettext(singular, plural, n)
+
+
+AskFn = Callable[[Ctx, dict[str, Any]], Awaitable[Question | None]]
+AnswerFn = Callable[[Ctx, dict[str, Any], Answer], Awaitable[Transition]]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One question of a dialog. `ask` returning None skips the step (it does not apply)."""
+
+    key: str
+    ask: AskFn
+    answer: AnswerFn
+    optional: bool = False
+
+
+BeginFn = Callable[[Ctx, str], Awaitable["dict[str, Any] | list[Reply] | Start"]]
+
+
+async def _begin_empty(ctx: Ctx, args: str) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True, slots=True)
+class Dialog:
+    """A declared sequence of steps; `begin` turns the command's arguments into starting data."""
+
+    name: str
+    title: str
+    steps: tuple[Step, ...]
+    begin: BeginFn = _begin_empty
+
+    def step(self, key: str | None) -> Step | None:
+        return next((step for step in self.steps if step.key == key), None)
+
+    def after(self, key: str) -> Step | None:
+        keys = [step.key for step in self.steps]
+        index = keys.index(key)
+        return self.steps[index + 1] if index + 1 < len(self.steps) else None
+
+
+CommandFn = Callable[[Ctx, str], Awaitable["list[Reply] | Start"]]

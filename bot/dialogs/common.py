@@ -1,0 +1,156 @@
+"""Pieces several dialogs share: the customer picker, paging, and formatting helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.dialogs.base import Answer, Ctx, Goto, Invalid, Question, Step, Transition
+from bot.dialogs.messages import Button, ButtonKind, Reply
+from bot.services import customers
+
+MORE = "more:"
+
+
+def action(label: str, name: str, arg: object = "") -> Button:
+    """A button that runs an action outside any dialog (open a customer, log a visit...)."""
+    return Button(label, f"a:{name}:{arg}", ButtonKind.ACTION)
+
+
+def customer_line(ctx: Ctx, summary: customers.CustomerSummary) -> str:
+    """'Acme Trading Co. · Li Wei · last contact Nov 18' — fits a lock screen."""
+    parts = [summary.name]
+    if summary.owner_id != ctx.user.id:
+        parts.append(summary.owner_name)
+    if summary.last_contact_at:
+        parts.append(ctx._("last contact {when}").format(when=ctx.t.date(summary.last_contact_at)))
+    else:
+        parts.append(ctx._("never contacted"))
+    return " · ".join(parts)
+
+
+def customer_card(ctx: Ctx, summary: customers.CustomerSummary) -> Reply:
+    """The card /customer and buttons open: owner, contact details, last and next contact."""
+    lines = [f"🏢 {summary.name}"]
+    lines.append(ctx._("Owner: {name}").format(name=summary.owner_name))
+    if summary.phone:
+        lines.append(ctx._("Phone: {phone}").format(phone=summary.phone))
+    if summary.address:
+        lines.append(ctx._("Address: {address}").format(address=summary.address))
+    if summary.industry or summary.tier:
+        detail = " · ".join(
+            x
+            for x in (
+                summary.industry,
+                summary.tier and ctx._("tier {tier}").format(tier=summary.tier),
+            )
+            if x
+        )
+        lines.append(detail)
+    last = ctx.t.datetime(summary.last_contact_at) if summary.last_contact_at else ctx._("never")
+    lines.append(ctx._("Last contact: {when}").format(when=last))
+    if summary.next_followup_at:
+        lines.append(
+            ctx._("Next follow-up: {when}").format(when=ctx.t.datetime(summary.next_followup_at))
+        )
+    for name, title, phone in summary.contacts[:5]:
+        person = ", ".join(x for x in (name, title, phone or "") if x)
+        lines.append(f"👤 {person}")
+    buttons = (
+        (
+            action(ctx._("Log a visit"), "visit", summary.id),
+            action(ctx._("Add a contact"), "contact", summary.id),
+        ),
+    )
+    return Reply("\n".join(lines), buttons)
+
+
+async def _ask_customer(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+    if data.get("customer_id"):
+        return None
+    candidates: list[list[Any]] = data.get("candidates") or []
+    if not candidates:
+        return Question(ctx._("Which customer? Type any part of the name."))
+    offset = int(data.get("offset", 0))
+    total = int(data.get("total", len(candidates)))
+    choices = [(str(cid), label) for cid, label in candidates]
+    if offset + len(candidates) < total:
+        choices.append((f"{MORE}{offset + len(candidates)}", ctx._("More ›")))
+    if offset:
+        choices.append((f"{MORE}{max(0, offset - ctx.settings.page_size)}", ctx._("‹ Previous")))
+    text = ctx.ngettext(
+        "{count} customer matches “{query}”. Pick one, or type another name:",
+        "{count} customers match “{query}”. Pick one, or type another name:",
+        total,
+    ).format(count=total, query=data.get("query", ""))
+    return Question(text, choices)
+
+
+async def search_into(ctx: Ctx, data: dict[str, Any], query: str, offset: int = 0) -> None:
+    """Run a visible-customer search and keep one page of it in the dialog data."""
+    found, total = await customers.search(
+        ctx.user, query, limit=ctx.settings.page_size, offset=offset, finder=ctx.finder
+    )
+    if not found:
+        raise Invalid(
+            ctx._(
+                "No customer of yours matches “{query}”. Try another part of the "
+                "name, or create it with /newcustomer."
+            ).format(query=query[:50])
+        )
+    if total == 1 and offset == 0:
+        data["customer_id"] = found[0].id
+        data["customer_name"] = found[0].name
+        data.pop("candidates", None)
+        return
+    data["query"] = query[:100]
+    data["offset"] = offset
+    data["total"] = total
+    data["candidates"] = [[s.id, customer_line(ctx, s)] for s in found]
+
+
+async def _answer_customer(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
+    if answer.choice and answer.choice.startswith(MORE):
+        await search_into(ctx, data, data.get("query", ""), int(answer.choice[len(MORE) :]))
+        return Goto("customer")
+    if answer.choice:
+        chosen = {str(cid): label for cid, label in data.get("candidates") or []}
+        if answer.choice not in chosen:
+            raise Invalid(ctx._("Please pick one of the customers listed."))
+        summary = await customers.card(ctx.user, int(answer.choice))
+        data["customer_id"] = summary.id
+        data["customer_name"] = summary.name
+        data.pop("candidates", None)
+        return None
+    query = (answer.text or "").strip()
+    if not query:
+        raise Invalid(ctx._("Please type part of the customer's name."))
+    await search_into(ctx, data, query)
+    return None if data.get("customer_id") else Goto("customer")
+
+
+CUSTOMER_STEP = Step("customer", _ask_customer, _answer_customer)
+
+
+async def preselect_customer(ctx: Ctx, args: str) -> dict[str, Any]:
+    """`/visit Acme` or a button with a customer id fills the picker before it asks."""
+    data: dict[str, Any] = {}
+    text = args.strip()
+    if text.isdigit():
+        summary = await customers.card(ctx.user, int(text))
+        return {"customer_id": summary.id, "customer_name": summary.name}
+    if text:
+        try:
+            await search_into(ctx, data, text)
+        except Invalid:
+            data = {}
+    return data
+
+
+def text_of(answer: Answer, ctx: Ctx, *, max_len: int, what: str) -> str:
+    """The typed text of an answer, or Invalid with a line that says what was expected."""
+    value = " ".join((answer.text or "").split()) if max_len <= 300 else (answer.text or "").strip()
+    if not value:
+        raise Invalid(what)
+    if len(value) > max_len:
+        raise Invalid(ctx._("That is too long (at most {n} characters).").format(n=max_len))
+    return value

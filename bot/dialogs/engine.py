@@ -1,0 +1,384 @@
+"""The dialog engine: one incoming message in, the replies out, state kept in the database.
+
+Flow per message: lock the chat, identify the person (strangers get one polite line), load the
+conversation, expire it if idle, then route: buttons by their prefix, commands by name, everything
+else to the open dialog's current step. Steps validate; nothing is written until a dialog's last
+step confirms. The state is saved before the replies leave, so a restart continues where it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.config import Settings
+from bot.dialogs.base import (
+    Answer,
+    CommandFn,
+    Ctx,
+    Dialog,
+    Done,
+    Goto,
+    Invalid,
+    Question,
+    Start,
+    Step,
+)
+from bot.dialogs.messages import Button, ButtonKind, Incoming, Reply, numbered_buttons
+from bot.dialogs.storage import Conversation, KeyLocks, StateStorage, StorageKey
+from bot.i18n import Translator
+from bot.services import users
+from bot.services.customers import DuplicateFinder
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+
+log = logging.getLogger(__name__)
+
+CHINESE_FIRST_CHANNELS = frozenset({"wechat", "wecom"})
+NAV_BACK, NAV_SKIP, NAV_CANCEL = "back", "skip", "cancel"
+
+
+@dataclass(slots=True)
+class Registry:
+    """Every command, dialog and action button the core understands, by name."""
+
+    commands: dict[str, CommandFn] = field(default_factory=dict)
+    dialogs: dict[str, Dialog] = field(default_factory=dict)
+    actions: dict[str, CommandFn] = field(default_factory=dict)
+    fallback: CommandFn | None = None
+
+    def dialog(self, dialog: Dialog, *, command: str | None = None) -> None:
+        """Register a dialog, started by `/command` (default: its name)."""
+        self.dialogs[dialog.name] = dialog
+        name = command or dialog.name
+
+        async def start(ctx: Ctx, args: str) -> Start:
+            return Start(dialog.name, {"_args": args})
+
+        self.commands[name] = start
+
+
+class Engine:
+    """The channel-neutral core every adapter calls with `handle`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        storage: StateStorage,
+        registry: Registry,
+        *,
+        finder: DuplicateFinder | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.storage = storage
+        self.registry = registry
+        self.finder = finder or DuplicateFinder()
+        self.clock = clock
+        self._locks = KeyLocks()
+
+    def defaults_for(self, channel: str) -> users.Defaults:
+        """New users start in the company language, except WeChat users, who start in Chinese."""
+        locale = "zh" if channel in CHINESE_FIRST_CHANNELS else self.settings.locale
+        return users.Defaults(locale=locale, timezone=self.settings.timezone)
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Process one message from one chat; messages of a chat are handled strictly in order."""
+        key = StorageKey(msg.channel, msg.external_id)
+        async with self._locks.hold(key):
+            now = self.clock()
+            user = await users.identify(msg.channel, msg.external_id)
+            if user is None:
+                return await self._stranger(msg, now)
+            t = Translator.for_user(user.locale, user.timezone)
+            conv = await self.storage.load(key)
+            conv.user_id = user.id
+            ctx = Ctx(user, t, now, self.settings, self.finder, msg)
+            replies: list[Reply] = []
+            if conv.dialog and conv.expires_at and conv.expires_at <= now:
+                replies.append(Reply(self._expired_notice(ctx, conv)))
+                conv.end_dialog()
+                conv.buttons = []
+            asked = (conv.dialog, conv.token)
+            try:
+                replies += await self._route(ctx, conv, msg)
+            except ServiceError as refused:
+                replies.append(Reply(service_error_text(ctx, refused)))
+            except Exception:
+                log.exception("failed on message from %s:%s", msg.channel, msg.external_id)
+                conv.end_dialog()
+                replies.append(
+                    Reply(
+                        ctx._(
+                            "Sorry, something went wrong on my side. Nothing was "
+                            "saved; please try again."
+                        )
+                    )
+                )
+            numbered = _numbered(replies)
+            if numbered or (conv.dialog, conv.token) != asked or not conv.dialog:
+                conv.buttons = numbered
+            await self.storage.save(key, conv)
+            return replies
+
+    # --- strangers -------------------------------------------------------------------------
+
+    async def _stranger(self, msg: Incoming, now: datetime) -> list[Reply]:
+        defaults = self.defaults_for(msg.channel)
+        t = Translator.for_user(defaults.locale, defaults.timezone)
+        command, args = _split_command(msg.text or "")
+        code = args.split()[0] if command == "start" and args.split() else ""
+        if not code:
+            return [
+                Reply(
+                    t.gettext(
+                        "Hello! This is a private sales bot. Please ask your admin for an invite."
+                    )
+                )
+            ]
+        try:
+            user = await users.redeem_invite(
+                code,
+                msg.channel,
+                msg.external_id,
+                display_name=msg.display_name,
+                defaults=defaults,
+                now=now,
+            )
+        except InvalidInput:
+            return [
+                Reply(
+                    t.gettext(
+                        "That invite code is not valid or has expired. Please ask "
+                        "your admin for a new one."
+                    )
+                )
+            ]
+        t = Translator.for_user(user.locale, user.timezone)
+        ctx = Ctx(user, t, now, self.settings, self.finder, msg)
+        welcome = t.gettext("Welcome, {name}! You are in.").format(name=user.name)
+        help_command = self.registry.commands.get("help")
+        if help_command is None:
+            return [Reply(welcome)]
+        result = await help_command(ctx, "")
+        return [Reply(welcome)] + (result if isinstance(result, list) else [])
+
+    # --- routing ---------------------------------------------------------------------------
+
+    async def _route(self, ctx: Ctx, conv: Conversation, msg: Incoming) -> list[Reply]:
+        if msg.button is not None:
+            return await self._button(ctx, conv, msg.button)
+        text = (msg.text or "").strip()
+        if text.startswith("/"):
+            return await self._command(ctx, conv, text)
+        if conv.dialog:
+            typed = _match_button(conv.buttons, text) if text else None
+            if typed is not None:
+                return await self._button(ctx, conv, typed)
+            answer = Answer(
+                text=text or None, location=msg.location, contact=msg.contact, audio=msg.audio
+            )
+            if not text and msg.location is None and msg.contact is None and msg.audio is None:
+                return await self._ask(ctx, conv, self._current(conv))
+            return await self._answer(ctx, conv, answer)
+        typed = _match_button(conv.buttons, text) if text else None
+        if typed is not None:
+            return await self._button(ctx, conv, typed)
+        if self.registry.fallback is not None:
+            return await self._apply(ctx, conv, await self.registry.fallback(ctx, text))
+        return [Reply(ctx._("I did not get that. /help lists what I can do."))]
+
+    async def _command(self, ctx: Ctx, conv: Conversation, text: str) -> list[Reply]:
+        name, args = _split_command(text)
+        if name == NAV_CANCEL:
+            if not conv.dialog:
+                return [Reply(ctx._("Nothing to cancel."))]
+            conv.end_dialog()
+            return [Reply(ctx._("Cancelled. Nothing was saved."))]
+        if name in (NAV_BACK, NAV_SKIP) and conv.dialog:
+            return await self._answer(ctx, conv, Answer(choice=f"\x00{name}"))
+        handler = self.registry.commands.get(name)
+        if handler is None:
+            return [
+                Reply(
+                    ctx._("Unknown command /{name}. /help lists what I can do.").format(
+                        name=name[:30]
+                    )
+                )
+            ]
+        notes: list[Reply] = []
+        if conv.dialog:
+            notes.append(Reply(self._dropped_notice(ctx, conv)))
+            conv.end_dialog()
+        return notes + await self._apply(ctx, conv, await handler(ctx, args))
+
+    async def _button(self, ctx: Ctx, conv: Conversation, data: str) -> list[Reply]:
+        kind, _, rest = data.partition(":")
+        if kind in ("c", "n"):
+            token, _, value = rest.partition(":")
+            if not conv.dialog or token != conv.token or not value:
+                return [
+                    Reply(ctx._("That button belongs to an earlier question and no longer works."))
+                ]
+            if kind == "n":
+                if value == NAV_CANCEL:
+                    conv.end_dialog()
+                    return [Reply(ctx._("Cancelled. Nothing was saved."))]
+                return await self._answer(ctx, conv, Answer(choice=f"\x00{value}"))
+            return await self._answer(ctx, conv, Answer(choice=value))
+        if kind == "a":
+            name, _, arg = rest.partition(":")
+            action = self.registry.actions.get(name)
+            if action is not None:
+                if conv.dialog:
+                    conv.end_dialog()
+                return await self._apply(ctx, conv, await action(ctx, arg))
+        return [Reply(ctx._("That button is not valid any more."))]
+
+    async def _apply(
+        self, ctx: Ctx, conv: Conversation, result: list[Reply] | Start
+    ) -> list[Reply]:
+        if isinstance(result, list):
+            return result
+        dialog = self.registry.dialogs[result.dialog]
+        data = dict(result.data)
+        args = str(data.pop("_args", ""))
+        begun = await dialog.begin(ctx, args)
+        if isinstance(begun, list):
+            return result.note + begun
+        if isinstance(begun, Start):
+            return result.note + await self._apply(ctx, conv, begun)
+        data.update(begun)
+        conv.end_dialog()
+        conv.dialog = dialog.name
+        conv.data = data | {"_trail": []}
+        return result.note + await self._enter(ctx, conv, dialog.steps[0])
+
+    # --- steps -----------------------------------------------------------------------------
+
+    def _current(self, conv: Conversation) -> Step:
+        dialog = self.registry.dialogs[conv.dialog or ""]
+        step = dialog.step(conv.step)
+        if step is None:
+            raise LookupError(f"dialog {conv.dialog} has no step {conv.step}")
+        return step
+
+    async def _enter(self, ctx: Ctx, conv: Conversation, step: Step | None) -> list[Reply]:
+        """Move to `step`, skipping steps that do not apply; past the last step the dialog ends."""
+        dialog = self.registry.dialogs[conv.dialog or ""]
+        while step is not None:
+            question = await step.ask(ctx, conv.data)
+            if question is not None:
+                conv.step = step.key
+                conv.token = secrets.token_hex(3)
+                conv.expires_at = ctx.now + timedelta(minutes=self.settings.dialog_timeout_minutes)
+                return [self._render(ctx, conv, step, question)]
+            step = dialog.after(step.key)
+        conv.end_dialog()
+        return []
+
+    async def _ask(self, ctx: Ctx, conv: Conversation, step: Step, error: str = "") -> list[Reply]:
+        question = await step.ask(ctx, conv.data)
+        if question is None:
+            return await self._enter(ctx, conv, step)
+        conv.expires_at = ctx.now + timedelta(minutes=self.settings.dialog_timeout_minutes)
+        reply = self._render(ctx, conv, step, question)
+        if error:
+            reply = Reply(f"{error}\n\n{reply.text}", reply.buttons, reply.file)
+        return [reply]
+
+    def _render(self, ctx: Ctx, conv: Conversation, step: Step, question: Question) -> Reply:
+        rows: list[tuple[Button, ...]] = []
+        choices = [Button(label, f"c:{conv.token}:{value}") for value, label in question.choices]
+        width = max(1, question.columns)
+        for start in range(0, len(choices), width):
+            rows.append(tuple(choices[start : start + width]))
+        nav: list[Button] = []
+        if conv.data.get("_trail"):
+            nav.append(Button(ctx._("‹ Back"), f"n:{conv.token}:{NAV_BACK}", ButtonKind.NAV))
+        if step.optional:
+            nav.append(Button(ctx._("Skip"), f"n:{conv.token}:{NAV_SKIP}", ButtonKind.NAV))
+        nav.append(Button(ctx._("Cancel"), f"n:{conv.token}:{NAV_CANCEL}", ButtonKind.NAV))
+        rows.append(tuple(nav))
+        return Reply(question.text, tuple(rows))
+
+    async def _answer(self, ctx: Ctx, conv: Conversation, answer: Answer) -> list[Reply]:
+        dialog = self.registry.dialogs[conv.dialog or ""]
+        step = self._current(conv)
+        trail: list[str] = conv.data.setdefault("_trail", [])
+        if answer.choice == f"\x00{NAV_BACK}":
+            if not trail:
+                return await self._ask(ctx, conv, step, ctx._("This is the first question."))
+            previous = dialog.step(trail.pop())
+            return await self._enter(ctx, conv, previous)
+        if answer.choice == f"\x00{NAV_SKIP}":
+            if not step.optional:
+                return await self._ask(ctx, conv, step, ctx._("This one cannot be skipped."))
+            conv.data.pop(step.key, None)
+            trail.append(step.key)
+            return await self._enter(ctx, conv, dialog.after(step.key))
+        try:
+            outcome = await step.answer(ctx, conv.data, answer)
+        except Invalid as bad:
+            return await self._ask(ctx, conv, step, bad.message)
+        except ServiceError as refused:
+            return await self._ask(ctx, conv, step, service_error_text(ctx, refused))
+        if isinstance(outcome, Done):
+            conv.end_dialog()
+            return outcome.replies
+        target = dialog.step(outcome.step) if isinstance(outcome, Goto) else dialog.after(step.key)
+        if target is None or target.key != step.key:
+            trail.append(step.key)
+        return await self._enter(ctx, conv, target)
+
+    # --- notices ---------------------------------------------------------------------------
+
+    def _title(self, ctx: Ctx, conv: Conversation) -> str:
+        dialog = self.registry.dialogs.get(conv.dialog or "")
+        return ctx._(dialog.title) if dialog else ""
+
+    def _expired_notice(self, ctx: Ctx, conv: Conversation) -> str:
+        return ctx._(
+            "Your unfinished “{title}” expired after {minutes} minutes without an answer; "
+            "nothing was saved."
+        ).format(title=self._title(ctx, conv), minutes=self.settings.dialog_timeout_minutes)
+
+    def _dropped_notice(self, ctx: Ctx, conv: Conversation) -> str:
+        return ctx._("(Your unfinished “{title}” was dropped; nothing was saved.)").format(
+            title=self._title(ctx, conv)
+        )
+
+
+def service_error_text(ctx: Ctx, error: ServiceError) -> str:
+    """One line for a refusal that reached the dialog layer without a more specific message."""
+    if isinstance(error, NotFound | PermissionDenied):
+        return ctx._("Not found, or not yours to see.")
+    return ctx._("That did not work: {reason}.").format(reason=error.code)
+
+
+def _split_command(text: str) -> tuple[str, str]:
+    """'/visit@my_bot Acme' → ('visit', 'Acme'); anything else → ('', '')."""
+    if not text.startswith("/"):
+        return "", ""
+    head, _, args = text[1:].partition(" ")
+    return head.split("@", 1)[0].lower(), args.strip()
+
+
+def _numbered(replies: list[Reply]) -> list[list[str]]:
+    """The buttons numbered channels show with numbers, as typed numbers and labels select them."""
+    return [[b.label, b.data] for b in numbered_buttons(replies)[1]]
+
+
+def _match_button(buttons: list[list[str]], text: str) -> str | None:
+    """A typed '2' or a typed label picks that button, as numbered channels promise."""
+    value = text.strip().rstrip(".、)").strip()
+    if value.isdigit():
+        index = int(value) - 1
+        return buttons[index][1] if 0 <= index < len(buttons) else None
+    folded = value.casefold()
+    for label, data in buttons:
+        if label.casefold() == folded:
+            return data
+    return None

@@ -1,0 +1,102 @@
+"""The neutral messages between channels and the core: what came in, what goes out.
+
+Channels translate their updates into `Incoming` and render `Reply` their own way (inline
+keyboards on Telegram, numbered options on WeChat and the console); nothing here knows a messenger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ButtonKind(StrEnum):
+    """How a numbered channel shows a button: choices and actions get numbers, nav a hint."""
+
+    CHOICE = "choice"
+    ACTION = "action"
+    NAV = "nav"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """One tappable option; `data` is short (Telegram allows 64 bytes) and typed by its prefix."""
+
+    label: str
+    data: str
+    kind: ButtonKind = ButtonKind.CHOICE
+
+
+@dataclass(frozen=True, slots=True)
+class OutFile:
+    """A file to send (a report, an export)."""
+
+    name: str
+    content: bytes
+    mime: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One outgoing message: text, rows of buttons, maybe a file."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    file: OutFile | None = None
+
+    def all_buttons(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]
+
+
+@dataclass(frozen=True, slots=True)
+class SharedContact:
+    """A contact card shared from the phone's address book."""
+
+    name: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A shared location (check-in)."""
+
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Audio:
+    """A voice note: a channel-specific reference to fetch it, and any text the platform heard."""
+
+    ref: str
+    duration: float | None = None
+    mime: str = ""
+    recognition: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One thing a person did: typed text, tapped a button, shared a contact/location, spoke."""
+
+    channel: str
+    external_id: str
+    text: str | None = None
+    button: str | None = None
+    display_name: str = ""
+    contact: SharedContact | None = None
+    location: Location | None = None
+    audio: Audio | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def numbered_buttons(replies: list[Reply]) -> tuple[int, list[Button]]:
+    """Which reply's buttons a numbered channel numbers (the last one with any), and those buttons.
+
+    The engine resolves a typed "2" with this same rule, so what the user sees numbered is
+    exactly what the number selects. Returns (-1, []) when no reply has buttons.
+    """
+    for index in range(len(replies) - 1, -1, -1):
+        if replies[index].buttons:
+            buttons = [b for b in replies[index].all_buttons() if b.kind != ButtonKind.NAV]
+            return index, buttons
+    return -1, []

@@ -1,0 +1,124 @@
+"""Conversation state behind one interface: a Tortoise store for the product, memory for tests.
+
+State is plain JSON under a frozen key (channel, chat), step names are strings such as
+"visit:notes", so a stored conversation stays readable and survives a restart of the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.models import DialogState
+
+
+@dataclass(frozen=True, slots=True)
+class StorageKey:
+    """Who the conversation is with: one chat on one channel."""
+
+    channel: str
+    external_id: str
+
+
+@dataclass(slots=True)
+class Conversation:
+    """Where one chat stands: the open dialog (if any) and the last buttons shown."""
+
+    dialog: str | None = None
+    step: str | None = None
+    token: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    buttons: list[list[str]] = field(default_factory=list)
+    expires_at: datetime | None = None
+    user_id: int | None = None
+
+    def end_dialog(self) -> None:
+        self.dialog = None
+        self.step = None
+        self.token = ""
+        self.data = {}
+        self.expires_at = None
+
+
+class StateStorage(Protocol):
+    """Load and save a chat's conversation; callers hold the key's lock around both."""
+
+    async def load(self, key: StorageKey) -> Conversation: ...
+
+    async def save(self, key: StorageKey, conversation: Conversation) -> None: ...
+
+
+class MemoryStorage:
+    """In-memory storage for unit tests; copies on the way in and out, as a database would."""
+
+    def __init__(self) -> None:
+        self._rows: dict[StorageKey, Conversation] = {}
+
+    async def load(self, key: StorageKey) -> Conversation:
+        return copy.deepcopy(self._rows.get(key, Conversation()))
+
+    async def save(self, key: StorageKey, conversation: Conversation) -> None:
+        self._rows[key] = copy.deepcopy(conversation)
+
+
+class TortoiseStorage:
+    """The product's storage: one `dialog_states` row per chat."""
+
+    async def load(self, key: StorageKey) -> Conversation:
+        row = await DialogState.filter(channel=key.channel, external_id=key.external_id).first()
+        if row is None:
+            return Conversation()
+        return Conversation(
+            dialog=row.dialog,
+            step=row.step,
+            token=row.token,
+            data=dict(row.data or {}),
+            buttons=[list(pair) for pair in (row.buttons or [])],
+            expires_at=row.expires_at,
+            user_id=row.user_id,
+        )
+
+    async def save(self, key: StorageKey, conversation: Conversation) -> None:
+        values = {
+            "dialog": conversation.dialog,
+            "step": conversation.step,
+            "token": conversation.token,
+            "data": conversation.data,
+            "buttons": conversation.buttons,
+            "expires_at": conversation.expires_at,
+            "user_id": conversation.user_id,
+        }
+        updated = await DialogState.filter(channel=key.channel, external_id=key.external_id).update(
+            **values
+        )
+        if not updated:
+            await DialogState.create(channel=key.channel, external_id=key.external_id, **values)
+
+
+class KeyLocks:
+    """One asyncio lock per chat, so a chat's messages run in order and state is read under it.
+
+    Locks are dropped once nobody holds or waits for them, so memory does not grow per chat.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[StorageKey, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: StorageKey) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)

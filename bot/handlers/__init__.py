@@ -1,0 +1,1 @@
+"""Channel adapters: each translates its messenger to and from the neutral core, nothing more."""

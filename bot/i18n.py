@@ -1,0 +1,109 @@
+"""Translations and locale formatting, chosen once per incoming message or per recipient.
+
+Catalogs are the `.po` files under `locales/`; they are compiled in memory when first needed, so
+there is no build step and no compiled file that can drift from its source.
+"""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_datetime as _babel_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal as _babel_decimal
+
+DOMAIN = "crmbot"
+LANGUAGES = {"en": "en", "zh": "zh_CN"}
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, where the locale is known."""
+    return message
+
+
+def locales_dir() -> Path:
+    """Installed wheels carry the catalogs inside the package; a checkout has them at the root."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "locales"
+    return packaged if packaged.is_dir() else here.parent / "locales"
+
+
+def normalize_locale(code: str | None) -> str:
+    """Map anything a user may type ("zh", "zh_CN", "中文", "EN") to a supported language."""
+    value = (code or "").strip().lower().replace("-", "_")
+    if value in {"zh", "zh_cn", "cn", "中文", "简体中文", "chinese"}:
+        return "zh"
+    return "en"
+
+
+@cache
+def _catalog(language: str) -> gettext.NullTranslations:
+    """Compile one `.po` file into a GNUTranslations object (once per process)."""
+    po_path = locales_dir() / LANGUAGES[language] / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=LANGUAGES[language])
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """Everything user-facing for one person: their language and their time zone."""
+
+    language: str
+    timezone: ZoneInfo
+
+    @classmethod
+    def for_user(cls, language: str | None, timezone: str | None) -> Translator:
+        """Build from stored user preferences, falling back safely on bad values."""
+        try:
+            zone = ZoneInfo(timezone or "UTC")
+        except (KeyError, ValueError):
+            zone = ZoneInfo("UTC")
+        return cls(normalize_locale(language), zone)
+
+    @property
+    def babel_locale(self) -> Locale:
+        return Locale.parse(LANGUAGES[self.language])
+
+    def gettext(self, message: str) -> str:
+        return _catalog(self.language).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _catalog(self.language).ngettext(singular, plural, n)
+
+    def local(self, moment: datetime) -> datetime:
+        """A stored UTC moment as wall-clock time of this person."""
+        return moment.astimezone(self.timezone)
+
+    def datetime(self, moment: datetime) -> str:
+        """Short date and time in the user's zone and language: 'Nov 18, 15:00'."""
+        local = self.local(moment)
+        now = datetime.now(self.timezone)
+        if self.language == "zh":
+            pattern = "M月d日 HH:mm" if local.year == now.year else "y年M月d日 HH:mm"
+        else:
+            pattern = "MMM d, HH:mm" if local.year == now.year else "MMM d, y, HH:mm"
+        return _babel_datetime(local, pattern, tzinfo=self.timezone, locale=self.babel_locale)
+
+    def date(self, moment: datetime) -> str:
+        """Short date in the user's zone: 'Wed, Nov 18' / '11月18日 周三'."""
+        local = self.local(moment)
+        pattern = "M月d日 EEE" if self.language == "zh" else "EEE, MMM d"
+        return _babel_datetime(local, pattern, tzinfo=self.timezone, locale=self.babel_locale)
+
+    def decimal(self, value: Decimal) -> str:
+        return _babel_decimal(value, locale=self.babel_locale)

@@ -1,0 +1,67 @@
+"""Customers (the company's accounts) and the people who work there."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from bot.models.users import User
+
+
+class CustomerStatus(StrEnum):
+    """Where a customer stands with the company."""
+
+    ACTIVE = "active"
+    PROSPECT = "prospect"
+    INACTIVE = "inactive"
+
+
+class Customer(Model):
+    """One company account, exactly one owner at a time."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    normalized_name = fields.CharField(max_length=200, db_index=True)
+    phone = fields.CharField(max_length=32, null=True, db_index=True)
+    address = fields.CharField(max_length=300, default="")
+    industry = fields.CharField(max_length=100, default="")
+    tier = fields.CharField(max_length=1, default="")
+    status = fields.CharEnumField(CustomerStatus, max_length=10, default=CustomerStatus.ACTIVE)
+    credit_limit = fields.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
+    notes = fields.TextField(default="")
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="customers", on_delete=fields.RESTRICT
+    )
+    owner_id: int
+    last_contact_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "customers"
+        indexes = (("owner_id", "last_contact_at"), ("updated_at",))
+
+
+class Contact(Model):
+    """A person at a customer the rep talks to."""
+
+    id = fields.IntField(primary_key=True)
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="contacts", on_delete=fields.CASCADE
+    )
+    customer_id: int
+    name = fields.CharField(max_length=100)
+    title = fields.CharField(max_length=100, default="")
+    phone = fields.CharField(max_length=32, null=True)
+    email = fields.CharField(max_length=200, default="")
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    created_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "contacts"

@@ -1,0 +1,365 @@
+"""Customers and contacts: one record per real company, found by any part of its name."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from tortoise.expressions import Q
+from tortoise.functions import Min
+from tortoise.transactions import in_transaction
+
+from bot.models import Contact, Customer, User, Visit
+from bot.services import audit
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.matching import NameIndex, normalize_name
+from bot.services.permissions import can_reassign, require_owner_visible, scope_for
+from bot.services.phones import normalize_phone
+
+TIERS = ("A", "B", "C")
+MAX_NAME = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerDraft:
+    """What the new-customer dialog collected; validated again here before saving."""
+
+    name: str
+    phone: str | None = None
+    address: str = ""
+    industry: str = ""
+    tier: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateHit:
+    """An existing customer that may be the one being created."""
+
+    customer_id: int
+    name: str
+    owner_id: int
+    owner_name: str
+    score: float
+    same_phone: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSummary:
+    """A customer as a search result or card shows it."""
+
+    id: int
+    name: str
+    owner_id: int
+    owner_name: str
+    phone: str | None
+    last_contact_at: datetime | None
+    next_followup_at: datetime | None
+    address: str = ""
+    industry: str = ""
+    tier: str = ""
+    contacts: tuple[tuple[str, str, str | None], ...] = field(default=())
+
+
+class DuplicateFinder:
+    """Fuzzy name index over the whole company's customers, kept fresh from the database.
+
+    Loading 100,000 names per check would be far too slow, so the index lives in memory and
+    catches up before every check with one indexed query for rows changed since the last look;
+    several bot processes therefore all see each other's new customers.
+    """
+
+    def __init__(self) -> None:
+        self._index = NameIndex()
+        self._mark: datetime | None = None
+        self._lock = asyncio.Lock()
+
+    async def refresh(self) -> None:
+        async with self._lock:
+            query = Customer.all()
+            if self._mark is not None:
+                query = query.filter(updated_at__gte=self._mark)
+            rows = await query.values_list("id", "normalized_name", "updated_at")
+            if not rows:
+                return
+            if self._mark is None:
+                self._index.bulk_load((cid, norm) for cid, norm, _ in rows)
+            else:
+                for cid, norm, _ in rows:
+                    self._index.add(cid, norm)
+            newest = max(updated for _, _, updated in rows)
+            self._mark = newest if self._mark is None else max(self._mark, newest)
+
+    async def find(
+        self, name: str, phone: str | None = None, *, limit: int = 5
+    ) -> list[DuplicateHit]:
+        """Likely duplicates of a new customer among all customers, best first."""
+        await self.refresh()
+        scores = dict(self._index.similar(normalize_name(name), limit=limit))
+        phone_ids: set[int] = set()
+        if phone:
+            phone_ids = set(
+                await Customer.filter(phone=phone).limit(limit).values_list("id", flat=True)
+            )
+        ids = list(scores) + [cid for cid in phone_ids if cid not in scores]
+        if not ids:
+            return []
+        rows = await Customer.filter(id__in=ids).values_list(
+            "id", "name", "owner_id", "owner__name"
+        )
+        hits = [
+            DuplicateHit(cid, cname, owner_id, owner_name, scores.get(cid, 100.0), cid in phone_ids)
+            for cid, cname, owner_id, owner_name in rows
+        ]
+        hits.sort(key=lambda hit: (not hit.same_phone, -hit.score, hit.customer_id))
+        return hits[:limit]
+
+    def forget(self) -> None:
+        """Drop the index (tests and imports that rewrite many rows)."""
+        self._index = NameIndex()
+        self._mark = None
+
+
+def clean_name(text: str) -> str:
+    """A customer name as stored: single spaces, no control characters, bounded length."""
+    name = " ".join(text.split())
+    if not name or not normalize_name(name):
+        raise InvalidInput("name_empty")
+    if len(name) > MAX_NAME:
+        raise InvalidInput("name_too_long")
+    return name
+
+
+def clean_phone(text: str) -> str:
+    """A phone in E.164 or an InvalidInput the dialog can explain."""
+    phone = normalize_phone(text)
+    if phone is None:
+        raise InvalidInput("phone_invalid")
+    return phone
+
+
+def clean_tier(text: str) -> str:
+    tier = text.strip().upper()
+    if tier not in TIERS:
+        raise InvalidInput("tier_invalid")
+    return tier
+
+
+async def create_customer(
+    actor: User, draft: CustomerDraft, *, owner_id: int | None = None
+) -> Customer:
+    """Save a new customer owned by the actor (or, for managers and admins, by someone else)."""
+    owner = owner_id if owner_id is not None else actor.id
+    if owner != actor.id:
+        if not can_reassign(actor):
+            raise PermissionDenied()
+        await require_owner_visible(actor, owner)
+    name = clean_name(draft.name)
+    async with in_transaction():
+        customer = await Customer.create(
+            name=name,
+            normalized_name=normalize_name(name),
+            phone=clean_phone(draft.phone) if draft.phone else None,
+            address=draft.address.strip()[:300],
+            industry=draft.industry.strip()[:100],
+            tier=clean_tier(draft.tier) if draft.tier else "",
+            notes=draft.notes.strip(),
+            owner_id=owner,
+        )
+        await audit.record(
+            actor.id, "customer.create", "customer", customer.id, after=_customer_dict(customer)
+        )
+    return customer
+
+
+async def get_visible(actor: User, customer_id: int) -> Customer:
+    """A customer the actor may see; NotFound otherwise (no hint that it exists)."""
+    customer = await Customer.filter(id=customer_id).first()
+    if customer is None:
+        raise NotFound()
+    await require_owner_visible(actor, customer.owner_id)
+    return customer
+
+
+async def search(
+    actor: User,
+    text: str,
+    *,
+    limit: int = 8,
+    offset: int = 0,
+    finder: DuplicateFinder | None = None,
+) -> tuple[list[CustomerSummary], int]:
+    """Customers the actor may see whose name contains the text (else close fuzzy matches)."""
+    needle = normalize_name(text)
+    raw = " ".join(text.split())
+    if not needle:
+        return [], 0
+    scope = await scope_for(actor)
+    condition = Q(normalized_name__contains=needle)
+    if raw and raw.lower() != needle:
+        condition |= Q(name__icontains=raw)
+    query = Customer.filter(condition)
+    if scope.owner_ids is not None:
+        query = query.filter(owner_id__in=list(scope.owner_ids))
+    total = await query.count()
+    if total:
+        ids = (
+            await query.order_by("name", "id")
+            .offset(offset)
+            .limit(limit)
+            .values_list("id", flat=True)
+        )
+        return await summaries(list(ids)), total
+    if finder is None:
+        return [], 0
+    hits = await finder.find(text, limit=50)
+    visible = [hit.customer_id for hit in hits if scope.allows(hit.owner_id)]
+    page = visible[offset : offset + limit]
+    return await summaries(page), len(visible)
+
+
+async def summaries(ids: list[int]) -> list[CustomerSummary]:
+    """Summaries for a page of customers in three set-based queries, in the order given."""
+    if not ids:
+        return []
+    rows = await Customer.filter(id__in=ids).values(
+        "id",
+        "name",
+        "owner_id",
+        "owner__name",
+        "phone",
+        "last_contact_at",
+        "address",
+        "industry",
+        "tier",
+    )
+    next_due = dict(
+        await Visit.filter(
+            customer_id__in=ids, followup_done_at__isnull=True, next_followup_at__isnull=False
+        )
+        .annotate(due=Min("next_followup_at"))
+        .group_by("customer_id")
+        .values_list("customer_id", "due")
+    )
+    contacts: dict[int, list[tuple[str, str, str | None]]] = {}
+    for cid, name, title, phone in (
+        await Contact.filter(customer_id__in=ids)
+        .order_by("id")
+        .values_list("customer_id", "name", "title", "phone")
+    ):
+        contacts.setdefault(cid, []).append((name, title, phone))
+    by_id = {
+        row["id"]: CustomerSummary(
+            id=row["id"],
+            name=row["name"],
+            owner_id=row["owner_id"],
+            owner_name=row["owner__name"],
+            phone=row["phone"],
+            last_contact_at=row["last_contact_at"],
+            next_followup_at=next_due.get(row["id"]),
+            address=row["address"],
+            industry=row["industry"],
+            tier=row["tier"],
+            contacts=tuple(contacts.get(row["id"], ())),
+        )
+        for row in rows
+    }
+    return [by_id[cid] for cid in ids if cid in by_id]
+
+
+async def card(actor: User, customer_id: int) -> CustomerSummary:
+    """One customer's card, if the actor may see it."""
+    await get_visible(actor, customer_id)
+    return (await summaries([customer_id]))[0]
+
+
+async def reassign(actor: User, customer_id: int, new_owner_id: int) -> Customer:
+    """Give a customer to another owner (admin or manager within the team), audited."""
+    if not can_reassign(actor):
+        raise PermissionDenied()
+    async with in_transaction():
+        customer = await Customer.filter(id=customer_id).select_for_update().first()
+        if customer is None:
+            raise NotFound()
+        await require_owner_visible(actor, customer.owner_id)
+        await require_owner_visible(actor, new_owner_id)
+        if not await User.filter(id=new_owner_id, active=True).exists():
+            raise InvalidInput("owner_invalid")
+        before = customer.owner_id
+        customer.owner_id = new_owner_id
+        await customer.save(update_fields=["owner_id", "updated_at"])
+        await Visit.filter(customer_id=customer_id, followup_done_at__isnull=True).update(
+            followup_owner_id=new_owner_id
+        )
+        await audit.record(
+            actor.id,
+            "customer.reassign",
+            "customer",
+            customer_id,
+            before={"owner_id": before},
+            after={"owner_id": new_owner_id},
+        )
+    return customer
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDraft:
+    """A person at a customer, as the contact dialog collected it."""
+
+    name: str
+    title: str = ""
+    phone: str | None = None
+    email: str = ""
+
+
+def clean_email(text: str) -> str:
+    value = text.strip()
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or " " in value or len(value) > 200:
+        raise InvalidInput("email_invalid")
+    return value
+
+
+async def add_contact(actor: User, customer_id: int, draft: ContactDraft) -> Contact:
+    """Add a person to a customer the actor may see, audited."""
+    name = " ".join(draft.name.split())
+    if not name:
+        raise InvalidInput("name_empty")
+    async with in_transaction():
+        await get_visible(actor, customer_id)
+        contact = await Contact.create(
+            customer_id=customer_id,
+            name=name[:100],
+            title=draft.title.strip()[:100],
+            phone=clean_phone(draft.phone) if draft.phone else None,
+            email=clean_email(draft.email) if draft.email else "",
+            created_by_id=actor.id,
+        )
+        await audit.record(
+            actor.id,
+            "contact.create",
+            "contact",
+            contact.id,
+            after={
+                "customer_id": customer_id,
+                "name": contact.name,
+                "title": contact.title,
+                "phone": contact.phone,
+                "email": contact.email,
+            },
+        )
+    return contact
+
+
+def _customer_dict(customer: Customer) -> dict[str, object]:
+    return {
+        "name": customer.name,
+        "phone": customer.phone,
+        "address": customer.address,
+        "industry": customer.industry,
+        "tier": customer.tier,
+        "owner_id": customer.owner_id,
+        "credit_limit": Decimal(customer.credit_limit),
+    }

@@ -1,0 +1,267 @@
+"""People: invites, channel identities, preferences, and handing a leaver's work over."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+from tortoise.transactions import in_transaction
+
+from bot.i18n import normalize_locale
+from bot.models import ChannelIdentity, Customer, Invite, Role, User, Visit
+from bot.services import audit
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+
+CONSOLE_CHANNEL = "console"
+LOCAL_CONSOLE_ID = "local"
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """Language and zone a new user starts with (WeChat users start in Chinese)."""
+
+    locale: str = "en"
+    timezone: str = "Asia/Shanghai"
+
+
+async def identify(channel: str, external_id: str) -> User | None:
+    """The active user behind a messenger account, or None for a stranger."""
+    identity = (
+        await ChannelIdentity.filter(channel=channel, external_id=external_id)
+        .select_related("user")
+        .first()
+    )
+    if identity is None or not identity.user.active:
+        return None
+    return identity.user
+
+
+async def ensure_local_admin(defaults: Defaults, name: str = "Admin") -> User | None:
+    """On an empty database, make the console's user an admin; returns it only when created."""
+    async with in_transaction():
+        if await User.exists():
+            return None
+        user = await User.create(
+            name=name, role=Role.ADMIN, locale=defaults.locale, timezone=defaults.timezone
+        )
+        await ChannelIdentity.create(
+            channel=CONSOLE_CHANNEL, external_id=LOCAL_CONSOLE_ID, user=user, display_name=name
+        )
+        await audit.record(None, "user.create", "user", user.id, after=_user_dict(user))
+        return user
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+
+
+async def create_invite(
+    actor: User | None,
+    role: Role,
+    *,
+    manager_id: int | None = None,
+    name: str = "",
+    days: int = 7,
+    now: datetime | None = None,
+) -> Invite:
+    """A one-time code for a new person; only admins (or the CLI, actor None) may invite."""
+    if actor is not None and actor.role != Role.ADMIN:
+        raise PermissionDenied()
+    if manager_id is not None and not await User.filter(id=manager_id).exists():
+        raise InvalidInput("unknown_manager", str(manager_id))
+    now = now or datetime.now(UTC)
+    async with in_transaction():
+        invite = await Invite.create(
+            code=_new_code(),
+            role=role,
+            name=name.strip()[:100],
+            manager_id=manager_id,
+            created_by_id=actor.id if actor else None,
+            expires_at=now + timedelta(days=days),
+        )
+        await audit.record(
+            actor.id if actor else None,
+            "invite.create",
+            "invite",
+            invite.id,
+            after={"role": role, "manager_id": manager_id, "name": invite.name},
+        )
+    return invite
+
+
+async def redeem_invite(
+    code: str,
+    channel: str,
+    external_id: str,
+    *,
+    display_name: str,
+    defaults: Defaults,
+    now: datetime | None = None,
+) -> User:
+    """Turn a valid code into a user bound to this messenger account; each code works once.
+
+    An account that already belongs to a user binds that same user again, so one person can
+    use Telegram and WeChat with the same data.
+    """
+    now = now or datetime.now(UTC)
+    normalized = code.strip().upper()
+    async with in_transaction():
+        invite = await Invite.filter(code=normalized).select_for_update().first()
+        if invite is None or invite.used_at is not None or invite.expires_at <= now:
+            raise InvalidInput("invite_invalid")
+        existing = await ChannelIdentity.filter(channel=channel, external_id=external_id).first()
+        if existing is not None:
+            raise InvalidInput("already_registered")
+        user = await User.create(
+            name=(invite.name or display_name or external_id)[:100],
+            role=invite.role,
+            manager_id=invite.manager_id,
+            locale=defaults.locale,
+            timezone=defaults.timezone,
+        )
+        await ChannelIdentity.create(
+            channel=channel, external_id=external_id, user=user, display_name=display_name[:100]
+        )
+        invite.used_at = now
+        invite.used_by_id = user.id
+        await invite.save(update_fields=["used_at", "used_by_id"])
+        await audit.record(user.id, "invite.redeem", "user", user.id, after=_user_dict(user))
+    return user
+
+
+async def set_locale(user: User, value: str) -> str:
+    """Switch the user's language; returns the stored code ('en' or 'zh')."""
+    language = normalize_locale(value)
+    before = user.locale
+    user.locale = language
+    async with in_transaction():
+        await user.save(update_fields=["locale"])
+        await audit.record(
+            user.id,
+            "user.locale",
+            "user",
+            user.id,
+            before={"locale": before},
+            after={"locale": language},
+        )
+    return language
+
+
+def parse_timezone(value: str) -> str | None:
+    """Accept 'Europe/Berlin', 'europe/berlin', 'Berlin' or 'UTC'; None when unknown."""
+    text = value.strip().replace(" ", "_")
+    if not text or len(text) > 64:
+        return None
+    zones = available_timezones()
+    if text in zones:
+        return text
+    lowered = {zone.lower(): zone for zone in zones}
+    if text.lower() in lowered:
+        return lowered[text.lower()]
+    by_city = [zone for zone in zones if zone.lower().rsplit("/", 1)[-1] == text.lower()]
+    return sorted(by_city)[0] if by_city else None
+
+
+async def set_timezone(user: User, value: str) -> str:
+    """Switch the user's time zone; raises InvalidInput for a zone that does not exist."""
+    zone = parse_timezone(value)
+    if zone is None:
+        raise InvalidInput("unknown_timezone", value)
+    ZoneInfo(zone)
+    before = user.timezone
+    user.timezone = zone
+    async with in_transaction():
+        await user.save(update_fields=["timezone"])
+        await audit.record(
+            user.id,
+            "user.timezone",
+            "user",
+            user.id,
+            before={"timezone": before},
+            after={"timezone": zone},
+        )
+    return zone
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """One line of `crmbot users`."""
+
+    id: int
+    name: str
+    role: str
+    manager_id: int | None
+    channels: tuple[str, ...]
+    active: bool
+
+
+async def list_users() -> list[UserRow]:
+    """Every user with their channels, in two queries."""
+    channels: dict[int, list[str]] = {}
+    for user_id, channel in (
+        await ChannelIdentity.all().order_by("id").values_list("user_id", "channel")
+    ):
+        channels.setdefault(user_id, []).append(channel)
+    rows = await User.all().order_by("id").values_list("id", "name", "role", "manager_id", "active")
+    return [
+        UserRow(uid, name, str(role), boss, tuple(channels.get(uid, ())), active)
+        for uid, name, role, boss, active in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverResult:
+    """What moved from the leaver to the successor."""
+
+    customers: int
+    followups: int
+    reports: int
+
+
+async def deactivate(
+    user_id: int, *, handover_to: int, actor_id: int | None = None, now: datetime | None = None
+) -> HandoverResult:
+    """Deactivate a leaver and give everything they own to someone else, all or nothing.
+
+    Customers, open follow-ups and direct reports move in one transaction and are audited, so the
+    company keeps every customer when a rep leaves.
+    """
+    if user_id == handover_to:
+        raise InvalidInput("handover_to_self")
+    async with in_transaction():
+        leaver = await User.filter(id=user_id).select_for_update().first()
+        successor = await User.filter(id=handover_to).first()
+        if leaver is None:
+            raise NotFound()
+        if successor is None or not successor.active:
+            raise InvalidInput("handover_target_invalid", str(handover_to))
+        customer_ids = await Customer.filter(owner_id=user_id).values_list("id", flat=True)
+        moved = await Customer.filter(owner_id=user_id).update(owner_id=handover_to)
+        followups = await Visit.filter(
+            followup_owner_id=user_id, followup_done_at__isnull=True
+        ).update(followup_owner_id=handover_to)
+        reports = await User.filter(manager_id=user_id).update(manager_id=successor.id)
+        leaver.active = False
+        await leaver.save(update_fields=["active"])
+        await audit.record(
+            actor_id,
+            "user.handover",
+            "user",
+            user_id,
+            before={"owner_id": user_id, "active": True},
+            after={
+                "owner_id": handover_to,
+                "active": False,
+                "customer_ids": sorted(customer_ids),
+                "followups": followups,
+                "reports": reports,
+            },
+        )
+    return HandoverResult(customers=moved, followups=followups, reports=reports)
+
+
+def _user_dict(user: User) -> dict[str, object]:
+    return {"name": user.name, "role": user.role, "manager_id": user.manager_id}

@@ -1,0 +1,161 @@
+"""Contact records and follow-ups: what happened, and who must call whom next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from bot.models import Customer, User, Visit, VisitKind
+from bot.services import audit
+from bot.services.customers import get_visible
+from bot.services.errors import InvalidInput
+from bot.services.permissions import scope_for
+
+MAX_NOTES = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class VisitDraft:
+    """What the visit dialog (or quick capture) collected."""
+
+    customer_id: int
+    kind: VisitKind
+    at: datetime
+    notes: str = ""
+    outcome: str = ""
+    next_step: str = ""
+    next_followup_at: datetime | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    transcript: str = ""
+
+
+async def log_visit(actor: User, draft: VisitDraft, *, now: datetime | None = None) -> Visit:
+    """Record a contact; it closes the customer's open follow-ups, since this contact answers them.
+
+    The new follow-up (if any) belongs to the customer's owner, who is the one to act on it.
+    """
+    now = now or datetime.now(UTC)
+    if draft.at.tzinfo is None or (
+        draft.next_followup_at is not None and draft.next_followup_at.tzinfo is None
+    ):
+        raise InvalidInput("naive_datetime")
+    if draft.at > now + timedelta(minutes=5):
+        raise InvalidInput("visit_in_future")
+    if draft.next_followup_at is not None and draft.next_followup_at <= draft.at:
+        raise InvalidInput("followup_before_visit")
+    if len(draft.notes) > MAX_NOTES:
+        raise InvalidInput("notes_too_long")
+    async with in_transaction():
+        customer = await get_visible(actor, draft.customer_id)
+        closed = await Visit.filter(
+            customer_id=customer.id, followup_done_at__isnull=True, next_followup_at__isnull=False
+        ).update(followup_done_at=now)
+        visit = await Visit.create(
+            customer_id=customer.id,
+            user_id=actor.id,
+            kind=draft.kind,
+            at=draft.at,
+            notes=draft.notes.strip(),
+            outcome=draft.outcome.strip()[:200],
+            next_step=draft.next_step.strip()[:300],
+            next_followup_at=draft.next_followup_at,
+            followup_owner_id=customer.owner_id if draft.next_followup_at else None,
+            latitude=draft.latitude,
+            longitude=draft.longitude,
+            transcript=draft.transcript,
+        )
+        await Customer.filter(
+            Q(id=customer.id) & (Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=draft.at))
+        ).update(last_contact_at=draft.at)
+        await audit.record(
+            actor.id,
+            "visit.create",
+            "visit",
+            visit.id,
+            after={
+                "customer_id": customer.id,
+                "kind": draft.kind,
+                "at": draft.at,
+                "next_followup_at": draft.next_followup_at,
+                "closed_followups": closed,
+            },
+        )
+    return visit
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """One open follow-up as a list shows it."""
+
+    visit_id: int
+    customer_id: int
+    customer_name: str
+    owner_id: int | None
+    owner_name: str
+    due_at: datetime
+    overdue: bool
+    notes: str
+
+
+def end_of_local_day(now: datetime, tz: ZoneInfo) -> datetime:
+    """The first instant of tomorrow in the user's zone, as UTC."""
+    local = now.astimezone(tz)
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=tz)
+    return tomorrow.astimezone(UTC)
+
+
+def start_of_local_day(now: datetime, tz: ZoneInfo) -> datetime:
+    local = now.astimezone(tz)
+    return datetime.combine(local.date(), time(0), tzinfo=tz).astimezone(UTC)
+
+
+async def due_followups(
+    actor: User, *, now: datetime, tz: ZoneInfo, limit: int = 8, offset: int = 0
+) -> tuple[list[FollowUp], int, int]:
+    """Open follow-ups due today or earlier for the actor (a manager: the team), oldest first.
+
+    Returns the page, the total, and how many of the total are overdue (due before today).
+    """
+    scope = await scope_for(actor)
+    query = Visit.filter(
+        followup_done_at__isnull=True,
+        next_followup_at__lt=end_of_local_day(now, tz),
+    )
+    if scope.owner_ids is not None:
+        query = query.filter(followup_owner_id__in=list(scope.owner_ids))
+    start = start_of_local_day(now, tz)
+    total = await query.count()
+    overdue = await query.filter(next_followup_at__lt=start).count() if total else 0
+    rows = await (
+        query.order_by("next_followup_at", "id")
+        .offset(offset)
+        .limit(limit)
+        .values(
+            "id",
+            "customer_id",
+            "customer__name",
+            "followup_owner_id",
+            "followup_owner__name",
+            "next_followup_at",
+            "notes",
+        )
+    )
+    items = [
+        FollowUp(
+            visit_id=row["id"],
+            customer_id=row["customer_id"],
+            customer_name=row["customer__name"],
+            owner_id=row["followup_owner_id"],
+            owner_name=row["followup_owner__name"] or "",
+            due_at=row["next_followup_at"],
+            overdue=row["next_followup_at"] < start,
+            notes=row["notes"],
+        )
+        for row in rows
+    ]
+    return items, total, overdue

@@ -1,0 +1,104 @@
+"""Fixtures: a real database per test (SQLite file; PostgreSQL too when configured)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_engine
+from bot.config import Settings
+from bot.db import close_db, open_db
+from bot.dialogs.engine import Engine
+from bot.models import Role, User
+from bot.services import users
+from tests.support import Chat, FakeClock
+
+PG_URL = os.environ.get("CRM_TEST_DATABASE_URL")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres", marks=pytest.mark.skipif(not PG_URL, reason="CRM_TEST_DATABASE_URL not set")
+    ),
+]
+# A Wednesday morning in Shanghai.
+START = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+
+
+async def reset_postgres(url: str) -> None:
+    """Empty the test database so every test starts from the migrations."""
+    import asyncpg
+
+    dsn = url.replace("postgres://", "postgresql://", 1)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "postgres":
+        assert PG_URL
+        await reset_postgres(PG_URL)
+        url = PG_URL
+    else:
+        url = f"sqlite://{tmp_path / 'crm.db'}"
+    await open_db(url)
+    try:
+        yield url
+    finally:
+        await close_db()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(CRM_DATABASE_URL=db_url, CRM_LOCALE="en", CRM_TIMEZONE="Asia/Shanghai")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def engine(settings: Settings, clock: FakeClock) -> Engine:
+    return build_engine(settings, clock=clock)
+
+
+class Team:
+    """An admin, a manager with two reps, another manager with one rep; all joined by invite."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.chats: dict[str, Chat] = {}
+        self.users: dict[str, User] = {}
+
+    async def join(self, name: str, role: Role, manager: str | None = None) -> Chat:
+        manager_id = self.users[manager].id if manager else None
+        invite = await users.create_invite(None, role, manager_id=manager_id, name=name)
+        chat = Chat(self.engine, external_id=f"ext-{name}", name=name)
+        reply = await chat.say(f"/start {invite.code}")
+        assert "Welcome" in reply, reply
+        self.chats[name] = chat
+        self.users[name] = await User.get(name=name)
+        return chat
+
+
+@pytest.fixture
+async def team(engine: Engine) -> Team:
+    crew = Team(engine)
+    admin = await users.ensure_local_admin(users.Defaults())
+    assert admin is not None
+    crew.users["admin"] = admin
+    crew.chats["admin"] = Chat(engine, external_id=users.LOCAL_CONSOLE_ID, name="Admin")
+    await crew.join("Mia", Role.MANAGER)
+    await crew.join("Li Wei", Role.REP, manager="Mia")
+    await crew.join("Sam", Role.REP, manager="Mia")
+    await crew.join("Otto", Role.MANAGER)
+    await crew.join("Olga", Role.REP, manager="Otto")
+    return crew

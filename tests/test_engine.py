@@ -1,0 +1,103 @@
+"""The dialog engine's own contracts: storage, per-chat order, strangers and numbered input."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.dialogs.storage import Conversation, MemoryStorage, StorageKey, TortoiseStorage
+from bot.handlers.console import render
+from bot.models import Customer
+from tests.conftest import Team
+
+
+@pytest.fixture(params=["memory", "tortoise"])
+def storage(request: pytest.FixtureRequest, db_url: str) -> MemoryStorage | TortoiseStorage:
+    return MemoryStorage() if request.param == "memory" else TortoiseStorage()
+
+
+async def test_storage_contract(storage: MemoryStorage | TortoiseStorage) -> None:
+    key = StorageKey("telegram", "42")
+    assert await storage.load(key) == Conversation()
+    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    conv = Conversation(
+        dialog="visit",
+        step="visit:notes",
+        token="abc123",
+        data={"a": [1, "二"], "b": {"c": None}},
+        buttons=[["Now", "c:abc123:now"]],
+        expires_at=moment,
+        user_id=7,
+    )
+    await storage.save(key, conv)
+    conv.data["a"].append("changed after save")
+    loaded = await storage.load(key)
+    assert loaded.data == {"a": [1, "二"], "b": {"c": None}}
+    assert (loaded.dialog, loaded.step, loaded.token, loaded.user_id) == (
+        "visit",
+        "visit:notes",
+        "abc123",
+        7,
+    )
+    assert loaded.buttons == [["Now", "c:abc123:now"]]
+    assert loaded.expires_at == moment
+    assert await storage.load(StorageKey("wechat", "42")) == Conversation()
+    loaded.end_dialog()
+    await storage.save(key, loaded)
+    assert (await storage.load(key)).dialog is None
+
+
+async def test_messages_of_one_chat_run_in_order(team: Team) -> None:
+    """Four messages at once (a flaky network) are handled in order (cf. aiogram #1317)."""
+    li = team.chats["Li Wei"]
+    engine = team.engine
+    from bot.dialogs.messages import Incoming
+
+    def msg(text: str) -> Incoming:
+        return Incoming("console", li.external_id, text=text)
+
+    results = await asyncio.gather(
+        engine.handle(msg("/newcustomer")),
+        engine.handle(msg("Parallel Trading")),
+        engine.handle(msg("138 0000 1234")),
+        engine.handle(msg("/cancel")),
+    )
+    texts = [render(r) for r in results]
+    assert "What is the company called?" in texts[0]
+    assert "Phone number?" in texts[1]
+    assert "Address?" in texts[2]
+    assert texts[3] == "Cancelled. Nothing was saved."
+    assert await Customer.all().count() == 0
+
+
+async def test_different_chats_do_not_share_state(team: Team) -> None:
+    li, sam = team.chats["Li Wei"], team.chats["Sam"]
+    await li.say("/newcustomer")
+    assert "I did not get that" in await sam.say("Acme")
+    assert "Phone number?" in await li.say("Acme")
+
+
+async def test_unknown_command_and_help(team: Team) -> None:
+    li = team.chats["Li Wei"]
+    assert "Unknown command /frobnicate" in await li.say("/frobnicate")
+    help_text = await li.say("/help")
+    for command in (
+        "/newcustomer",
+        "/customer",
+        "/contact",
+        "/visit",
+        "/followups",
+        "/lang",
+        "/tz",
+        "/cancel",
+    ):
+        assert command in help_text
+
+
+async def test_a_new_command_drops_the_open_dialog_with_a_note(team: Team) -> None:
+    li = team.chats["Li Wei"]
+    await li.say("/newcustomer Acme")
+    reply = await li.say("/help")
+    assert "unfinished “New customer” was dropped" in reply and "What I can do" in reply
