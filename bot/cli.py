@@ -23,7 +23,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     chat = sub.add_parser("chat", help="talk to the bot on this terminal (or through a pipe)")
-    chat.add_argument("--user", type=int, help="speak as this user id (default: the local admin)")
+    who = chat.add_mutually_exclusive_group()
+    who.add_argument("--user", type=int, help="speak as this user id (default: the local admin)")
+    who.add_argument(
+        "--as", dest="identity", help="speak as another console person (redeem an invite first)"
+    )
 
     sub.add_parser("migrate", help="apply database migrations")
 
@@ -46,12 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _chat(settings: Settings, user_id: int | None) -> int:
+async def _chat(settings: Settings, user_id: int | None, identity: str | None) -> int:
     from bot.handlers.console import CHANNEL, ConsoleChannel
 
     async with running(settings) as app:
         created = await users.ensure_local_admin(app.engine.defaults_for(CHANNEL))
-        external_id = users.LOCAL_CONSOLE_ID
+        external_id = f"as-{identity}" if identity else users.LOCAL_CONSOLE_ID
         if created is not None:
             print(f"Empty database: created the local admin (user {created.id}) for this console.")
         if user_id is not None:
@@ -146,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     match args.command:
         case "chat":
-            return asyncio.run(_chat(settings, args.user))
+            return asyncio.run(_chat(settings, args.user, args.identity))
         case "migrate":
             return asyncio.run(_migrate(settings))
         case "invite":
