@@ -3,6 +3,7 @@
 from bot.models.audit import AuditEvent
 from bot.models.customers import Contact, Customer, CustomerStatus
 from bot.models.dialogs import DialogState
+from bot.models.notifications import JobRun, Notification, NotificationStatus
 from bot.models.users import ChannelIdentity, Invite, Role, User
 from bot.models.visits import Visit, VisitKind
 
@@ -14,6 +15,9 @@ __all__ = [
     "CustomerStatus",
     "DialogState",
     "Invite",
+    "JobRun",
+    "Notification",
+    "NotificationStatus",
     "Role",
     "User",
     "Visit",

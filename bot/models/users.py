@@ -47,6 +47,8 @@ class ChannelIdentity(Model):
     )
     user_id: int
     display_name = fields.CharField(max_length=100, default="")
+    unreachable_at = fields.DatetimeField(null=True)
+    unreachable_reason = fields.CharField(max_length=200, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
