@@ -21,7 +21,7 @@ async def create(chat, name: str, phone: str | None = None) -> str:
 
 async def test_duplicate_warning_for_latin_company_forms(team: Team) -> None:
     li, sam = team.chats["Li Wei"], team.chats["Sam"]
-    assert "Saved Acme Trading Co." in await create(li, "Acme Trading Co.")
+    assert "Saved: Acme Trading Co." in await create(li, "Acme Trading Co.")
 
     await sam.say("/newcustomer")
     await sam.say("ACME Trading Company Ltd.")

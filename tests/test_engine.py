@@ -101,3 +101,36 @@ async def test_a_new_command_drops_the_open_dialog_with_a_note(team: Team) -> No
     await li.say("/newcustomer Acme")
     reply = await li.say("/help")
     assert "unfinished “New customer” was dropped" in reply and "What I can do" in reply
+
+
+async def test_voice_location_and_contact_cards_outside_and_inside_dialogs(team: Team) -> None:
+    from bot.dialogs.messages import Audio
+    from bot.models import Contact
+
+    li = team.chats["Li Wei"]
+    assert "cannot read voice notes yet" in await li.send(audio=Audio(ref="f1", duration=3.0))
+    assert "while logging a /visit" in await li.share_location(31.2, 121.4)
+    await li.say("/newcustomer")
+    reply = await li.send(audio=Audio(ref="f2"))
+    assert "cannot read voice notes yet" in reply and "What is the company called?" in reply
+    reply = await li.send(audio=Audio(ref="f3", recognition="Wechat Heard Ltd"))
+    assert "Phone number?" in reply, "the platform's own recognition counts as typed text"
+    await li.say("/cancel")
+
+    reply = await li.share_contact("Zhang Min", "+86 139 1111 2222")
+    assert "Zhang Min · +86 139 1111 2222: what should I make of this card?" in reply
+    await li.tap("A new customer")
+    await li.tap("Save now")
+    await li.tap("Save")
+    assert (await Customer.get(name="Zhang Min")).phone == "+8613911112222"
+
+    await li.share_contact("Wu Lei", "138 0000 9999")
+    reply = await li.tap("A person at a customer")
+    assert "Which customer?" in reply
+    await li.say("Zhang")
+    await li.tap("Skip")  # title
+    reply = await li.tap("Skip")  # e-mail; name and phone came from the card
+    assert "👤 Wu Lei" in reply and "Phone: +86 138 0000 9999" in reply
+    await li.tap("Save")
+    contact = await Contact.get(name="Wu Lei")
+    assert contact.phone == "+8613800009999"

@@ -18,6 +18,7 @@ def build_registry() -> Registry:
     registry.dialog(customers.NEW_CUSTOMER)
     registry.dialog(customers.FIND_CUSTOMER)
     registry.dialog(contacts.CONTACT)
+    registry.dialogs[contacts.SHARED_CONTACT.name] = contacts.SHARED_CONTACT
     registry.dialog(visits.VISIT)
     registry.commands["followups"] = visits.followups
     registry.actions["cust"] = customers.open_customer

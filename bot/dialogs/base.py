@@ -67,7 +67,7 @@ class Start:
     note: list[Reply] = field(default_factory=list)
 
 
-Transition = Goto | Done | None
+Transition = Goto | Done | Start | None
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ from bot.dialogs.messages import Reply
 from bot.i18n import N_
 from bot.services import customers
 from bot.services.errors import InvalidInput
-from bot.services.phones import format_phone
+from bot.services.phones import format_phone, normalize_phone
 
 
 async def ask_name(ctx: Ctx, data: dict[str, Any]) -> Question | None:
@@ -101,7 +101,8 @@ async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Tran
     return Done(
         [
             Reply(
-                ctx._("Saved {name} at {customer}.").format(
+                "✅ "
+                + ctx._("Saved: {name} at {customer}").format(
                     name=contact.name, customer=data.get("customer_name", "")
                 )
             )
@@ -121,6 +122,36 @@ CONTACT = Dialog(
         Step("email", ask_email, answer_email, optional=True),
         Step("confirm", ask_confirm, answer_confirm),
     ),
+)
+
+
+async def ask_shared(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+    who = " · ".join(x for x in (data.get("name"), data.get("phone")) if x)
+    choices = [("contact", ctx._("A person at a customer")), ("customer", ctx._("A new customer"))]
+    return Question(ctx._("{who}: what should I make of this card?").format(who=who), choices)
+
+
+async def answer_shared(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
+    card = {"name": data.get("name") or "", "phone": data.get("phone")}
+    if answer.choice == "contact":
+        phone = normalize_phone(card["phone"] or "") if card["phone"] else None
+        return Start(
+            "contact",
+            {"name": card["name"][:100], "phone": phone} if phone else {"name": card["name"][:100]},
+        )
+    if answer.choice == "customer":
+        phone = normalize_phone(card["phone"] or "") if card["phone"] else None
+        return Start(
+            "newcustomer",
+            {"name": card["name"], "phone": phone} if phone else {"name": card["name"]},
+        )
+    raise Invalid(ctx._("Please pick one of the options."))
+
+
+SHARED_CONTACT = Dialog(
+    name="shared_contact",
+    title=N_("Shared contact"),
+    steps=(Step("choose", ask_shared, answer_shared),),
 )
 
 

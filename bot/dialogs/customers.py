@@ -204,7 +204,7 @@ async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Tran
             action(ctx._("Add a contact"), "contact", customer.id),
         ),
     )
-    return Done([Reply(ctx._("Saved {name}.").format(name=customer.name), buttons)])
+    return Done([Reply("✅ " + ctx._("Saved: {name}").format(name=customer.name), buttons)])
 
 
 NEW_CUSTOMER = Dialog(

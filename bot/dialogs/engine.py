@@ -171,8 +171,15 @@ class Engine:
         if msg.button is not None:
             return await self._button(ctx, conv, msg.button)
         text = (msg.text or "").strip()
+        if not text and msg.audio is not None and msg.audio.recognition.strip():
+            text = msg.audio.recognition.strip()
         if text.startswith("/"):
             return await self._command(ctx, conv, text)
+        if msg.audio is not None and not text:
+            unreadable = ctx._("I cannot read voice notes yet — please type it.")
+            if conv.dialog:
+                return await self._ask(ctx, conv, self._current(conv), unreadable)
+            return [Reply(unreadable)]
         if conv.dialog:
             typed = _match_button(conv.buttons, text) if text else None
             if typed is not None:
@@ -186,6 +193,11 @@ class Engine:
         typed = _match_button(conv.buttons, text) if text else None
         if typed is not None:
             return await self._button(ctx, conv, typed)
+        if msg.contact is not None and "shared_contact" in self.registry.dialogs:
+            data = {"name": msg.contact.name, "phone": msg.contact.phone}
+            return await self._apply(ctx, conv, Start("shared_contact", data))
+        if msg.location is not None:
+            return [Reply(ctx._("To check in, share your location while logging a /visit."))]
         if self.registry.fallback is not None:
             return await self._apply(ctx, conv, await self.registry.fallback(ctx, text))
         return [Reply(ctx._("I did not get that. /help lists what I can do."))]
@@ -328,6 +340,8 @@ class Engine:
         if isinstance(outcome, Done):
             conv.end_dialog()
             return outcome.replies
+        if isinstance(outcome, Start):
+            return await self._apply(ctx, conv, outcome)
         target = dialog.step(outcome.step) if isinstance(outcome, Goto) else dialog.after(step.key)
         if target is None or target.key != step.key:
             trail.append(step.key)
