@@ -57,7 +57,7 @@ async def _chat(settings: Settings, user_id: int | None, identity: str | None) -
         created = await users.ensure_local_admin(app.engine.defaults_for(CHANNEL))
         external_id = f"as-{identity}" if identity else users.LOCAL_CONSOLE_ID
         if created is not None:
-            print(f"Empty database: created the local admin (user {created.id}) for this console.")
+            print(f"No admin yet: created the local admin (user {created.id}) for this console.")
         if user_id is not None:
             user = await User.filter(id=user_id, active=True).first()
             if user is None:

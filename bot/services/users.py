@@ -40,9 +40,9 @@ async def identify(channel: str, external_id: str) -> User | None:
 
 
 async def ensure_local_admin(defaults: Defaults, name: str = "Admin") -> User | None:
-    """On an empty database, make the console's user an admin; returns it only when created."""
+    """With no admin yet (new or demo database), make the console's user one; returns it if made."""
     async with in_transaction():
-        if await User.exists():
+        if await User.filter(role=Role.ADMIN).exists():
             return None
         user = await User.create(
             name=name, role=Role.ADMIN, locale=defaults.locale, timezone=defaults.timezone
