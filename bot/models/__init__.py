@@ -1,24 +1,45 @@
 """All models, one module per concept; Tortoise discovers them from this package."""
 
+from bot.models.approvals import (
+    ApprovalDecision,
+    ApprovalKind,
+    ApprovalRequest,
+    ApprovalStatus,
+    Task,
+)
 from bot.models.audit import AuditEvent
 from bot.models.customers import Contact, Customer, CustomerStatus
+from bot.models.deals import Deal, DealStageChange, Stage
 from bot.models.dialogs import DialogState
 from bot.models.notifications import JobRun, Notification, NotificationStatus
+from bot.models.receivables import Invoice, InvoiceStatus, Payment, PaymentAllocation
 from bot.models.users import ChannelIdentity, Invite, Role, User
 from bot.models.visits import Visit, VisitKind
 
 __all__ = [
+    "ApprovalDecision",
+    "ApprovalKind",
+    "ApprovalRequest",
+    "ApprovalStatus",
     "AuditEvent",
     "ChannelIdentity",
     "Contact",
     "Customer",
     "CustomerStatus",
+    "Deal",
+    "DealStageChange",
     "DialogState",
     "Invite",
+    "Invoice",
+    "InvoiceStatus",
     "JobRun",
     "Notification",
     "NotificationStatus",
+    "Payment",
+    "PaymentAllocation",
     "Role",
+    "Stage",
+    "Task",
     "User",
     "Visit",
     "VisitKind",
