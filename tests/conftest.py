@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from bot.app import build_engine
 from bot.config import Settings
@@ -48,6 +49,9 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         url = PG_URL
     else:
         url = f"sqlite://{tmp_path / 'crm.db'}"
+    # Tortoise caches insert SQL per connection name, not per dialect; one process never switches
+    # backends in production, but this suite does.
+    EXECUTOR_CACHE.clear()
     await open_db(url)
     try:
         yield url
