@@ -13,10 +13,12 @@ from bot.models.deals import Deal, DealStageChange, Stage
 from bot.models.dialogs import DialogState
 from bot.models.notifications import JobRun, Notification, NotificationStatus
 from bot.models.receivables import Invoice, InvoiceStatus, Payment, PaymentAllocation
+from bot.models.updates import ApiToken, ProcessedUpdate
 from bot.models.users import ChannelIdentity, Invite, Role, User
 from bot.models.visits import Visit, VisitKind
 
 __all__ = [
+    "ApiToken",
     "ApprovalDecision",
     "ApprovalKind",
     "ApprovalRequest",
@@ -37,6 +39,7 @@ __all__ = [
     "NotificationStatus",
     "Payment",
     "PaymentAllocation",
+    "ProcessedUpdate",
     "Role",
     "Stage",
     "Task",

@@ -1,0 +1,36 @@
+"""Inbound idempotency and shared API credentials: state every channel keeps in the database."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ProcessedUpdate(Model):
+    """An inbound update (Telegram update_id, WeChat MsgId…) already taken for processing.
+
+    Inserting the row is the claim, before any processing: a redelivered update finds it and
+    changes nothing twice, across restarts and instances.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharField(max_length=16)
+    key = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "processed_updates"
+        unique_together = (("channel", "key"),)
+
+
+class ApiToken(Model):
+    """A platform access token (WeChat, WeCom) shared by every instance until it expires."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=64, unique=True)
+    value = fields.CharField(max_length=1024)
+    expires_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "api_tokens"
