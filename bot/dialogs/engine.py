@@ -110,12 +110,7 @@ class Engine:
                 log.exception("failed on message from %s:%s", msg.channel, msg.external_id)
                 conv.end_dialog()
                 replies.append(
-                    Reply(
-                        ctx._(
-                            "Sorry, something went wrong on my side. Nothing was "
-                            "saved; please try again."
-                        )
-                    )
+                    Reply(ctx._("Sorry, something went wrong on my side. Please try again."))
                 )
             numbered = _numbered(replies)
             if numbered or (conv.dialog, conv.token) != asked or not conv.dialog:
