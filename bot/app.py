@@ -38,6 +38,8 @@ async def running(
     """Open the database (migrating it first), yield the app, close the database."""
     await open_db(settings.database_url)
     try:
-        yield App(settings, build_engine(settings, clock=clock))
+        engine = build_engine(settings, clock=clock)
+        await engine.finder.refresh()  # load the name index now, not on someone's first message
+        yield App(settings, engine)
     finally:
         await close_db()
