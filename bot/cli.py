@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot.app import running
 from bot.config import Settings
 from bot.db import close_db, migrate, open_db
-from bot.models import ChannelIdentity, Role, User
+from bot.models import ChannelIdentity, Notification, Role, User
 from bot.services import users
 from bot.services.errors import InvalidInput, NotFound
 
@@ -42,11 +44,35 @@ def _parser() -> argparse.ArgumentParser:
     deactivate.add_argument("user_id", type=int)
     deactivate.add_argument("--handover-to", type=int, required=True, dest="handover_to")
 
+    sub.add_parser("run", help="serve every configured channel (Telegram) until stopped")
+
+    for name, what in (("digest", "a rep's morning digest"), ("summary", "a manager's summary")):
+        one = sub.add_parser(name, help=f"send {what} for today now (or print it: --dry-run)")
+        one.add_argument("--user", type=int, required=True, help="the user id")
+        one.add_argument("--dry-run", action="store_true", help="print it, send nothing")
+
+    box = sub.add_parser("outbox", help="the notification queue: counts, failures, unreachable")
+    box.add_argument("--limit", type=int, default=20, help="failures and identities to list")
+
+    sub.add_parser("scheduler", help="run the scheduled jobs and the outbox dispatcher alone")
+
     demo = sub.add_parser("demo-data", help="fill the database with a realistic demo data set")
     demo.add_argument("--reps", type=int, default=20)
     demo.add_argument("--customers", type=int, default=1000)
     demo.add_argument("--visits", type=int, default=5000)
     demo.add_argument("--seed", type=int, default=1)
+
+    load = sub.add_parser("import", help="import data from a spreadsheet")
+    load_sub = load.add_subparsers(dest="what", required=True)
+    invoices = load_sub.add_parser(
+        "invoices",
+        help="invoices from .xlsx/.csv: number, customer (or customer_id), amount, currency, "
+        "issue_date, due_date; all or nothing unless --partial",
+    )
+    invoices.add_argument("file")
+    invoices.add_argument(
+        "--partial", action="store_true", help="write the good rows even if some are refused"
+    )
     return parser
 
 
@@ -109,6 +135,9 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 0
         rows = await users.list_users()
+        unreachable = await ChannelIdentity.filter(unreachable_at__isnull=False).values_list(
+            "user_id", "channel", "unreachable_reason"
+        )
     finally:
         await close_db()
     print(f"{'id':>5}  {'name':<24} {'role':<8} {'manager':>7}  {'channels':<20} active")
@@ -119,6 +148,40 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
             f"{row.id:>5}  {row.name[:24]:<24} {row.role:<8} {manager:>7}  {channels:<20} "
             f"{'yes' if row.active else 'no'}"
         )
+    if unreachable:
+        print("\nUnreachable (the bot cannot write to them; notifications fail until they return):")
+        for user_id, channel, reason in unreachable:
+            print(f"{user_id:>5}  {channel:<10} {reason}")
+    return 0
+
+
+async def _import_invoices(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services.invoice_import import import_invoices
+
+    path = Path(args.file)
+    await open_db(settings.database_url)
+    try:
+        report = await import_invoices(
+            path, actor=None, currency=settings.currency.upper(), partial=args.partial
+        )
+    except InvalidInput as bad:
+        print(f"Cannot import {path.name}: {bad.code} {bad.detail}".rstrip(), file=sys.stderr)
+        print("Nothing was changed.", file=sys.stderr)
+        return 2
+    finally:
+        await close_db()
+    verb = "" if report.applied else "would be "
+    print(
+        f"Invoices {verb}created: {report.created}, {verb}updated: {report.updated}, "
+        f"unchanged: {report.unchanged}, refused: {len(report.refused)}"
+    )
+    for line, number, reason in report.refused[:200]:
+        print(f"  row {line} {number or '-'}: {reason}")
+    if not report.applied:
+        print("Nothing was changed: fix the refused rows, or use --partial.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -133,6 +196,198 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await close_db()
     print("Demo data: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    return 0
+
+
+NOTHING_TO_RUN = """No channel is configured, so there is nothing to run.
+  Telegram: set TELEGRAM_BOT_TOKEN (the token @BotFather gives you) to serve by long polling;
+            add TELEGRAM_WEBHOOK_URL (public https URL) to be served by webhook instead.
+Put settings in .env or the environment. To try the bot without a messenger: crmbot chat"""
+
+
+async def _start_scheduler(settings: Settings, telegram: Any) -> Any:
+    """The scheduled jobs and the outbox dispatcher, sending through the running channel's bot."""
+    from bot.handlers.telegram.sender import TelegramSender
+    from bot.scheduler import Scheduler
+
+    scheduler = Scheduler(settings, {"telegram": TelegramSender(telegram.application.bot)})
+    await scheduler.start()
+    return scheduler
+
+
+async def _run(settings: Settings) -> int:
+    """Every configured channel (later also the scheduler) in this one process, until a signal."""
+    token = settings.telegram_bot_token
+    if token is None or not token.get_secret_value():
+        print(NOTHING_TO_RUN, file=sys.stderr)
+        return 2
+    from telegram.error import TelegramError
+
+    from bot.handlers.telegram import TelegramChannel
+    from bot.server import HttpServer
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with running(settings) as app:
+        log.info("database ready (migrations applied)")
+        server = HttpServer(settings.http_host, settings.http_port)
+        telegram = TelegramChannel(settings, app.engine, server=server)
+        try:
+            await server.start()
+            log.info("HTTP server on %s:%s (GET /healthz)", settings.http_host, server.port)
+        except OSError as busy:
+            if telegram.mode == "webhook":
+                print(
+                    f"Cannot serve the webhook on port {settings.http_port}: {busy}",
+                    file=sys.stderr,
+                )
+                return 2
+            log.warning("HTTP server not started (%s); polling works without it", busy)
+        starting = asyncio.create_task(telegram.start())
+        stopping = asyncio.create_task(stop.wait())
+        scheduler = None
+        try:
+            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if starting.done():
+                try:
+                    log.info("started %s", starting.result())
+                except TelegramError as refused:  # e.g. a wrong token: retrying will not help
+                    print(f"Telegram did not start: {refused}", file=sys.stderr)
+                    return 2
+                scheduler = await _start_scheduler(settings, telegram)
+                await stopping
+        finally:
+            log.info("stopping")
+            starting.cancel()
+            stopping.cancel()
+            await asyncio.gather(starting, stopping, return_exceptions=True)
+            if scheduler is not None:
+                await scheduler.stop()
+            await telegram.stop()
+            await server.stop()
+    log.info("stopped")
+    return 0
+
+
+def _senders(settings: Settings) -> dict[str, Any]:
+    """Channels the outbox can push to from this process (Telegram when a token is set)."""
+    token = settings.telegram_bot_token
+    if token is None or not token.get_secret_value():
+        return {}
+    from telegram import Bot
+
+    from bot.handlers.telegram.sender import TelegramSender
+
+    bot = Bot(token.get_secret_value(), base_url=settings.telegram_api_base_url)
+    return {"telegram": TelegramSender(bot)}
+
+
+async def _one(settings: Settings, kind: str, user_id: int, dry_run: bool) -> int:
+    """Today's digest/summary of one user: printed, or queued under the job's key and sent."""
+    from datetime import UTC, datetime
+
+    from bot.dialogs.digests import render
+    from bot.i18n import Translator
+    from bot.scheduler import Dispatcher
+    from bot.scheduler.jobs import for_user
+
+    await open_db(settings.database_url)
+    try:
+        user = await User.filter(id=user_id).first()
+        if user is None:
+            print(f"No user {user_id}.", file=sys.stderr)
+            return 2
+        result = await for_user(kind, user_id, settings, now=datetime.now(UTC), dry_run=dry_run)
+        if result.already:
+            print(f"Already queued or sent today ({result.key}); not sent again.")
+            return 0
+        assert result.data is not None
+        if dry_run:
+            t = Translator.for_user(user.locale, user.timezone)
+            reply = render(kind, {"params": result.data.params()}, t)
+            if result.data.empty and (kind == "summary" or settings.digest_when_empty == "skip"):
+                print(f"Nothing to send to {user.name} today ({result.key}).")
+                return 0
+            print(f"To {user.name} (user {user_id}, {result.key}):\n")
+            if reply is not None:
+                print(reply.text)
+                for row in reply.buttons:
+                    print("  " + "  ".join(f"[{b.label} → {b.data}]" for b in row))
+            return 0
+        if not result.queued:
+            print(f"Nothing to send to {user.name} today ({result.key}).")
+            return 0
+        senders = _senders(settings)
+        if not senders:
+            print(f"Queued {result.key}; no channel configured here, `crmbot run` will send it.")
+            return 0
+        dispatcher = Dispatcher.from_settings(settings, senders)
+        try:
+            for sender in senders.values():
+                await sender.bot.initialize()
+            await dispatcher.drain(within=30)
+        finally:
+            for sender in senders.values():
+                await sender.bot.shutdown()
+        state = await Notification.get(dedupe_key=result.key)
+        print(
+            f"{result.key}: {state.status}" + (f" ({state.last_error})" if state.last_error else "")
+        )
+        return 0 if state.status == "sent" else 1
+    finally:
+        await close_db()
+
+
+async def _outbox(settings: Settings, limit: int) -> int:
+    from bot.services import outbox
+
+    await open_db(settings.database_url)
+    try:
+        state = await outbox.state(limit=limit)
+    finally:
+        await close_db()
+    counts = ", ".join(f"{status} {n}" for status, n in state.counts.items())
+    print(f"Notifications: {counts}; retrying {state.retrying}")
+    if state.oldest_pending:
+        print(f"Oldest pending since {state.oldest_pending:%Y-%m-%d %H:%M} UTC")
+    if state.failures:
+        print("\nFailed (newest first):")
+        for row in state.failures:
+            print(
+                f"{row['id']:>7}  user {row['recipient_id']:<6} {row['kind']:<14} "
+                f"attempts {row['attempts']:<3} {row['last_error']}"
+            )
+    if state.unreachable:
+        print("\nUnreachable identities:")
+        for row in state.unreachable:
+            print(
+                f"  user {row['user_id']:<6} {row['channel']:<10} since "
+                f"{row['unreachable_at']:%Y-%m-%d %H:%M} UTC: {row['unreachable_reason']}"
+            )
+    return 0
+
+
+async def _scheduler(settings: Settings) -> int:
+    """The scheduled jobs and the dispatcher without serving chats (e.g. a second instance)."""
+    from bot.scheduler import Scheduler
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    senders = _senders(settings)
+    await open_db(settings.database_url)
+    scheduler = Scheduler(settings, senders)
+    try:
+        await scheduler.start()
+        await stop.wait()
+    finally:
+        await scheduler.stop()
+        for sender in senders.values():
+            await sender.bot.shutdown()
+        await close_db()
     return 0
 
 
@@ -157,8 +412,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_invite(settings, args.role, args.manager, args.name))
         case "users":
             return asyncio.run(_users(settings, args))
+        case "import":
+            return asyncio.run(_import_invoices(settings, args))
         case "demo-data":
             return asyncio.run(_demo(settings, args))
+        case "digest" | "summary":
+            return asyncio.run(_one(settings, args.command, args.user, args.dry_run))
+        case "outbox":
+            return asyncio.run(_outbox(settings, args.limit))
+        case "scheduler":
+            logging.getLogger("crmbot").setLevel(logging.INFO)
+            logging.getLogger("bot").setLevel(logging.INFO)
+            return asyncio.run(_scheduler(settings))
+        case "run":
+            logging.getLogger("crmbot").setLevel(logging.INFO)
+            logging.getLogger("bot").setLevel(logging.INFO)
+            return asyncio.run(_run(settings))
     return 2
 
 

@@ -19,6 +19,7 @@ from babel import Locale
 from babel.dates import format_datetime as _babel_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency as _babel_currency
 from babel.numbers import format_decimal as _babel_decimal
 
 DOMAIN = "crmbot"
@@ -107,3 +108,10 @@ class Translator:
 
     def decimal(self, value: Decimal) -> str:
         return _babel_decimal(value, locale=self.babel_locale)
+
+    def money(self, amount: Decimal, currency: str) -> str:
+        """'CN¥1,200,000' / '¥1,200,000.50': cents only when there are any, exact Decimal in."""
+        pattern = "¤#,##0" if amount == amount.to_integral_value() else "¤#,##0.00"
+        return _babel_currency(
+            amount, currency, format=pattern, locale=self.babel_locale, currency_digits=False
+        )

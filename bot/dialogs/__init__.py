@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from bot.dialogs import account, contacts, customers, visits
+from bot.dialogs import approvals as money_approvals
+from bot.dialogs import deals as money_deals
+from bot.dialogs import receivables as money_receivables
+from bot.dialogs import tasks as money_tasks
 from bot.dialogs.engine import Engine, Registry
 
 __all__ = ["Engine", "Registry", "build_registry"]
@@ -25,4 +29,6 @@ def build_registry() -> Registry:
     registry.actions["visit"] = visits.start_visit
     registry.actions["contact"] = contacts.start_contact
     registry.actions["fu"] = visits.followups
+    for money_module in (money_deals, money_receivables, money_approvals, money_tasks):
+        money_module.register(registry)
     return registry

@@ -239,8 +239,8 @@ class Engine:
             name, _, arg = rest.partition(":")
             action = self.registry.actions.get(name)
             if action is not None:
-                if conv.dialog:
-                    conv.end_dialog()
+                # A failing action (forged id, not yours) raises before anything changes; one
+                # that opens a dialog replaces the open one in `_apply`.
                 return await self._apply(ctx, conv, await action(ctx, arg))
         return [Reply(ctx._("That button is not valid any more."))]
 

@@ -131,11 +131,17 @@ async def due_followups(
     start = start_of_local_day(now, tz)
     total = await query.count()
     overdue = await query.filter(next_followup_at__lt=start).count() if total else 0
-    rows = await (
-        query.order_by("next_followup_at", "id")
+    # The page is picked from the follow-up index alone, then only its rows are joined to their
+    # customer and owner names: joining first made SQLite look up a customer and a user for every
+    # due row of a manager's team (thousands) before sorting, 30 ms on the demo data set.
+    page = list(
+        await query.order_by("next_followup_at", "id")
         .offset(offset)
         .limit(limit)
-        .values(
+        .values_list("id", flat=True)
+    )
+    rows = (
+        await Visit.filter(id__in=page).values(
             "id",
             "customer_id",
             "customer__name",
@@ -144,7 +150,10 @@ async def due_followups(
             "next_followup_at",
             "notes",
         )
+        if page
+        else []
     )
+    by_id = {row["id"]: row for row in rows}
     items = [
         FollowUp(
             visit_id=row["id"],
@@ -156,6 +165,6 @@ async def due_followups(
             overdue=row["next_followup_at"] < start,
             notes=row["notes"],
         )
-        for row in rows
+        for row in (by_id[visit_id] for visit_id in page if visit_id in by_id)
     ]
     return items, total, overdue

@@ -1,0 +1,162 @@
+"""Outbox payloads → neutral Replies in the recipient's language, at send time.
+
+Services store data (`{"params": ...}` by kind) or a ready Reply (`{"text", "buttons"}`); this
+is the one place that turns the data into words, so a person who switches language gets the
+next digest in the new one, and the same digest reads the same on every channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+from functools import cache
+from typing import Any
+
+from bot.dialogs.common import action
+from bot.dialogs.messages import Button, Reply
+from bot.i18n import Translator
+from bot.services.digests import DATE_ONLY, Digest, Item, Summary
+from bot.services.outbox import payload_to_reply
+
+MAX_SUMMARY_LINES = 15
+NAME_WIDTH = 30
+
+
+def _day(t: Translator, local_date: str) -> str:
+    """The digest's local day, formatted for the person ('Wed, Nov 18' / '11月18日 周三')."""
+    noon = datetime.combine(date.fromisoformat(local_date), time(12), tzinfo=t.timezone)
+    return t.date(noon)
+
+
+def _when(t: Translator, item: Item) -> str:
+    if item.when is None:
+        return t.gettext("never contacted")
+    moment = datetime.fromisoformat(item.when).astimezone(UTC)
+    if t.local(moment).time() == DATE_ONLY:
+        return t.date(moment)
+    return t.datetime(moment)
+
+
+def _item_row(t: Translator, item: Item) -> tuple[Button, ...]:
+    return (
+        action(item.name[:NAME_WIDTH], "cust", item.customer_id),
+        action(t.gettext("Log a visit"), "visit", item.customer_id),
+    )
+
+
+def render_digest(t: Translator, params: dict[str, Any]) -> Reply | None:
+    """Counts first, then at most a screenful of customers, each with its buttons."""
+    digest = Digest.from_params(params)
+    if digest.empty:
+        return Reply(t.gettext("☀️ Good morning! Nothing is due today."))
+    lines = [t.gettext("☀️ Good morning! Your day, {date}:").format(date=_day(t, digest.local_date))]
+    rows: list[tuple[Button, ...]] = []
+    if digest.due_today or digest.overdue:
+        lines.append("")
+        lines.append(
+            t.gettext("Follow-ups: {today} due today, {overdue} overdue").format(
+                today=digest.due_today, overdue=digest.overdue
+            )
+        )
+        for item in digest.followups:
+            mark = "⚠️ " if item.overdue else "• "
+            lines.append(f"{mark}{item.name} · {_when(t, item)}")
+            rows.append(_item_row(t, item))
+    if digest.dormant:
+        lines.append("")
+        lines.append(
+            t.gettext("Not contacted for {days} days or more: {count}").format(
+                days=digest.dormant_days, count=digest.dormant
+            )
+        )
+        for item in digest.quiet:
+            last = (
+                t.gettext("last contact {when}").format(when=_when(t, item))
+                if item.when
+                else t.gettext("never contacted")
+            )
+            lines.append(f"• {item.name} · {last}")
+            rows.append(_item_row(t, item))
+    if digest.due_today + digest.overdue > len(digest.followups):
+        rows.append((action(t.gettext("More ›"), "fu", len(digest.followups)),))
+    return Reply("\n".join(lines), tuple(rows))
+
+
+def render_summary(t: Translator, params: dict[str, Any]) -> Reply | None:
+    """Per rep one line of counts, the team's totals last; long teams are cut with a count."""
+    summary = Summary.from_params(params)
+    title = t.gettext("🌙 Your team today, {date}:").format(date=_day(t, summary.local_date))
+    line = t.gettext("{name}: {visits} visits · {new} new customers · {missed} missed follow-ups")
+    lines = [title, ""]
+    for rep in summary.reps[:MAX_SUMMARY_LINES]:
+        lines.append(
+            "• "
+            + line.format(
+                name=rep.name, visits=rep.visits, new=rep.new_customers, missed=rep.missed
+            )
+        )
+    hidden = len(summary.reps) - MAX_SUMMARY_LINES
+    if hidden > 0:
+        lines.append(t.gettext("…and {count} more").format(count=hidden))
+    lines.append("")
+    lines.append(
+        "Σ "
+        + line.format(
+            name=t.gettext("Team"),
+            visits=sum(r.visits for r in summary.reps),
+            new=sum(r.new_customers for r in summary.reps),
+            missed=sum(r.missed for r in summary.reps),
+        )
+    )
+    rows: tuple[tuple[Button, ...], ...] = ()
+    if any(r.missed for r in summary.reps):
+        rows = ((action(t.gettext("Open follow-ups"), "fu", 0),),)
+    return Reply("\n".join(lines), rows)
+
+
+def render_reminder(t: Translator, params: dict[str, Any]) -> Reply | None:
+    """The follow-up's moment has come: who, when, the note, and the two useful buttons."""
+    due = datetime.fromisoformat(params["due_at"])
+    lines = [
+        t.gettext("⏰ Follow-up now: {name} ({when})").format(
+            name=params["name"], when=t.datetime(due)
+        )
+    ]
+    if params.get("notes"):
+        lines.append(str(params["notes"])[:200])
+    item = Item(int(params["customer_id"]), str(params["name"]), params["due_at"])
+    return Reply("\n".join(lines), (_item_row(t, item),))
+
+
+@cache
+def _titles() -> dict[str, str]:
+    from bot.dialogs import build_registry
+
+    return {name: dialog.title for name, dialog in build_registry().dialogs.items()}
+
+
+def render_expired(t: Translator, params: dict[str, Any]) -> Reply | None:
+    """The same notice the engine would show at the next message (the job ended it first)."""
+    title = _titles().get(str(params.get("dialog", "")), "")
+    text = t.gettext(
+        "Your unfinished “{title}” expired after {minutes} minutes without an answer; "
+        "nothing was saved."
+    ).format(title=t.gettext(title) if title else "", minutes=params.get("minutes", ""))
+    return Reply(text)
+
+
+RENDERERS: dict[str, Callable[[Translator, dict[str, Any]], Reply | None]] = {
+    "digest": render_digest,
+    "summary": render_summary,
+    "reminder": render_reminder,
+    "dialog_expired": render_expired,
+}
+
+
+def render(kind: str, payload: dict[str, Any], t: Translator) -> Reply | None:
+    """The Reply to send for a stored payload; None when there is nothing to say."""
+    if "params" in payload and kind in RENDERERS:
+        return RENDERERS[kind](t, payload["params"])
+    if "text" in payload:
+        return payload_to_reply(payload)
+    raise ValueError(f"cannot render a {kind!r} notification")

@@ -1,0 +1,129 @@
+"""The Telegram adapter: claim the update, parse it, ask the core, render the replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from io import BytesIO
+
+from telegram import Bot, InputFile, Message, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.dialogs.engine import Engine
+from bot.dialogs.messages import Reply
+from bot.handlers.telegram import parse, render
+from bot.services import updates
+
+log = logging.getLogger(__name__)
+
+CHANNEL = parse.CHANNEL
+
+
+class TelegramAdapter:
+    """As thin as the console: everything the bot says comes from the core, except two lines."""
+
+    __slots__ = ("engine",)
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """One update, once: claimed before anything happens, so a redelivery does nothing."""
+        bot = context.bot
+        if not await updates.claim(CHANNEL, f"{bot.id}:{update.update_id}"):
+            log.info("update %s was already processed; skipped", update.update_id)
+            return
+        # A tap's spinner stops at once, whatever the core answers; in parallel with the core.
+        answering = asyncio.ensure_future(_answer(update)) if update.callback_query else None
+        try:
+            await self._process(update, bot)
+        finally:
+            if answering is not None:
+                await answering
+
+    async def _process(self, update: Update, bot: Bot) -> None:
+        """Private chats go to the core; a tapped question then shows its answer, no buttons."""
+        if not parse.is_private(update):
+            await self._group(update, bot)
+            return
+        incoming = parse.incoming(update)
+        if incoming is None:
+            return
+        replies = await self.engine.handle(incoming)
+        query = update.callback_query
+        if query is not None and render.is_choice(query.data):
+            await self._show_choice(update)
+        await self.send(bot, incoming.external_id, replies)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log with the update id, apologise in one line, keep serving."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("update %s failed", update_id, exc_info=context.error)
+        if not isinstance(update, Update) or not parse.is_private(update):
+            return
+        if isinstance(context.error, Forbidden):
+            return  # the person blocked the bot: nobody to apologise to
+        chat = update.effective_chat
+        assert chat is not None
+        t = parse.translator(update)
+        try:
+            await context.bot.send_message(
+                chat.id, t.gettext("Sorry, something went wrong on my side. Please try again.")
+            )
+        except TelegramError as again:
+            log.warning("could not apologise for update %s: %s", update_id, again)
+
+    async def send(self, bot: Bot, external_id: str, replies: list[Reply]) -> list[Message]:
+        """Render and send replies in order; also the way the outbox reaches a Telegram user."""
+        sent: list[Message] = []
+        chat_id = int(external_id)
+        for reply in replies:
+            for out in render.plan(reply):
+                sent.append(await _send_one(bot, chat_id, out))
+        return sent
+
+    async def _show_choice(self, update: Update) -> None:
+        """The answered question keeps its text plus "→ choice" and loses its buttons."""
+        query = update.callback_query
+        label = parse.chosen_label(update)
+        if query is None or label is None or not isinstance(query.message, Message):
+            return  # not a button of that message (forged): leave the message alone
+        message = query.message
+        try:
+            if message.text is not None:
+                await message.edit_text(render.with_choice(message.text, label), reply_markup=None)
+            else:
+                await message.edit_reply_markup(reply_markup=None)
+        except BadRequest as stale:
+            log.info("could not mark the choice on message %s: %s", message.message_id, stale)
+
+    async def _group(self, update: Update, bot: Bot) -> None:
+        """In groups: one line when addressed (command, mention, reply), silence otherwise."""
+        chat = update.effective_chat
+        if chat is None or update.callback_query is not None:
+            return
+        if not parse.addressed_to_bot(update.message, bot.username):
+            return
+        t = parse.translator(update)
+        line = t.gettext("I only work in private chats. Please write to me directly: {link}")
+        await bot.send_message(chat.id, line.format(link=f"https://t.me/{bot.username}"))
+
+
+async def _answer(update: Update) -> None:
+    """Answer the callback query; a too old one is only logged (Telegram gave up on it)."""
+    assert update.callback_query is not None
+    try:
+        await update.callback_query.answer()
+    except TelegramError as failed:
+        log.info("callback of update %s not answered: %s", update.update_id, failed)
+
+
+async def _send_one(bot: Bot, chat_id: int, out: render.Outgoing) -> Message:
+    if out.file is None:
+        return await bot.send_message(chat_id, out.text, reply_markup=out.markup)
+    upload = InputFile(BytesIO(out.file.content), filename=out.file.name)
+    caption = out.text or None
+    if out.is_photo:
+        return await bot.send_photo(chat_id, upload, caption=caption, reply_markup=out.markup)
+    return await bot.send_document(chat_id, upload, caption=caption, reply_markup=out.markup)

@@ -1,0 +1,261 @@
+"""Telegram in the running process: build the PTB Application, start it polling or on a webhook.
+
+Start-up waits out an unreachable Bot API (backoff, no crash); polling has PTB's own error backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Update
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ApplicationBuilder, TypeHandler
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.dialogs.account import COMMANDS
+from bot.dialogs.engine import Engine
+from bot.dialogs.messages import Reply
+from bot.handlers.telegram.adapter import CHANNEL, TelegramAdapter
+from bot.handlers.telegram.ratelimit import ChatRateLimiter
+from bot.handlers.telegram.request import AiohttpRequest
+from bot.handlers.telegram.updates import ChatOrderedProcessor
+from bot.handlers.telegram.webhook import webhook_handler, webhook_path
+from bot.i18n import Translator
+from bot.services import updates
+
+if TYPE_CHECKING:
+    from bot.server import HttpServer
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+MENU_LANGUAGES = {"en": None, "zh": "zh"}  # English is the default menu for every other language
+KEEP_CLAIMS = timedelta(days=3)  # Telegram keeps an undelivered update for 24 hours
+PRUNE_EVERY = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Waits between attempts while the Bot API is unreachable: doubling, capped."""
+
+    first: float = 1.0
+    maximum: float = 60.0
+
+    def delays(self) -> Iterator[float]:
+        delay = self.first
+        while True:
+            yield delay
+            delay = min(self.maximum, delay * 2)
+
+
+def file_base_url(base_url: str) -> str:
+    """Files come from the same host under /file/bot, as on api.telegram.org."""
+    if base_url.endswith("/bot"):
+        return base_url[: -len("bot")] + "file/bot"
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}/file/bot"
+
+
+def build_application(
+    settings: Settings,
+    adapter: TelegramAdapter,
+    *,
+    rate_limit: bool = True,
+    max_concurrent_chats: int = 256,
+    requests: tuple[BaseRequest, BaseRequest] | None = None,
+) -> Application:
+    """The PTB Application for the settings' token and API server, wired to the adapter."""
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    # Opt in to PTB's coming timedelta durations now (and avoid its deprecation warnings).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    calls, polls = requests or (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .request(calls)
+        .get_updates_request(polls)
+        .concurrent_updates(ChatOrderedProcessor(max_concurrent_chats))
+        .job_queue(None)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(ChatRateLimiter())
+    application = builder.build()
+    application.add_handler(TypeHandler(Update, adapter.on_update))
+    application.add_error_handler(adapter.on_error)
+    return application
+
+
+async def set_commands(application: Application) -> None:
+    """The command menu in English (everyone) and Chinese (apps set to Chinese)."""
+    for language, code in MENU_LANGUAGES.items():
+        t = Translator.for_user(language, None)
+        commands = [BotCommand(name, t.gettext(text)) for name, text in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=code)
+
+
+class TelegramChannel:
+    """One bot token served in this process: polling by default, a webhook when a URL is set."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        server: HttpServer | None = None,
+        rate_limit: bool = True,
+        poll_timeout: float = 30.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.settings = settings
+        self.adapter = TelegramAdapter(engine)
+        # Held here so `stop` closes their sessions even when the Bot API never answered.
+        self._requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
+        self.application = build_application(
+            settings, self.adapter, rate_limit=rate_limit, requests=self._requests
+        )
+        self.webhook_url = settings.telegram_webhook_url or None
+        secret = settings.telegram_webhook_secret
+        self.secret = (secret.get_secret_value() if secret else "") or secrets.token_urlsafe(32)
+        self.poll_timeout = poll_timeout
+        self.backoff = backoff or Backoff()
+        self._pruner: asyncio.Task[None] | None = None
+        self._connected = False
+        if self.webhook_url:
+            if server is None:
+                raise ValueError("a webhook needs the HTTP server")
+            path = webhook_path(self.webhook_url)
+            server.add_post(path, webhook_handler(self.application, self.secret))
+        if server is not None:
+            server.add_check(CHANNEL, lambda: self.application.running)
+
+    @property
+    def mode(self) -> str:
+        return "webhook" if self.webhook_url else "polling"
+
+    async def start(self) -> str:
+        """Connect (waiting out outages), set the menu, start processing, then receive updates."""
+        try:
+            await self._retry("connect", self.application.initialize)
+            self._connected = True
+            bot = self.application.bot
+            await self._menu()
+            await self.application.start()
+            if self.webhook_url:
+                url = self.webhook_url
+                await self._retry(
+                    "set the webhook",
+                    lambda: bot.set_webhook(
+                        url, allowed_updates=ALLOWED_UPDATES, secret_token=self.secret
+                    ),
+                )
+            else:
+                assert self.application.updater is not None
+                await self.application.updater.start_polling(
+                    timeout=timedelta(seconds=self.poll_timeout),
+                    bootstrap_retries=-1,
+                    allowed_updates=ALLOWED_UPDATES,
+                    error_callback=_polling_error,
+                )
+        except BaseException:
+            await self.stop()
+            raise
+        self._pruner = asyncio.create_task(self._prune_forever(), name="telegram-prune")
+        described = f"Telegram @{bot.username}: {self.mode}"
+        if self.webhook_url:
+            described += f" at {self.webhook_url} (route {webhook_path(self.webhook_url)})"
+        configured = self.settings.telegram_bot_username
+        if configured and configured.lstrip("@").casefold() != bot.username.casefold():
+            log.warning(
+                "TELEGRAM_BOT_USERNAME is %s but the token belongs to @%s; invite links will "
+                "point to the wrong bot",
+                configured,
+                bot.username,
+            )
+        return described
+
+    async def stop(self) -> None:
+        """Stop receiving, finish what was received, close connections (the webhook stays set)."""
+        if self._pruner is not None:
+            self._pruner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pruner
+            self._pruner = None
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if self._connected:
+            await app.shutdown()
+            self._connected = False
+        for request in self._requests:  # also after a start that never got through
+            await request.shutdown()
+
+    async def send(self, external_id: str, replies: list[Reply]) -> None:
+        """Push replies to a chat outside an update (the outbox, reminders)."""
+        await self.adapter.send(self.application.bot, external_id, replies)
+
+    async def download(self, ref: str) -> bytes:
+        """The bytes behind a file reference such as `Audio.ref` (for transcription later)."""
+        file = await self.application.bot.get_file(ref)
+        return bytes(await file.download_as_bytearray())
+
+    async def _menu(self) -> None:
+        try:
+            await self._retry("set the commands menu", lambda: set_commands(self.application))
+        except TelegramError as refused:
+            log.warning("commands menu not set: %s", refused)
+
+    async def _retry(self, what: str, action: Callable[[], Awaitable[T]]) -> T:
+        """Run `action` until the Bot API answers; network trouble waits, refusals raise."""
+        delays = self.backoff.delays()
+        while True:
+            try:
+                return await action()
+            except BadRequest:
+                raise
+            except RetryAfter as flood:
+                delay = _seconds(flood.retry_after) + 0.1
+            except NetworkError as down:  # includes TimedOut and 5xx answers
+                delay = next(delays)
+                log.warning(
+                    "Telegram Bot API unreachable (%s) while trying to %s; retrying in %.1f s",
+                    down,
+                    what,
+                    delay,
+                )
+            await asyncio.sleep(delay)
+
+    async def _prune_forever(self) -> None:
+        """Forget old update claims now and then; a failure only postpones it."""
+        while True:
+            try:
+                removed = await updates.prune(CHANNEL, datetime.now(UTC) - KEEP_CLAIMS)
+                if removed:
+                    log.info("forgot %d old Telegram update claims", removed)
+            except Exception:
+                log.exception("pruning Telegram update claims failed")
+            await asyncio.sleep(PRUNE_EVERY)
+
+
+def _polling_error(error: TelegramError) -> None:
+    """One line per failed poll; PTB backs off by itself and keeps polling."""
+    log.warning("polling Telegram failed: %s", error)
+
+
+def _seconds(value: object) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(str(value))

@@ -1,0 +1,191 @@
+"""The dispatcher: claim due outbox rows, render each in its recipient's language, send, record.
+
+Rows are claimed continuously while sends are in flight (up to `concurrency`), one per
+recipient at a time, so each person's messages arrive in order while different people are served
+in parallel as fast as the limits allow. Network errors and 5xx back off exponentially and give
+up after `max_attempts`; a 429 pauses every send for its `retry_after` and is not an attempt; a
+permanent error (blocked) marks the identity unreachable and fails the row with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from bot.config import Settings
+from bot.dialogs.digests import render
+from bot.i18n import Translator
+from bot.scheduler.limits import Limits
+from bot.scheduler.senders import Permanent, Retryable, Sender
+from bot.services import outbox
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST = 2.0
+BACKOFF_MAX = 600.0
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try after `attempts` failed ones: 2, 4, 8… capped at 10 min."""
+    return min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, attempts - 1))
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        rate=settings.send_rate,
+        burst=settings.send_burst,
+        chat_rate=settings.chat_send_rate,
+        chat_burst=settings.chat_send_burst,
+    )
+
+
+class Dispatcher:
+    """Delivers the outbox through the registered senders; many may run against one database."""
+
+    def __init__(
+        self,
+        senders: Mapping[str, Sender],
+        *,
+        limits: Limits | None = None,
+        max_attempts: int = 8,
+        concurrency: int = 64,
+        idle: float = 0.5,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        worker: str | None = None,
+    ) -> None:
+        self.senders = dict(senders)
+        self.limits = limits or Limits()
+        self.max_attempts = max_attempts
+        self.concurrency = concurrency
+        self.idle = idle
+        self.clock = clock
+        self.worker = worker or outbox.new_worker_id()
+        self.delivered = 0
+        self._wake = asyncio.Event()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, senders: Mapping[str, Sender], **kwargs: object
+    ) -> Dispatcher:
+        return cls(
+            senders,
+            limits=limits_from(settings),
+            max_attempts=settings.send_max_attempts,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def wake(self) -> None:
+        """Look for work now (something was just queued in this process)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Claim and deliver until `stop` is set; in-flight sends finish before returning."""
+        stop = stop or asyncio.Event()
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            while not stop.is_set():
+                got = 0
+                free = self.concurrency - len(tasks)
+                if free > 0:
+                    try:
+                        claimed = await outbox.claim(self.worker, now=self.clock(), limit=free)
+                    except Exception:
+                        log.exception("claiming outbox rows failed; retrying")
+                        claimed = []
+                    got = len(claimed)
+                    for item in claimed:
+                        task = asyncio.create_task(self._deliver(item))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                if got:
+                    await asyncio.sleep(0)
+                    continue
+                self._wake.clear()
+                waiters: set[asyncio.Future[object]] = {
+                    asyncio.ensure_future(self._wake.wait()),
+                    asyncio.ensure_future(stop.wait()),
+                }
+                if tasks:
+                    waiters |= set(tasks)  # type: ignore[arg-type]
+                await asyncio.wait(waiters, timeout=self.idle, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    if waiter not in tasks and not waiter.done():
+                        waiter.cancel()
+        finally:
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def drain(self, *, within: float = 60.0) -> int:
+        """Deliver until nothing is claimable right now (for `crmbot digest` and tests)."""
+        delivered = self.delivered
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while loop.time() < deadline:
+            claimed = await outbox.claim(self.worker, now=self.clock(), limit=self.concurrency)
+            if not claimed:
+                break
+            await asyncio.gather(*(self._deliver(item) for item in claimed))
+        return self.delivered - delivered
+
+    async def _deliver(self, item: outbox.Claimed) -> None:
+        """One row: route, render, wait for the limits, send, record the outcome."""
+        try:
+            await self._attempt(item)
+        except Exception as broken:  # a rendering bug or a database hiccup: retry later
+            log.exception("notification %s failed unexpectedly", item.id)
+            try:
+                await self._retry(item, f"error: {broken!r}")
+            except Exception:  # the database is gone too: the lease brings the row back
+                log.exception("could not record the failure of notification %s", item.id)
+
+    async def _attempt(self, item: outbox.Claimed) -> None:
+        route = item.route(self.senders)
+        if route is None:
+            reason = "no reachable chat" + (
+                f" (channels here: {', '.join(sorted(self.senders))})" if self.senders else ""
+            )
+            await outbox.mark_failed(item.id, reason, count_attempt=False)
+            log.warning("notification %s to user %s: %s", item.id, item.recipient_id, reason)
+            return
+        channel, external_id = route
+        t = Translator.for_user(item.locale, item.timezone)
+        reply = render(item.kind, item.payload, t)
+        if reply is None:
+            await outbox.mark_sent(item.id, self.worker, channel, now=self.clock())
+            return
+        await self.limits.acquire(f"{channel}:{external_id}")
+        try:
+            await self.senders[channel].send(external_id, reply)
+        except Retryable as again:
+            if again.retry_after is not None:
+                self.limits.pause(again.retry_after)
+                at = self.clock() + timedelta(seconds=again.retry_after)
+                await outbox.mark_retry(item.id, again.reason, at=at, count_attempt=False)
+                return
+            await self._retry(item, again.reason)
+            return
+        except Permanent as refused:
+            if refused.unreachable:
+                await outbox.mark_unreachable(
+                    channel, external_id, refused.reason, now=self.clock()
+                )
+            await outbox.mark_failed(item.id, refused.reason)
+            log.warning(
+                "notification %s to user %s failed for good: %s",
+                item.id,
+                item.recipient_id,
+                refused.reason,
+            )
+            return
+        await outbox.mark_sent(item.id, self.worker, channel, now=self.clock())
+        self.delivered += 1
+
+    async def _retry(self, item: outbox.Claimed, reason: str) -> None:
+        attempts = item.attempts + 1
+        if attempts >= self.max_attempts:
+            await outbox.mark_failed(item.id, f"gave up after {attempts} attempts: {reason}")
+            return
+        at = self.clock() + timedelta(seconds=backoff(attempts))
+        await outbox.mark_retry(item.id, reason, at=at)

@@ -1,0 +1,469 @@
+"""Approvals: a request climbs the manager chain and is decided once, even under double taps.
+
+A decision is a conditional UPDATE … WHERE status='pending' AND level=<the level read>; the
+loser of a race updates no row and is told who decided. The unique (request, level) decision
+row is the second guard. Alert texts are rendered per recipient here because the outbox stores
+finished messages (language chosen per recipient, as scheduled jobs must).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from tortoise.transactions import in_transaction
+
+from bot.i18n import N_, Translator
+from bot.models import (
+    ApprovalDecision,
+    ApprovalKind,
+    ApprovalRequest,
+    ApprovalStatus,
+    Customer,
+    Deal,
+    Role,
+    User,
+)
+from bot.services import audit, money
+from bot.services.customers import get_visible
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from bot.services.permissions import require_owner_visible
+
+KIND_LABELS = {
+    ApprovalKind.DISCOUNT: N_("Discount"),
+    ApprovalKind.CREDIT_LIMIT: N_("Credit limit"),
+    ApprovalKind.EXPENSE: N_("Expense claim"),
+    ApprovalKind.HANDOVER: N_("Customer handover"),
+}
+MAX_NOTE = 1000
+
+
+class AlreadyDecided(ServiceError):
+    """Someone else decided first (or moved the request on); says who and how."""
+
+    code = "already_decided"
+
+    def __init__(self, by_name: str, status: ApprovalStatus) -> None:
+        super().__init__(by_name)
+        self.by_name = by_name
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDraft:
+    """What /request collected; which fields matter depends on the kind."""
+
+    kind: ApprovalKind
+    deal_id: int | None = None
+    customer_id: int | None = None
+    amount: Decimal | None = None
+    currency: str = ""
+    percent: Decimal | None = None
+    category: str = ""
+    note: str = ""
+    attachment_ref: str = ""
+    target_user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a decision did: final or passed on to the next level, and to whom."""
+
+    request_id: int
+    status: ApprovalStatus
+    next_approver_name: str = ""
+
+
+def needs_second_level(draft: RequestDraft, limits: Mapping[str, Decimal]) -> bool:
+    """Above CRM_APPROVAL_ESCALATE_ABOVE ('%' for discounts, a currency for amounts)."""
+    if draft.kind == ApprovalKind.DISCOUNT and draft.percent is not None:
+        limit = limits.get("%")
+        return limit is not None and draft.percent > limit
+    if draft.kind in (ApprovalKind.EXPENSE, ApprovalKind.CREDIT_LIMIT) and draft.amount:
+        limit = limits.get(draft.currency.upper())
+        return limit is not None and draft.amount > limit
+    return False
+
+
+async def create_request(
+    actor: User, draft: RequestDraft, *, now: datetime, escalate_above: Mapping[str, Decimal]
+) -> ApprovalRequest:
+    """File a request with the actor's manager (and, above the limit, the next level too)."""
+    fields: dict[str, object] = {"kind": draft.kind}
+    if draft.kind == ApprovalKind.DISCOUNT:
+        if draft.deal_id is None or draft.percent is None or not 0 < draft.percent <= 100:
+            raise InvalidInput("discount_incomplete")
+        deal = await Deal.filter(id=draft.deal_id).first()
+        if deal is None:
+            raise NotFound()
+        await require_owner_visible(actor, deal.owner_id)
+        fields |= {"deal_id": deal.id, "customer_id": deal.customer_id, "percent": draft.percent}
+    elif draft.kind == ApprovalKind.CREDIT_LIMIT:
+        if draft.customer_id is None or not draft.amount or draft.amount <= 0:
+            raise InvalidInput("credit_incomplete")
+        customer = await get_visible(actor, draft.customer_id)
+        fields |= {"customer_id": customer.id, "amount": draft.amount, "currency": draft.currency}
+    elif draft.kind == ApprovalKind.EXPENSE:
+        if not draft.amount or draft.amount <= 0 or not draft.category.strip():
+            raise InvalidInput("expense_incomplete")
+        fields |= {
+            "amount": draft.amount,
+            "currency": draft.currency,
+            "category": draft.category.strip()[:64],
+            "attachment_ref": draft.attachment_ref[:200],
+        }
+    elif draft.kind == ApprovalKind.HANDOVER:
+        if draft.customer_id is None or draft.target_user_id is None:
+            raise InvalidInput("handover_incomplete")
+        customer = await get_visible(actor, draft.customer_id)
+        target = await User.filter(id=draft.target_user_id, active=True).first()
+        if target is None or target.id == customer.owner_id:
+            raise InvalidInput("handover_target_invalid")
+        fields |= {"customer_id": customer.id, "target_user_id": target.id}
+    if actor.manager_id is None:
+        raise InvalidInput("no_manager")
+    chain = await money.manager_chain(actor.id)
+    levels = 2 if needs_second_level(draft, escalate_above) and len(chain) > 1 else 1
+    async with in_transaction():
+        request = await ApprovalRequest.create(
+            **fields,
+            requester_id=actor.id,
+            approver_id=chain[0],
+            note=draft.note.strip()[:MAX_NOTE],
+            level=1,
+            levels_needed=levels,
+            waiting_since=now,
+        )
+        await audit.record(
+            actor.id,
+            "approval.request",
+            "approval",
+            request.id,
+            after={**fields, "levels_needed": levels, "approver_id": chain[0]},
+        )
+        await _ask_approver(request, chain[0], "request")
+    return request
+
+
+async def _can_decide(actor: User, request: ApprovalRequest) -> bool:
+    """The current approver, anyone above them, or an admin; never the requester."""
+    if actor.id == request.approver_id or actor.role == Role.ADMIN:
+        return True
+    if request.approver_id is None:
+        return actor.role == Role.MANAGER
+    return actor.id in await money.manager_chain(request.approver_id)
+
+
+async def decide(
+    actor: User, request_id: int, approve: bool, *, now: datetime, comment: str = ""
+) -> Outcome:
+    """Approve or reject the request's current level; exactly one decision per level wins."""
+    comment = " ".join(comment.split())[:500]
+    async with in_transaction():
+        request = await ApprovalRequest.filter(id=request_id).first()
+        if request is None:
+            raise NotFound()
+        if request.requester_id == actor.id:
+            raise InvalidInput("self_approval")
+        if request.status != ApprovalStatus.PENDING:
+            raise AlreadyDecided(await _decider_name(request), ApprovalStatus(request.status))
+        if not await _can_decide(actor, request):
+            if await ApprovalDecision.filter(request_id=request.id, approver_id=actor.id).exists():
+                raise AlreadyDecided(actor.name, ApprovalStatus.PENDING)
+            raise PermissionDenied()
+        level = request.level
+        next_id: int | None = None
+        if approve and level < request.levels_needed:
+            above = await money.manager_chain(actor.id)
+            next_id = next((uid for uid in above if uid != request.requester_id), None)
+        if next_id is not None:
+            changed = await ApprovalRequest.filter(
+                id=request.id, status=ApprovalStatus.PENDING, level=level
+            ).update(
+                level=level + 1,
+                approver_id=next_id,
+                waiting_since=now,
+                reminded_at=None,
+                escalated_at=None,
+            )
+            status = ApprovalStatus.PENDING
+        else:
+            status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+            changed = await ApprovalRequest.filter(
+                id=request.id, status=ApprovalStatus.PENDING, level=level
+            ).update(status=status, decided_by_id=actor.id, decided_at=now, comment=comment)
+        if not changed:
+            await request.refresh_from_db()
+            raise AlreadyDecided(
+                await _decider_name(request, level), ApprovalStatus(request.status)
+            )
+        await ApprovalDecision.create(
+            request_id=request.id,
+            level=level,
+            approver_id=actor.id,
+            approved=approve,
+            comment=comment,
+            at=now,
+        )
+        await audit.record(
+            actor.id,
+            "approval.decide",
+            "approval",
+            request.id,
+            before={"status": ApprovalStatus.PENDING, "level": level},
+            after={"status": status, "approved": approve, "comment": comment, "next": next_id},
+        )
+        await request.refresh_from_db()
+        next_name = ""
+        if next_id is not None:
+            await _ask_approver(request, next_id, "request")
+            next_name = (await User.get(id=next_id)).name
+        else:
+            await _tell_requester(request, actor)
+            if approve:
+                await _apply(actor, request)
+    return Outcome(request.id, status, next_name)
+
+
+async def _decider_name(request: ApprovalRequest, level: int | None = None) -> str:
+    if request.decided_by_id is not None:
+        user = await User.filter(id=request.decided_by_id).first()
+        return user.name if user else ""
+    query = ApprovalDecision.filter(request_id=request.id)
+    if level is not None:
+        query = query.filter(level=level)
+    decision = await query.order_by("-level").first()
+    if decision is None:
+        return ""
+    user = await User.filter(id=decision.approver_id).first()
+    return user.name if user else ""
+
+
+async def _apply(actor: User, request: ApprovalRequest) -> None:
+    """An approved discount or credit limit takes effect on the record; a handover moves owner."""
+    if request.kind == ApprovalKind.DISCOUNT and request.deal_id is not None:
+        deal = await Deal.get(id=request.deal_id)
+        await Deal.filter(id=deal.id).update(discount_percent=request.percent)
+        await audit.record(
+            actor.id,
+            "deal.discount",
+            "deal",
+            deal.id,
+            before={"discount_percent": deal.discount_percent},
+            after={"discount_percent": request.percent, "approval_id": request.id},
+        )
+    elif request.kind == ApprovalKind.CREDIT_LIMIT and request.customer_id is not None:
+        customer = await Customer.get(id=request.customer_id)
+        await Customer.filter(id=customer.id).update(credit_limit=request.amount)
+        await audit.record(
+            actor.id,
+            "customer.credit_limit",
+            "customer",
+            customer.id,
+            before={"credit_limit": customer.credit_limit},
+            after={"credit_limit": request.amount, "approval_id": request.id},
+        )
+    elif request.kind == ApprovalKind.HANDOVER and request.customer_id is not None:
+        customer = await Customer.get(id=request.customer_id)
+        await Customer.filter(id=customer.id).update(owner_id=request.target_user_id)
+        await Deal.filter(customer_id=customer.id, owner_id=customer.owner_id).update(
+            owner_id=request.target_user_id
+        )
+        await audit.record(
+            actor.id,
+            "customer.owner",
+            "customer",
+            customer.id,
+            before={"owner_id": customer.owner_id},
+            after={"owner_id": request.target_user_id, "approval_id": request.id},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A pending request as /approvals lists it."""
+
+    id: int
+    requester_name: str
+    kind: ApprovalKind
+    waiting_since: datetime
+    level: int
+    levels_needed: int
+
+
+async def waiting_for(actor: User, *, limit: int = 20) -> tuple[list[Waiting], int]:
+    """Requests waiting for the actor's decision, oldest first, and how many there are."""
+    query = ApprovalRequest.filter(approver_id=actor.id, status=ApprovalStatus.PENDING)
+    total = await query.count()
+    rows = await (
+        query.order_by("waiting_since", "id")
+        .limit(limit)
+        .values_list("id", "requester__name", "kind", "waiting_since", "level", "levels_needed")
+    )
+    return [Waiting(r[0], r[1], ApprovalKind(r[2]), r[3], r[4], r[5]) for r in rows], total
+
+
+async def waiting_counts(approver_ids: list[int]) -> dict[int, int]:
+    """For digests: how many requests wait for each approver (one grouped query)."""
+    if not approver_ids:
+        return {}
+    counts: dict[int, int] = {}
+    for approver_id in await ApprovalRequest.filter(
+        approver_id__in=approver_ids, status=ApprovalStatus.PENDING
+    ).values_list("approver_id", flat=True):
+        counts[approver_id] = counts.get(approver_id, 0) + 1
+    return counts
+
+
+async def get_visible_request(actor: User, request_id: int) -> ApprovalRequest:
+    """A request its requester, its approver (or those above), or an admin may look at."""
+    request = await ApprovalRequest.filter(id=request_id).first()
+    if request is None:
+        raise NotFound()
+    if request.requester_id != actor.id and not await _can_decide(actor, request):
+        raise NotFound()
+    return request
+
+
+async def remind_and_escalate(now: datetime, *, sla_hours: int = 24) -> dict[str, int]:
+    """Scheduler job: past the SLA remind the approver once; one SLA later escalate one level."""
+    cutoff = now - timedelta(hours=sla_hours)
+    reminded = escalated = 0
+    due = await ApprovalRequest.filter(
+        status=ApprovalStatus.PENDING, waiting_since__lte=cutoff, reminded_at__isnull=True
+    ).order_by("id")
+    for request in due:
+        async with in_transaction():
+            changed = await ApprovalRequest.filter(
+                id=request.id, status=ApprovalStatus.PENDING, reminded_at__isnull=True
+            ).update(reminded_at=now)
+            if changed and request.approver_id is not None:
+                await _ask_approver(request, request.approver_id, "remind")
+                reminded += changed
+    stale = await ApprovalRequest.filter(
+        status=ApprovalStatus.PENDING,
+        reminded_at__lte=cutoff,
+        escalated_at__isnull=True,
+        approver_id__isnull=False,
+    ).order_by("id")
+    for request in stale:
+        assert request.approver_id is not None
+        above = [
+            uid
+            for uid in await money.manager_chain(request.approver_id)
+            if uid != request.requester_id
+        ]
+        if not above:
+            continue
+        async with in_transaction():
+            changed = await ApprovalRequest.filter(
+                id=request.id,
+                status=ApprovalStatus.PENDING,
+                approver_id=request.approver_id,
+                escalated_at__isnull=True,
+            ).update(approver_id=above[0], escalated_at=now, waiting_since=now)
+            if changed:
+                await audit.record(
+                    None,
+                    "approval.escalate",
+                    "approval",
+                    request.id,
+                    before={"approver_id": request.approver_id},
+                    after={"approver_id": above[0]},
+                )
+                await request.refresh_from_db()
+                await _ask_approver(request, above[0], "escalated")
+                escalated += 1
+    return {"reminded": reminded, "escalated": escalated}
+
+
+# --- what people read -------------------------------------------------------------------------
+
+
+async def describe(t: Translator, request: ApprovalRequest) -> str:
+    """One line saying what is asked, in the reader's language."""
+    kind = ApprovalKind(request.kind)
+    if kind == ApprovalKind.DISCOUNT:
+        deal = await Deal.filter(id=request.deal_id or 0).first()
+        title = deal.title if deal else "?"
+        amount = t.money(money.cents(deal.amount), deal.currency) if deal else ""
+        return t.gettext("Discount {percent}% on “{deal}” ({amount})").format(
+            percent=request.percent, deal=title, amount=amount
+        )
+    if kind == ApprovalKind.CREDIT_LIMIT:
+        customer = await Customer.filter(id=request.customer_id or 0).first()
+        name = customer.name if customer else "?"
+        old = money.cents(customer.credit_limit) if customer else Decimal(0)
+        return t.gettext("Credit limit for {customer}: {old} → {new}").format(
+            customer=name,
+            old=t.money(old, request.currency or "CNY"),
+            new=t.money(money.cents(request.amount), request.currency or "CNY"),
+        )
+    if kind == ApprovalKind.EXPENSE:
+        text = t.gettext("Expense claim {amount}, {category}").format(
+            amount=t.money(money.cents(request.amount), request.currency or "CNY"),
+            category=request.category,
+        )
+        return text + (" 📎" if request.attachment_ref else "")
+    customer = await Customer.filter(id=request.customer_id or 0).first()
+    target = await User.filter(id=request.target_user_id or 0).first()
+    return t.gettext("Hand {customer} over to {person}").format(
+        customer=customer.name if customer else "?", person=target.name if target else "?"
+    )
+
+
+HEADS = {
+    "request": N_("🔔 {requester} asks for your approval:"),
+    "remind": N_("⏰ Still waiting for your approval since {since}:"),
+    "escalated": N_("⏫ Escalated to you, no answer in time:"),
+}
+
+
+async def _ask_approver(request: ApprovalRequest, approver_id: int, event: str) -> None:
+    """Queue the request for one approver with Approve / Reject / Comment buttons."""
+    approver = await User.get(id=approver_id)
+    requester = await User.get(id=request.requester_id)
+    t = Translator.for_user(approver.locale, approver.timezone)
+    lines = [
+        t.gettext(HEADS[event]).format(
+            requester=requester.name, since=t.datetime(request.waiting_since)
+        ),
+        await describe(t, request),
+    ]
+    if event != "request":
+        lines.append(t.gettext("From {requester}").format(requester=requester.name))
+    if request.note:
+        lines.append(f"📝 {request.note}")
+    payload = money.reply_payload(
+        "\n".join(lines),
+        [
+            [
+                (t.gettext("✅ Approve"), f"a:apr:{request.id}:y"),
+                (t.gettext("❌ Reject"), f"a:apr:{request.id}:n"),
+            ],
+            [(t.gettext("💬 Comment"), f"a:apr:{request.id}:c")],
+        ],
+    )
+    payload["spec"] = {"type": "approval", "event": event, "request_id": request.id}
+    key = f"apr:{request.id}:{event}:L{request.level}:u{approver_id}"
+    await money.queue_alert(approver_id, key, "approval", payload)
+
+
+async def _tell_requester(request: ApprovalRequest, decider: User) -> None:
+    """Queue the outcome for the requester."""
+    requester = await User.get(id=request.requester_id)
+    t = Translator.for_user(requester.locale, requester.timezone)
+    head = (
+        t.gettext("✅ Approved by {name}:")
+        if request.status == ApprovalStatus.APPROVED
+        else t.gettext("❌ Rejected by {name}:")
+    ).format(name=decider.name)
+    lines = [head, await describe(t, request)]
+    if request.comment:
+        lines.append(f"💬 {request.comment}")
+    payload = money.reply_payload("\n".join(lines))
+    payload["spec"] = {"type": "approval_outcome", "request_id": request.id}
+    key = f"apr:{request.id}:outcome:u{requester.id}"
+    await money.queue_alert(requester.id, key, "approval", payload)

@@ -1,0 +1,358 @@
+"""The pipeline: create deals, move them between stages with history, alert on large ones.
+
+Every stage change is a conditional UPDATE on the stage it was read in, so two people moving the
+same deal at once give one move and one refusal, never a history that skips a step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from tortoise.transactions import in_transaction
+
+from bot.i18n import N_, Translator
+from bot.models import Customer, Deal, DealStageChange, Stage, User
+from bot.services import audit, money
+from bot.services.customers import get_visible
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.permissions import require_owner_visible, scope_for
+
+MAX_TITLE = 200
+OPEN_STAGES = (Stage.LEAD, Stage.QUALIFIED, Stage.PROPOSAL, Stage.NEGOTIATION)
+FINAL_STAGES = (Stage.WON, Stage.LOST)
+PROBABILITY = {
+    Stage.LEAD: 10,
+    Stage.QUALIFIED: 25,
+    Stage.PROPOSAL: 50,
+    Stage.NEGOTIATION: 75,
+    Stage.WON: 100,
+    Stage.LOST: 0,
+}
+STAGE_LABELS = {
+    Stage.LEAD: N_("Lead"),
+    Stage.QUALIFIED: N_("Qualified"),
+    Stage.PROPOSAL: N_("Proposal"),
+    Stage.NEGOTIATION: N_("Negotiation"),
+    Stage.WON: N_("Won"),
+    Stage.LOST: N_("Lost"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DealDraft:
+    """What the /deal dialog collected; validated again here."""
+
+    customer_id: int
+    title: str
+    amount: Decimal
+    currency: str
+    expected_close: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DealView:
+    """A deal as a list line or a card shows it."""
+
+    id: int
+    title: str
+    customer_id: int
+    customer_name: str
+    owner_id: int
+    owner_name: str
+    amount: Decimal
+    currency: str
+    stage: Stage
+    probability: int
+    probability_manual: bool
+    expected_close: date | None
+    lost_reason: str
+    discount_percent: Decimal | None
+
+
+def next_stages(stage: Stage) -> list[Stage]:
+    """What a card offers: the next open stage, then won and lost; final stages offer nothing."""
+    if stage in FINAL_STAGES:
+        return []
+    index = OPEN_STAGES.index(stage)
+    forward = [OPEN_STAGES[index + 1]] if index + 1 < len(OPEN_STAGES) else []
+    return [*forward, Stage.WON, Stage.LOST]
+
+
+def effective_probability(stage: Stage, manual: int | None) -> int:
+    """Probability follows the stage unless someone set it by hand (final stages always win)."""
+    if stage in FINAL_STAGES or manual is None:
+        return PROBABILITY[stage]
+    return manual
+
+
+def _clean_title(text: str) -> str:
+    title = " ".join((text or "").split())
+    if not title:
+        raise InvalidInput("title_empty")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput("title_too_long")
+    return title
+
+
+async def create_deal(
+    actor: User,
+    draft: DealDraft,
+    *,
+    now: datetime,
+    large: Mapping[str, Decimal],
+) -> Deal:
+    """Open a deal at the lead stage for a visible customer; it belongs to the customer's owner."""
+    title = _clean_title(draft.title)
+    if draft.amount <= 0 or draft.amount > money.MAX_AMOUNT:
+        raise InvalidInput("amount_invalid")
+    currency = draft.currency.upper()
+    async with in_transaction():
+        customer = await get_visible(actor, draft.customer_id)
+        deal = await Deal.create(
+            customer_id=customer.id,
+            owner_id=customer.owner_id,
+            title=title,
+            amount=money.cents(draft.amount),
+            currency=currency,
+            stage=Stage.LEAD,
+            expected_close=draft.expected_close,
+        )
+        change = await DealStageChange.create(
+            deal_id=deal.id, user_id=actor.id, from_stage=None, to_stage=Stage.LEAD, at=now
+        )
+        await audit.record(
+            actor.id,
+            "deal.create",
+            "deal",
+            deal.id,
+            after={
+                "customer_id": customer.id,
+                "title": title,
+                "amount": deal.amount,
+                "currency": currency,
+                "expected_close": draft.expected_close,
+            },
+        )
+        if money.at_or_above(deal.amount, currency, large):
+            await _alert(deal, customer, "created", change.id)
+    return deal
+
+
+async def _visible_deal(actor: User, deal_id: int) -> Deal:
+    deal = await Deal.filter(id=deal_id).first()
+    if deal is None:
+        raise NotFound()
+    await require_owner_visible(actor, deal.owner_id)
+    return deal
+
+
+async def move_stage(
+    actor: User,
+    deal_id: int,
+    to_stage: Stage,
+    *,
+    now: datetime,
+    large: Mapping[str, Decimal],
+    reason: str = "",
+) -> Deal:
+    """Move a visible open deal to another stage; lost needs a reason; history and audit kept."""
+    reason = " ".join(reason.split())[:300]
+    if to_stage == Stage.LOST and not reason:
+        raise InvalidInput("lost_reason_needed")
+    async with in_transaction():
+        deal = await _visible_deal(actor, deal_id)
+        from_stage = Stage(deal.stage)
+        if from_stage in FINAL_STAGES:
+            raise InvalidInput("deal_closed")
+        if to_stage == from_stage:
+            raise InvalidInput("same_stage")
+        changes: dict[str, object] = {"stage": to_stage}
+        if to_stage in FINAL_STAGES:
+            changes["closed_at"] = now
+        if to_stage == Stage.LOST:
+            changes["lost_reason"] = reason
+        moved = await Deal.filter(id=deal.id, stage=from_stage).update(**changes)
+        if not moved:
+            raise InvalidInput("deal_moved_meanwhile")
+        change = await DealStageChange.create(
+            deal_id=deal.id, user_id=actor.id, from_stage=from_stage, to_stage=to_stage, at=now
+        )
+        await audit.record(
+            actor.id,
+            "deal.stage",
+            "deal",
+            deal.id,
+            before={"stage": from_stage},
+            after={"stage": to_stage, "lost_reason": reason or None},
+        )
+        await deal.refresh_from_db()
+        if money.at_or_above(deal.amount, deal.currency, large):
+            customer = await Customer.get(id=deal.customer_id)
+            event = to_stage.value if to_stage in FINAL_STAGES else "stage"
+            await _alert(deal, customer, event, change.id)
+    return deal
+
+
+async def set_probability(actor: User, deal_id: int, percent: int | None) -> Deal:
+    """Set the probability by hand (0–100), or None to let it follow the stage again."""
+    if percent is not None and not 0 <= percent <= 100:
+        raise InvalidInput("percent_invalid")
+    async with in_transaction():
+        deal = await _visible_deal(actor, deal_id)
+        before = deal.probability
+        await Deal.filter(id=deal.id).update(probability=percent)
+        await audit.record(
+            actor.id,
+            "deal.probability",
+            "deal",
+            deal.id,
+            before={"probability": before},
+            after={"probability": percent},
+        )
+        await deal.refresh_from_db()
+    return deal
+
+
+def _view(row: dict) -> DealView:
+    stage = Stage(row["stage"])
+    return DealView(
+        id=row["id"],
+        title=row["title"],
+        customer_id=row["customer_id"],
+        customer_name=row["customer__name"],
+        owner_id=row["owner_id"],
+        owner_name=row["owner__name"],
+        amount=money.cents(row["amount"]),
+        currency=row["currency"],
+        stage=stage,
+        probability=effective_probability(stage, row["probability"]),
+        probability_manual=row["probability"] is not None and stage not in FINAL_STAGES,
+        expected_close=row["expected_close"],
+        lost_reason=row["lost_reason"],
+        discount_percent=row["discount_percent"],
+    )
+
+
+_FIELDS = (
+    "id",
+    "title",
+    "customer_id",
+    "customer__name",
+    "owner_id",
+    "owner__name",
+    "amount",
+    "currency",
+    "stage",
+    "probability",
+    "expected_close",
+    "lost_reason",
+    "discount_percent",
+)
+
+
+async def card(actor: User, deal_id: int) -> DealView:
+    """One visible deal, ready for its card."""
+    deal = await _visible_deal(actor, deal_id)
+    rows = await Deal.filter(id=deal.id).values(*_FIELDS)
+    return _view(rows[0])
+
+
+async def open_deals(
+    actor: User, *, limit: int = 8, offset: int = 0
+) -> tuple[list[DealView], int, dict[str, Decimal]]:
+    """The actor's open deals (a manager: the team's), soonest close first, with totals."""
+    scope = await scope_for(actor)
+    query = Deal.filter(stage__in=list(OPEN_STAGES))
+    if scope.owner_ids is not None:
+        query = query.filter(owner_id__in=list(scope.owner_ids))
+    total = await query.count()
+    rows = await query.order_by("expected_close", "id").offset(offset).limit(limit).values(*_FIELDS)
+    totals: dict[str, Decimal] = {}
+    if total:
+        for currency, amount in await query.values_list("currency", "amount"):
+            totals[currency] = totals.get(currency, Decimal(0)) + money.cents(amount)
+    return [_view(row) for row in rows], total, totals
+
+
+async def history(actor: User, deal_id: int) -> list[tuple[Stage | None, Stage, datetime, str]]:
+    """The stage history of a visible deal: (from, to, when, who), oldest first."""
+    deal = await _visible_deal(actor, deal_id)
+    rows = await (
+        DealStageChange.filter(deal_id=deal.id)
+        .order_by("at", "id")
+        .values_list("from_stage", "to_stage", "at", "user__name")
+    )
+    return [(Stage(f) if f else None, Stage(t), at, who or "") for f, t, at, who in rows]
+
+
+ALERT_TEXT = {
+    "created": N_("💰 Large deal created: {title} — {customer}, {amount} ({owner})"),
+    "stage": N_("💰 Large deal moved to {stage}: {title} — {customer}, {amount} ({owner})"),
+    "won": N_("🏆 Large deal won: {title} — {customer}, {amount} ({owner})"),
+    "lost": N_("❌ Large deal lost: {title} — {customer}, {amount} ({owner}). Reason: {reason}"),
+}
+
+
+async def _alert(deal: Deal, customer: Customer, event: str, change_id: int) -> None:
+    """Queue one alert per manager above the owner, once per deal and event."""
+    chain = await money.manager_chain(deal.owner_id)
+    if not chain:
+        return
+    owner = await User.get(id=deal.owner_id)
+    for manager in await User.filter(id__in=chain, active=True):
+        t = Translator.for_user(manager.locale, manager.timezone)
+        text = t.gettext(ALERT_TEXT[event]).format(
+            title=deal.title,
+            customer=customer.name,
+            amount=t.money(money.cents(deal.amount), deal.currency),
+            owner=owner.name,
+            stage=t.gettext(STAGE_LABELS[Stage(deal.stage)]),
+            reason=deal.lost_reason,
+        )
+        payload = money.reply_payload(text, [[(t.gettext("Open deal"), f"a:deal:{deal.id}")]])
+        payload["spec"] = {"type": "large_deal", "event": event, "deal_id": deal.id}
+        key = f"deal:{deal.id}:{event}:{change_id}:u{manager.id}"
+        await money.queue_alert(manager.id, key, "large_deal", payload)
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One kind of pipeline movement in a period: how many deals, and their amounts per currency."""
+
+    count: int = 0
+    amounts: tuple[tuple[str, Decimal], ...] = ()
+
+
+async def team_activity(
+    owner_ids: list[int], *, since: datetime, until: datetime
+) -> dict[str, Activity]:
+    """For the manager summary: deals created, moved, won and lost in [since, until), one query.
+
+    'moved' counts stage changes between open stages; a deal created in the period counts once
+    as created even though its first history row is a change too.
+    """
+    if not owner_ids:
+        return {}
+    rows = await DealStageChange.filter(
+        deal__owner_id__in=owner_ids, at__gte=since, at__lt=until
+    ).values_list("deal_id", "from_stage", "to_stage", "deal__amount", "deal__currency")
+    tallies: dict[str, dict[str, Decimal]] = {}
+    counts: dict[str, set[int]] = {}
+    for deal_id, from_stage, to_stage, amount, currency in rows:
+        if from_stage is None:
+            kind = "created"
+        elif to_stage in (Stage.WON, Stage.LOST):
+            kind = Stage(to_stage).value
+        else:
+            kind = "moved"
+        if deal_id in counts.setdefault(kind, set()):
+            continue
+        counts[kind].add(deal_id)
+        per = tallies.setdefault(kind, {})
+        per[currency] = per.get(currency, Decimal(0)) + money.cents(amount)
+    return {
+        kind: Activity(len(counts[kind]), tuple(sorted(tallies[kind].items()))) for kind in counts
+    }

@@ -1,0 +1,1 @@
+"""Tests of the money side: deals, receivables, approvals, tasks, invoice import."""

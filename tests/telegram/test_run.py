@@ -1,0 +1,97 @@
+"""`crmbot run` as an operator starts it: nothing configured, then a token against the fake."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from aiohttp import ClientSession
+
+from tests.telegram.conftest import free_port
+from tests.telegram.fake_bot_api import TOKEN, FakeBotApi, Person
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "TELEGRAM_"))}
+    env |= {"PYTHONPATH": str(ROOT), "CRM_DATABASE_URL": f"sqlite://{tmp_path / 'run.db'}"}
+    return env | extra
+
+
+def test_run_without_a_channel_says_what_is_missing(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env_for(tmp_path),
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in done.stderr and "TELEGRAM_WEBHOOK_URL" in done.stderr
+    assert "crmbot chat" in done.stderr
+
+
+def test_invite_prints_the_deep_link_when_the_bot_is_known(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "invite", "--role", "rep"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env_for(tmp_path, TELEGRAM_BOT_USERNAME="crm_test_bot"),
+        timeout=60,
+        check=True,
+    )
+    assert "https://t.me/crm_test_bot?start=" in done.stdout
+
+
+async def test_run_serves_telegram_and_healthz_until_sigterm(
+    tmp_path: Path, api: FakeBotApi
+) -> None:
+    port = free_port()
+    env = env_for(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        CRM_HTTP_HOST="127.0.0.1",
+        CRM_HTTP_PORT=str(port),
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    log: list[str] = []
+    try:
+        async with asyncio.timeout(30):
+            while "started Telegram @crm_test_bot: polling" not in "".join(log):
+                line = (await proc.stderr.readline()).decode()
+                assert line, "".join(log)
+                log.append(line)
+        assert any(f"HTTP server on 127.0.0.1:{port}" in line for line in log)
+        async with ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as health:
+            assert health.status == 200
+
+        stranger = Person(901, "Stranger")
+        api.send(stranger, "/start")
+        await api.wait_for(lambda: bool(api.bot_messages(stranger.id)), within=10)
+        assert "private sales bot" in api.bot_messages(stranger.id)[0]["text"]
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(20):
+            rest = (await proc.stderr.read()).decode()
+            assert await proc.wait() == 0, "".join(log) + rest
+    assert "stopped" in rest
