@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -79,6 +80,27 @@ def render_digest(t: Translator, params: dict[str, Any]) -> Reply | None:
             rows.append(_item_row(t, item))
     if digest.due_today + digest.overdue > len(digest.followups):
         rows.append((action(t.gettext("More ›"), "fu", len(digest.followups)),))
+    for currency, (due_week, overdue) in sorted(digest.receivables.items()):
+        lines.append("")
+        lines.append(
+            t.gettext("Receivables: {due} due this week, {overdue} overdue").format(
+                due=t.money(Decimal(due_week), currency),
+                overdue=t.money(Decimal(overdue), currency),
+            )
+        )
+    if digest.tasks_due:
+        lines.append("")
+        lines.append(t.gettext("Tasks due: {count}").format(count=digest.tasks_due))
+        for task_id, text, _due in digest.tasks:
+            lines.append(f"• {text}")
+            rows.append((action(t.gettext("✅ Done: {n}").format(n=text[:30]), "tdone", task_id),))
+    if digest.approvals_waiting:
+        lines.append("")
+        lines.append(
+            t.gettext("Approvals waiting for you: {count} (/approvals)").format(
+                count=digest.approvals_waiting
+            )
+        )
     return Reply("\n".join(lines), tuple(rows))
 
 
@@ -108,6 +130,12 @@ def render_summary(t: Translator, params: dict[str, Any]) -> Reply | None:
             missed=sum(r.missed for r in summary.reps),
         )
     )
+    if summary.approvals_waiting:
+        lines.append(
+            t.gettext("Approvals waiting for you: {count} (/approvals)").format(
+                count=summary.approvals_waiting
+            )
+        )
     rows: tuple[tuple[Button, ...], ...] = ()
     if any(r.missed for r in summary.reps):
         rows = ((action(t.gettext("Open follow-ups"), "fu", 0),),)

@@ -134,10 +134,22 @@ class Digest:
     dormant_days: int = 30
     followups: list[Item] = field(default_factory=list)
     quiet: list[Item] = field(default_factory=list)
+    # Money side: {currency: [due within 7 days, overdue]} as decimal strings (JSON params).
+    receivables: dict[str, list[str]] = field(default_factory=dict)
+    tasks_due: int = 0
+    tasks: list[list[Any]] = field(default_factory=list)  # [task_id, text, due ISO or None]
+    approvals_waiting: int = 0
 
     @property
     def empty(self) -> bool:
-        return not (self.due_today or self.overdue or self.dormant)
+        return not (
+            self.due_today
+            or self.overdue
+            or self.dormant
+            or self.receivables
+            or self.tasks_due
+            or self.approvals_waiting
+        )
 
     def params(self) -> dict[str, Any]:
         return asdict(self)
@@ -221,7 +233,30 @@ async def build_digests(
         digests[owner].quiet = [
             Item(c, names.get(c, "?"), last.isoformat() if last else None) for c, last in items
         ]
+    await _add_money(digests, recipients, latest_end)
     return digests
+
+
+async def _add_money(
+    digests: dict[int, Digest], recipients: Sequence[Recipient], until: datetime
+) -> None:
+    """Receivables due this week and overdue, due tasks, approvals waiting: one query each."""
+    from bot.services import approvals, receivables, tasks
+
+    ids = sorted(digests)
+    today = min(r.local_date for r in recipients)
+    for owner, per_currency in (await receivables.digest_amounts(ids, today=today)).items():
+        digests[owner].receivables = {
+            cur: [str(v["due_week"]), str(v["overdue"])] for cur, v in per_currency.items()
+        }
+    for assignee, due in (await tasks.due_for(ids, until=until)).items():
+        digests[assignee].tasks_due = len(due)
+        digests[assignee].tasks = [
+            [task.id, task.text, task.due_at.isoformat() if task.due_at else None]
+            for task in due[:MAX_FOLLOWUPS]
+        ]
+    for approver, count in (await approvals.waiting_counts(ids)).items():
+        digests[approver].approvals_waiting = count
 
 
 async def _names(customer_ids: set[int]) -> dict[int, str]:
@@ -252,10 +287,11 @@ class Summary:
     user_id: int
     local_date: str
     reps: list[RepDay] = field(default_factory=list)
+    approvals_waiting: int = 0
 
     @property
     def empty(self) -> bool:
-        return not self.reps
+        return not self.reps and not self.approvals_waiting
 
     def params(self) -> dict[str, Any]:
         return asdict(self)
@@ -332,6 +368,10 @@ async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> 
                 RepDay(u, names[u], visits.get(u, 0), created.get(u, 0), missed.get(u, 0))
                 for u in teams[m.user_id]
             ]
+    from bot.services import approvals
+
+    for approver, count in (await approvals.waiting_counts(sorted(summaries))).items():
+        summaries[approver].approvals_waiting = count
     return summaries
 
 
