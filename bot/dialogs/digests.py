@@ -130,6 +130,17 @@ def render_summary(t: Translator, params: dict[str, Any]) -> Reply | None:
             missed=sum(r.missed for r in summary.reps),
         )
     )
+    labels = {
+        "created": t.gettext("Deals created: {count}"),
+        "moved": t.gettext("Deals moved: {count}"),
+        "won": t.gettext("Deals won: {count}"),
+        "lost": t.gettext("Deals lost: {count}"),
+    }
+    for kind, label in labels.items():
+        if kind in summary.deals:
+            count, amounts = summary.deals[kind]
+            money = ", ".join(t.money(Decimal(total), cur) for cur, total in amounts)
+            lines.append(f"{label.format(count=count)} · {money}")
     if summary.approvals_waiting:
         lines.append(
             t.gettext("Approvals waiting for you: {count} (/approvals)").format(

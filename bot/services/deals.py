@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -324,6 +325,49 @@ class Activity:
 
     count: int = 0
     amounts: tuple[tuple[str, Decimal], ...] = ()
+
+
+async def stage_moves(
+    owner_ids: list[int], *, since: datetime, until: datetime
+) -> list[tuple[int, int, str | None, str, Decimal, str]]:
+    """Stage changes of these owners' deals in [since, until), one query:
+    (owner_id, deal_id, from_stage, to_stage, amount, currency)."""
+    if not owner_ids:
+        return []
+    return list(
+        await DealStageChange.filter(deal__owner_id__in=owner_ids, at__gte=since, at__lt=until)
+        .order_by("at", "id")
+        .values_list(
+            "deal__owner_id", "deal_id", "from_stage", "to_stage", "deal__amount", "deal__currency"
+        )
+    )
+
+
+def tally(
+    moves: list[tuple[int, int, str | None, str, Decimal, str]], owners: set[int]
+) -> dict[str, list[Any]]:
+    """Deals created, moved, won and lost among `owners`' moves, each deal counted once per kind,
+    as JSON-ready {kind: [count, [[currency, amount], ...]]} for the manager summary."""
+    seen: dict[str, set[int]] = {}
+    sums: dict[str, dict[str, Decimal]] = {}
+    for owner, deal_id, from_stage, to_stage, amount, currency in moves:
+        if owner not in owners:
+            continue
+        if from_stage is None:
+            kind = "created"
+        elif to_stage in (Stage.WON, Stage.LOST):
+            kind = Stage(to_stage).value
+        else:
+            kind = "moved"
+        if deal_id in seen.setdefault(kind, set()):
+            continue
+        seen[kind].add(deal_id)
+        per = sums.setdefault(kind, {})
+        per[currency] = per.get(currency, Decimal(0)) + money.cents(amount)
+    return {
+        kind: [len(seen[kind]), [[cur, str(total)] for cur, total in sorted(sums[kind].items())]]
+        for kind in seen
+    }
 
 
 async def team_activity(

@@ -288,6 +288,8 @@ class Summary:
     local_date: str
     reps: list[RepDay] = field(default_factory=list)
     approvals_waiting: int = 0
+    # {"created"|"moved"|"won"|"lost": [count, [[currency, amount], ...]]}, amounts as strings.
+    deals: dict[str, list[Any]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -368,6 +370,11 @@ async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> 
                 RepDay(u, names[u], visits.get(u, 0), created.get(u, 0), missed.get(u, 0))
                 for u in teams[m.user_id]
             ]
+        from bot.services import deals
+
+        moves = await deals.stage_moves(team, since=start, until=end)
+        for m in members:
+            summaries[m.user_id].deals = deals.tally(moves, set(teams[m.user_id]))
     from bot.services import approvals
 
     for approver, count in (await approvals.waiting_counts(sorted(summaries))).items():

@@ -6,7 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from bot.config import Settings
-from bot.models import ApprovalKind, ApprovalRequest, Invoice, Role, Task
+from bot.models import (
+    ApprovalKind,
+    ApprovalRequest,
+    Deal,
+    DealStageChange,
+    Invoice,
+    Role,
+    Stage,
+    Task,
+)
 from bot.scheduler import Dispatcher
 from bot.scheduler.jobs import digest_tick, summary_tick
 from tests.scheduler.helpers import CHANNEL, RecordingSender, customer, fast_limits, person
@@ -46,6 +55,22 @@ async def test_digest_and_summary_show_money_tasks_and_approvals(
         waiting_since=NOV18,
     )
 
+    won = await Deal.create(
+        customer=acme,
+        owner=rep,
+        title="Pumps",
+        amount=Decimal("1500000"),
+        currency="CNY",
+        stage=Stage.WON,
+    )
+    for from_stage, to_stage in ((None, Stage.LEAD), (Stage.LEAD, Stage.WON)):
+        await DealStageChange.create(
+            deal=won,
+            user=rep,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            at=NOV18 + timedelta(hours=3),
+        )
     assert (await digest_tick(settings, now=NOV18 + timedelta(minutes=31))).queued == 1
     assert (await summary_tick(settings, now=NOV18 + timedelta(hours=10, minutes=31))).queued == 1
     sender = RecordingSender()
@@ -59,3 +84,5 @@ async def test_digest_and_summary_show_money_tasks_and_approvals(
     assert f"a:tdone:{task.id}" in [b.data for b in digest.all_buttons()]
     [summary] = sender.texts(f"chat-{boss.id}")
     assert "Approvals waiting for you: 1 (/approvals)" in summary
+    assert "Deals created: 1 · CN¥1,500,000" in summary
+    assert "Deals won: 1 · CN¥1,500,000" in summary
