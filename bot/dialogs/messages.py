@@ -66,12 +66,17 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Audio:
-    """A voice note: a channel-specific reference to fetch it, and any text the platform heard."""
+    """A voice note: a channel-specific reference, any text the platform heard, maybe the bytes.
+
+    Channels download the audio themselves (each has its own media API) and pass `data` when the
+    core has to transcribe it; `ref` is kept on the visit so the recording can be found again.
+    """
 
     ref: str
     duration: float | None = None
     mime: str = ""
     recognition: str = ""
+    data: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

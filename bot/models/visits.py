@@ -46,6 +46,7 @@ class Visit(Model):
     latitude = fields.FloatField(null=True)
     longitude = fields.FloatField(null=True)
     transcript = fields.TextField(default="")
+    audio_ref = fields.CharField(max_length=255, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -32,6 +32,7 @@ class VisitDraft:
     latitude: float | None = None
     longitude: float | None = None
     transcript: str = ""
+    audio_ref: str = ""
 
 
 async def log_visit(actor: User, draft: VisitDraft, *, now: datetime | None = None) -> Visit:
@@ -68,6 +69,7 @@ async def log_visit(actor: User, draft: VisitDraft, *, now: datetime | None = No
             latitude=draft.latitude,
             longitude=draft.longitude,
             transcript=draft.transcript,
+            audio_ref=draft.audio_ref[:255],
         )
         await Customer.filter(
             Q(id=customer.id) & (Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=draft.at))
