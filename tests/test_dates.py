@@ -13,6 +13,10 @@ from hypothesis import strategies as st
 from bot.services.dates import (
     MAX_PARSE_CHARS,
     MAX_SEARCH_CHARS,
+    Prefer,
+    _context,
+    _parse_dateparser,
+    _parse_en_common,
     normalize_zh,
     parse_when,
     search_when,
@@ -440,3 +444,33 @@ def test_search_when_never_fails(caplog: pytest.LogCaptureFixture, text: str) ->
         cursor = position + len(substring)
         assert value.tzinfo == SH
         assert value.utcoffset() is not None
+
+
+COMMON_PHRASES = [
+    "today",
+    "Tomorrow",
+    "yesterday",
+    "in 3 days",
+    "in a day",
+    "in two weeks",
+    "in 2 weeks",
+    "in 10 days",
+    *(f"next {day}" for day in ("monday", "wednesday", "friday", "sunday")),
+]
+
+
+@pytest.mark.parametrize("phrase", COMMON_PHRASES)
+@pytest.mark.parametrize("prefer", ["future", "past"])
+@pytest.mark.parametrize(
+    "now",
+    [NOW, datetime(2026, 11, 22, 23, 30, tzinfo=SH), datetime(2026, 3, 8, 1, 30, tzinfo=UTC)],
+)
+def test_common_phrases_read_directly_as_dateparser_reads_them(
+    phrase: str, prefer: Prefer, now: datetime
+) -> None:
+    """The shortcut for the button phrases must not change a single answer."""
+    zone = ZoneInfo("America/New_York") if now.tzinfo is UTC else SH
+    ctx = _context(now, zone, prefer)
+    direct = _parse_en_common(phrase, ctx)
+    assert direct is not None
+    assert direct == _parse_dateparser(phrase, ctx)

@@ -16,7 +16,7 @@ def action(label: str, name: str, arg: object = "") -> Button:
     return Button(label, f"a:{name}:{arg}", ButtonKind.ACTION)
 
 
-def customer_line(ctx: Ctx, summary: customers.CustomerSummary) -> str:
+def customer_line(ctx: Ctx, summary: customers.CustomerBrief | customers.CustomerSummary) -> str:
     """'Acme Trading Co. · Li Wei · last contact Nov 18' — fits a lock screen."""
     parts = [summary.name]
     if summary.owner_id != ctx.user.id:
@@ -116,7 +116,7 @@ async def _answer_customer(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Tr
         chosen = {str(cid): label for cid, label in data.get("candidates") or []}
         if answer.choice not in chosen:
             raise Invalid(ctx._("Please pick one of the customers listed."))
-        summary = await customers.card(ctx.user, int(answer.choice))
+        summary = await customers.brief(ctx.user, int(answer.choice))
         data["customer_id"] = summary.id
         data["customer_name"] = summary.name
         data.pop("candidates", None)
@@ -136,7 +136,7 @@ async def preselect_customer(ctx: Ctx, args: str) -> dict[str, Any]:
     data: dict[str, Any] = {}
     text = args.strip()
     if text.isdigit():
-        summary = await customers.card(ctx.user, int(text))
+        summary = await customers.brief(ctx.user, int(text))
         return {"customer_id": summary.id, "customer_name": summary.name}
     if text:
         try:

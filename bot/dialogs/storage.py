@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from bot import db
 from bot.models import DialogState
 
 
@@ -66,38 +68,62 @@ class MemoryStorage:
         self._rows[key] = copy.deepcopy(conversation)
 
 
+_LOAD = """
+SELECT dialog, step, token, data, buttons, expires_at, user_id FROM dialog_states
+WHERE channel = $1 AND external_id = $2
+"""
+_SAVE = """
+INSERT INTO dialog_states
+    (channel, external_id, dialog, step, token, data, buttons, expires_at, user_id, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (channel, external_id) DO UPDATE SET
+    dialog = excluded.dialog, step = excluded.step, token = excluded.token,
+    data = excluded.data, buttons = excluded.buttons, expires_at = excluded.expires_at,
+    user_id = excluded.user_id, updated_at = excluded.updated_at
+"""
+_EXPIRES_AT = DialogState._meta.fields_map["expires_at"]
+
+
 class TortoiseStorage:
-    """The product's storage: one `dialog_states` row per chat."""
+    """The product's storage: one `dialog_states` row per chat, read and upserted by hand-written
+    SQL since both run on every message."""
 
     async def load(self, key: StorageKey) -> Conversation:
-        row = await DialogState.filter(channel=key.channel, external_id=key.external_id).first()
-        if row is None:
+        rows = await db.fetch(_LOAD, (key.channel, key.external_id))
+        if not rows:
             return Conversation()
+        row = rows[0]
         return Conversation(
-            dialog=row.dialog,
-            step=row.step,
-            token=row.token,
-            data=dict(row.data or {}),
-            buttons=[list(pair) for pair in (row.buttons or [])],
-            expires_at=row.expires_at,
-            user_id=row.user_id,
+            dialog=row["dialog"],
+            step=row["step"],
+            token=row["token"],
+            data=_json(row["data"]) or {},
+            buttons=[list(pair) for pair in _json(row["buttons"]) or []],
+            expires_at=_EXPIRES_AT.to_python_value(row["expires_at"]),
+            user_id=row["user_id"],
         )
 
     async def save(self, key: StorageKey, conversation: Conversation) -> None:
-        values = {
-            "dialog": conversation.dialog,
-            "step": conversation.step,
-            "token": conversation.token,
-            "data": conversation.data,
-            "buttons": conversation.buttons,
-            "expires_at": conversation.expires_at,
-            "user_id": conversation.user_id,
-        }
-        updated = await DialogState.filter(channel=key.channel, external_id=key.external_id).update(
-            **values
+        await db.execute(
+            _SAVE,
+            (
+                key.channel,
+                key.external_id,
+                conversation.dialog,
+                conversation.step,
+                conversation.token,
+                json.dumps(conversation.data, ensure_ascii=False, separators=(",", ":")),
+                json.dumps(conversation.buttons, ensure_ascii=False, separators=(",", ":")),
+                conversation.expires_at,
+                conversation.user_id,
+                datetime.now(UTC),
+            ),
         )
-        if not updated:
-            await DialogState.create(channel=key.channel, external_id=key.external_id, **values)
+
+
+def _json(value: Any) -> Any:
+    """JSON columns come back as text from both drivers (no codec is registered)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 class KeyLocks:

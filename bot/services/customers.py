@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.functions import Min
@@ -61,6 +62,26 @@ class CustomerSummary:
     industry: str = ""
     tier: str = ""
     contacts: tuple[tuple[str, str, str | None], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerBrief:
+    """A customer as one line of a picker shows it; a page of them is one query."""
+
+    id: int
+    name: str
+    owner_id: int
+    owner_name: str
+    last_contact_at: datetime | None
+
+
+_BRIEF_FIELDS = ("id", "name", "owner_id", "owner__name", "last_contact_at")
+
+
+def _brief(row: dict[str, Any]) -> CustomerBrief:
+    return CustomerBrief(
+        row["id"], row["name"], row["owner_id"], row["owner__name"], row["last_contact_at"]
+    )
 
 
 class DuplicateFinder:
@@ -190,8 +211,11 @@ async def search(
     limit: int = 8,
     offset: int = 0,
     finder: DuplicateFinder | None = None,
-) -> tuple[list[CustomerSummary], int]:
-    """Customers the actor may see whose name contains the text (else close fuzzy matches)."""
+) -> tuple[list[CustomerBrief], int]:
+    """Customers the actor may see whose name contains the text (else close fuzzy matches).
+
+    Pickers run this on every typed name, so a page comes back as briefs in a single query.
+    """
     needle = normalize_name(text)
     raw = " ".join(text.split())
     if not needle:
@@ -203,20 +227,32 @@ async def search(
     query = Customer.filter(condition)
     if scope.owner_ids is not None:
         query = query.filter(owner_id__in=list(scope.owner_ids))
-    ids = list(
-        await query.order_by("name", "id").offset(offset).limit(limit).values_list("id", flat=True)
-    )
+    rows = await query.order_by("name", "id").offset(offset).limit(limit).values(*_BRIEF_FIELDS)
     # A page that is not full shows where the matches end, so most searches (a rep typing a
     # distinctive part of a name) need no separate count query.
-    total = offset + len(ids) if len(ids) < limit and (ids or not offset) else await query.count()
+    total = (
+        offset + len(rows) if len(rows) < limit and (rows or not offset) else await query.count()
+    )
     if total:
-        return await summaries(ids), total
+        return [_brief(row) for row in rows], total
     if finder is None:
         return [], 0
     hits = await finder.find(text, limit=50)
     visible = [hit.customer_id for hit in hits if scope.allows(hit.owner_id)]
     page = visible[offset : offset + limit]
-    return await summaries(page), len(visible)
+    found = {
+        row["id"]: _brief(row) for row in await Customer.filter(id__in=page).values(*_BRIEF_FIELDS)
+    }
+    return [found[cid] for cid in page if cid in found], len(visible)
+
+
+async def brief(actor: User, customer_id: int) -> CustomerBrief:
+    """One picked customer, if the actor may see it (NotFound for missing and for not visible)."""
+    rows = await Customer.filter(id=customer_id).values(*_BRIEF_FIELDS)
+    if not rows:
+        raise NotFound()
+    await require_owner_visible(actor, rows[0]["owner_id"])
+    return _brief(rows[0])
 
 
 async def summaries(ids: list[int]) -> list[CustomerSummary]:

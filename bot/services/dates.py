@@ -152,6 +152,9 @@ def _parse(text: str, ctx: _Ctx) -> datetime | None:
         return None
     if text.lower() in _EN_NOW:
         return ctx.now
+    common = _parse_en_common(text, ctx)
+    if common is not None:
+        return common
     if _CJK.search(text):
         return _parse_zh(text, ctx) or _parse_dateparser(text, ctx)
     return _parse_dateparser(text, ctx) if _looks_like_date(text) else None
@@ -260,6 +263,32 @@ def _parse_dateparser(text: str, ctx: _Ctx) -> datetime | None:
     if "time" not in data.parts:
         return _on(value.date(), None, ctx)
     return _real(value.replace(tzinfo=ctx.tz), ctx)
+
+
+_EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_EN_DAY_OFFSETS = {"today": 0, "tomorrow": 1, "yesterday": -1}
+_EN_IN_DAYS = re.compile(r"in (\d{1,3}|a|one|two|three|four) (day|week)s?")
+_EN_SMALL = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4}
+
+
+def _parse_en_common(text: str, ctx: _Ctx) -> datetime | None:
+    """The day-only phrases of the follow-up buttons and most typing ("tomorrow", "in 3 days",
+    "next monday"), read directly: dateparser takes about 2 ms for each, on every tap.
+
+    Gives what dateparser gives (a test compares them); None for anything else.
+    """
+    phrase = " ".join(text.lower().split())
+    if phrase in _EN_DAY_OFFSETS:
+        return _on(ctx.today + timedelta(days=_EN_DAY_OFFSETS[phrase]), None, ctx)
+    if (match := _EN_IN_DAYS.fullmatch(phrase)) is not None:
+        count, unit = match.groups()
+        days = int(count) if count.isdigit() else _EN_SMALL[count]
+        return _on(ctx.today + timedelta(days=days * (7 if unit == "week" else 1)), None, ctx)
+    first, _, day = phrase.partition(" ")
+    if first == "next" and day in _EN_WEEKDAYS:
+        ahead = (_EN_WEEKDAYS.index(day) - ctx.today.weekday() - 1) % 7 + 1
+        return _on(ctx.today + timedelta(days=ahead), None, ctx)
+    return None
 
 
 _WORD = re.compile(r"[a-z]+|\d+")
