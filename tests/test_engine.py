@@ -9,7 +9,7 @@ import pytest
 
 from bot.dialogs.storage import Conversation, MemoryStorage, StorageKey, TortoiseStorage
 from bot.handlers.console import render
-from bot.models import Customer
+from bot.models import Customer, User
 from tests.conftest import Team
 
 
@@ -134,3 +134,20 @@ async def test_voice_location_and_contact_cards_outside_and_inside_dialogs(team:
     await li.tap("Save")
     contact = await Contact.get(name="Wu Lei")
     assert contact.phone == "+8613800009999"
+
+
+async def test_storage_opens_user_and_state_together(
+    storage: MemoryStorage | TortoiseStorage, team: Team
+) -> None:
+    """One read per message: the active user behind the chat and its conversation."""
+    li = team.chats["Li Wei"]
+    key = StorageKey("console", li.external_id)
+    await storage.save(key, Conversation(dialog="visit", step="notes", token="t1", user_id=3))
+    user, conv = await storage.open(key)
+    assert user is not None and user.name == "Li Wei"
+    assert (conv.dialog, conv.step, conv.token) == ("visit", "notes", "t1")
+    user, conv = await storage.open(StorageKey("console", team.chats["Sam"].external_id))
+    assert user is not None and user.name == "Sam" and conv == Conversation()
+    assert await storage.open(StorageKey("console", "nobody")) == (None, Conversation())
+    await User.filter(name="Li Wei").update(active=False)
+    assert (await storage.open(key))[0] is None

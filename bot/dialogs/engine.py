@@ -89,11 +89,10 @@ class Engine:
         key = StorageKey(msg.channel, msg.external_id)
         async with self._locks.hold(key):
             now = self.clock()
-            user = await users.identify(msg.channel, msg.external_id)
+            user, conv = await self.storage.open(key)
             if user is None:
                 return await self._stranger(msg, now)
             t = Translator.for_user(user.locale, user.timezone)
-            conv = await self.storage.load(key)
             conv.user_id = user.id
             ctx = Ctx(user, t, now, self.settings, self.finder, msg)
             replies: list[Reply] = []

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot import db
-from bot.models import DialogState
+from bot.models import DialogState, User
+from bot.services import users
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,11 @@ class StateStorage(Protocol):
 
     async def load(self, key: StorageKey) -> Conversation: ...
 
+    async def open(self, key: StorageKey) -> tuple[User | None, Conversation]:
+        """Who is writing (None for a stranger or a deactivated user) and where the chat stands:
+        every message needs both, so a database reads them together."""
+        ...
+
     async def save(self, key: StorageKey, conversation: Conversation) -> None: ...
 
 
@@ -64,13 +70,22 @@ class MemoryStorage:
     async def load(self, key: StorageKey) -> Conversation:
         return copy.deepcopy(self._rows.get(key, Conversation()))
 
+    async def open(self, key: StorageKey) -> tuple[User | None, Conversation]:
+        return await users.identify(key.channel, key.external_id), await self.load(key)
+
     async def save(self, key: StorageKey, conversation: Conversation) -> None:
         self._rows[key] = copy.deepcopy(conversation)
 
 
-_LOAD = """
-SELECT dialog, step, token, data, buttons, expires_at, user_id FROM dialog_states
-WHERE channel = $1 AND external_id = $2
+_STATE_COLUMNS = "dialog, step, token, data, buttons, expires_at, user_id"
+_LOAD = f"SELECT {_STATE_COLUMNS} FROM dialog_states WHERE channel = $1 AND external_id = $2"
+_OPEN = """
+SELECT u.*, s.dialog AS s_dialog, s.step AS s_step, s.token AS s_token, s.data AS s_data,
+    s.buttons AS s_buttons, s.expires_at AS s_expires_at, s.user_id AS s_user_id
+FROM channel_identities i
+JOIN users u ON u.id = i.user_id AND u.active
+LEFT JOIN dialog_states s ON s.channel = i.channel AND s.external_id = i.external_id
+WHERE i.channel = $1 AND i.external_id = $2
 """
 _SAVE = """
 INSERT INTO dialog_states
@@ -90,18 +105,16 @@ class TortoiseStorage:
 
     async def load(self, key: StorageKey) -> Conversation:
         rows = await db.fetch(_LOAD, (key.channel, key.external_id))
+        return _conversation(rows[0]) if rows else Conversation()
+
+    async def open(self, key: StorageKey) -> tuple[User | None, Conversation]:
+        rows = await db.fetch(_OPEN, (key.channel, key.external_id))
         if not rows:
-            return Conversation()
+            return None, Conversation()
         row = rows[0]
-        return Conversation(
-            dialog=row["dialog"],
-            step=row["step"],
-            token=row["token"],
-            data=_json(row["data"]) or {},
-            buttons=[list(pair) for pair in _json(row["buttons"]) or []],
-            expires_at=_EXPIRES_AT.to_python_value(row["expires_at"]),
-            user_id=row["user_id"],
-        )
+        state = {name[2:]: row.pop(name) for name in list(row) if name.startswith("s_")}
+        user = User._init_from_db(**row)
+        return user, _conversation(state) if state["token"] is not None else Conversation()
 
     async def save(self, key: StorageKey, conversation: Conversation) -> None:
         await db.execute(
@@ -119,6 +132,18 @@ class TortoiseStorage:
                 datetime.now(UTC),
             ),
         )
+
+
+def _conversation(row: dict[str, Any]) -> Conversation:
+    return Conversation(
+        dialog=row["dialog"],
+        step=row["step"],
+        token=row["token"],
+        data=_json(row["data"]) or {},
+        buttons=[list(pair) for pair in _json(row["buttons"]) or []],
+        expires_at=_EXPIRES_AT.to_python_value(row["expires_at"]),
+        user_id=row["user_id"],
+    )
 
 
 def _json(value: Any) -> Any:
