@@ -20,7 +20,7 @@ from bot.dialogs.base import (
 from bot.dialogs.common import CUSTOMER_STEP, action, text_of
 from bot.dialogs.deals import amount_text, confirmed, read_amount
 from bot.dialogs.engine import Registry
-from bot.dialogs.messages import Button, Reply
+from bot.dialogs.messages import Button, OutFile, Reply
 from bot.i18n import N_
 from bot.models import ApprovalKind, ApprovalStatus, Role, User
 from bot.services import approvals, deals, money
@@ -327,12 +327,14 @@ async def decision_reply(ctx: Ctx, request_id: int, approve: bool, comment: str 
 async def approval_button(ctx: Ctx, arg: str) -> list[Reply] | Start:
     """Action 'apr:<id>:y|n|c': approve, reject, or comment first."""
     request_id, _, verb = arg.partition(":")
-    if not request_id.isdigit() or verb not in ("y", "n", "c", "o"):
+    if not request_id.isdigit() or verb not in ("y", "n", "c", "o", "r"):
         return [Reply(ctx._("That button is not valid any more."))]
     if verb == "c":
         return Start("apr_comment", {"request_id": int(request_id)})
     if verb == "o":
         return [await request_card(ctx, int(request_id))]
+    if verb == "r":
+        return [await receipt_reply(ctx, int(request_id))]
     return [await decision_reply(ctx, int(request_id), verb == "y")]
 
 
@@ -345,16 +347,28 @@ async def request_card(ctx: Ctx, request_id: int) -> Reply:
     ]
     if request.note:
         lines.append(f"📝 {request.note}")
-    buttons: tuple[tuple[Button, ...], ...] = ()
+    buttons: list[tuple[Button, ...]] = []
     if request.status == ApprovalStatus.PENDING and request.requester_id != ctx.user.id:
-        buttons = (
+        buttons += [
             (
                 action(ctx._("✅ Approve"), "apr", f"{request.id}:y"),
                 action(ctx._("❌ Reject"), "apr", f"{request.id}:n"),
             ),
             (action(ctx._("💬 Comment"), "apr", f"{request.id}:c"),),
-        )
-    return Reply("\n".join(lines), buttons)
+        ]
+    if request.attachment_ref:
+        buttons.append((action(ctx._("📎 Receipt"), "apr", f"{request.id}:r"),))
+    return Reply("\n".join(lines), tuple(buttons))
+
+
+async def receipt_reply(ctx: Ctx, request_id: int) -> Reply:
+    """The receipt photo of an expense claim, for whoever may see the request."""
+    request = await approvals.get_visible_request(ctx.user, request_id)
+    if not request.attachment_ref:
+        return Reply(ctx._("This request has no receipt attached."))
+    caption = ctx._("📎 Receipt · {what}").format(what=await approvals.describe(ctx.t, request))
+    receipt = OutFile(f"receipt-{request.id}.jpg", mime="image/jpeg", ref=request.attachment_ref)
+    return Reply(caption, file=receipt)
 
 
 async def ask_comment(ctx: Ctx, data: dict[str, Any]) -> Question | None:

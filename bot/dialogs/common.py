@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Goto, Invalid, Question, Step, Transition
@@ -14,6 +15,11 @@ MORE = "more:"
 def action(label: str, name: str, arg: object = "") -> Button:
     """A button that runs an action outside any dialog (open a customer, log a visit...)."""
     return Button(label, f"a:{name}:{arg}", ButtonKind.ACTION)
+
+
+def local_today(ctx: Ctx) -> date:
+    """Today in the user's time zone: 'due today' and 'overdue' mean their today."""
+    return ctx.now.astimezone(ctx.t.timezone).date()
 
 
 def customer_line(ctx: Ctx, summary: customers.CustomerBrief | customers.CustomerSummary) -> str:
@@ -52,6 +58,25 @@ def customer_card(ctx: Ctx, summary: customers.CustomerSummary) -> Reply:
         lines.append(
             ctx._("Next follow-up: {when}").format(when=ctx.t.datetime(summary.next_followup_at))
         )
+    if summary.open_deals:
+        pipeline = " + ".join(ctx.t.money(amount, cur) for cur, amount in summary.pipeline)
+        lines.append(
+            ctx.ngettext(
+                "💼 {count} open deal · {amount}",
+                "💼 {count} open deals · {amount}",
+                summary.open_deals,
+            ).format(count=summary.open_deals, amount=pipeline)
+        )
+    for currency, owed, overdue in summary.owed:
+        if overdue:
+            line = ctx._("💴 Owes {amount}, {overdue} of it overdue").format(
+                amount=ctx.t.money(owed, currency), overdue=ctx.t.money(overdue, currency)
+            )
+        else:
+            line = ctx._("💴 Owes {amount}, none overdue").format(
+                amount=ctx.t.money(owed, currency)
+            )
+        lines.append(line)
     for name, title, phone in summary.contacts[:5]:
         person = ", ".join(x for x in (name, title, phone or "") if x)
         lines.append(f"👤 {person}")
@@ -62,6 +87,11 @@ def customer_card(ctx: Ctx, summary: customers.CustomerSummary) -> Reply:
         ),
     )
     return Reply("\n".join(lines), buttons)
+
+
+async def card_reply(ctx: Ctx, customer_id: int) -> Reply:
+    """The card of a customer the user may see, with money figures as of the user's today."""
+    return customer_card(ctx, await customers.card(ctx.user, customer_id, today=local_today(ctx)))
 
 
 async def _ask_customer(ctx: Ctx, data: dict[str, Any]) -> Question | None:

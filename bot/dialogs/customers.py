@@ -19,8 +19,10 @@ from bot.dialogs.base import (
 from bot.dialogs.common import (
     MORE,
     action,
+    card_reply,
     customer_card,
     customer_line,
+    local_today,
     search_into,
     text_of,
 )
@@ -113,7 +115,7 @@ async def answer_duplicates(ctx: Ctx, data: dict[str, Any], answer: Answer) -> T
         if customer_id not in data.get("dups", []):
             raise Invalid(ctx._("Please pick one of the options."))
         try:
-            summary = await customers.card(ctx.user, customer_id)
+            summary = await customers.card(ctx.user, customer_id, today=local_today(ctx))
         except customers.NotFound:
             return Done(
                 [
@@ -238,7 +240,7 @@ async def begin_find(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
     except Invalid as bad:
         return [Reply(bad.message)]
     if data.get("customer_id"):
-        return [customer_card(ctx, await customers.card(ctx.user, data["customer_id"]))]
+        return [await card_reply(ctx, data["customer_id"])]
     return data
 
 
@@ -265,12 +267,12 @@ async def answer_find(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transit
     if answer.choice:
         if answer.choice not in {str(cid) for cid, _ in data.get("candidates") or []}:
             raise Invalid(ctx._("Please pick one of the customers listed."))
-        return Done([customer_card(ctx, await customers.card(ctx.user, int(answer.choice)))])
+        return Done([await card_reply(ctx, int(answer.choice))])
     query = text_of(answer, ctx, max_len=100, what=ctx._("Please type part of the name."))
     data.pop("customer_id", None)
     await search_into(ctx, data, query)
     if data.get("customer_id"):
-        return Done([customer_card(ctx, await customers.card(ctx.user, data["customer_id"]))])
+        return Done([await card_reply(ctx, data["customer_id"])])
     return Goto("find")
 
 
@@ -286,7 +288,7 @@ async def open_customer(ctx: Ctx, arg: str) -> list[Reply] | Start:
     """Action button: open a customer's card."""
     if not arg.isdigit():
         return [Reply(ctx._("That button is not valid any more."))]
-    return [customer_card(ctx, await customers.card(ctx.user, int(arg)))]
+    return [await card_reply(ctx, int(arg))]
 
 
 __all__ = ["FIND_CUSTOMER", "NEW_CUSTOMER", "customer_line", "open_customer"]

@@ -181,7 +181,7 @@ class Engine:
             answer = Answer(
                 text=text or None, location=msg.location, contact=msg.contact, audio=msg.audio
             )
-            if not text and msg.location is None and msg.contact is None and msg.audio is None:
+            if not (text or msg.location or msg.contact or msg.audio or msg.extra):
                 return await self._ask(ctx, conv, self._current(conv))
             return await self._answer(ctx, conv, answer)
         typed = _match_button(conv.buttons, text) if text else None

@@ -29,11 +29,14 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class OutFile:
-    """A file to send (a report, an export)."""
+    """A file to send: bytes (a report, an export), or `ref`, a file the messenger already holds
+    ("telegram:<file_id>", such as a receipt photo a rep sent), which that channel resends
+    without downloading it."""
 
     name: str
-    content: bytes
+    content: bytes = b""
     mime: str = "application/octet-stream"
+    ref: str = ""
 
 
 @dataclass(frozen=True, slots=True)

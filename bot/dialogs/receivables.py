@@ -7,7 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Goto, Invalid, Question, Step, Transition
-from bot.dialogs.common import CUSTOMER_STEP, action, preselect_customer, search_into, text_of
+from bot.dialogs.common import (
+    CUSTOMER_STEP,
+    action,
+    local_today,
+    preselect_customer,
+    search_into,
+    text_of,
+)
 from bot.dialogs.deals import amount_text, confirmed, read_amount
 from bot.dialogs.engine import Registry
 from bot.dialogs.messages import Button, Reply
@@ -32,11 +39,6 @@ METHODS = (
     ("wechat", N_("WeChat Pay")),
     ("cheque", N_("Cheque")),
 )
-
-
-def local_today(ctx: Ctx) -> date:
-    """Today in the user's time zone: 'due today' means their today."""
-    return ctx.now.astimezone(ctx.t.timezone).date()
 
 
 def report_reply(ctx: Ctx, rep: receivables.Report, title: str) -> Reply:

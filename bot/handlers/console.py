@@ -36,7 +36,8 @@ def render(replies: list[Reply]) -> str:
         if hints:
             lines.append("(" + " · ".join(hints) + ")")
         if reply.file is not None:
-            lines.append(f"[file: {reply.file.name}, {len(reply.file.content)} bytes]")
+            size = f", {len(reply.file.content)} bytes" if reply.file.content else ""
+            lines.append(f"[file: {reply.file.name}{size}]")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

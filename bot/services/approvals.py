@@ -444,6 +444,11 @@ async def _ask_approver(request: ApprovalRequest, approver_id: int, event: str) 
                 (t.gettext("❌ Reject"), f"a:apr:{request.id}:n"),
             ],
             [(t.gettext("💬 Comment"), f"a:apr:{request.id}:c")],
+            *(
+                [[(t.gettext("📎 Receipt"), f"a:apr:{request.id}:r")]]
+                if request.attachment_ref
+                else []
+            ),
         ],
     )
     payload["spec"] = {"type": "approval", "event": event, "request_id": request.id}

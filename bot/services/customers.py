@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
 from bot import db
-from bot.models import Contact, Customer, User, Visit
+from bot.models import Contact, Customer, Deal, Invoice, InvoiceStatus, Stage, User, Visit
 from bot.services import audit
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.matching import NameIndex, normalize_name
@@ -62,6 +62,9 @@ class CustomerSummary:
     industry: str = ""
     tier: str = ""
     contacts: tuple[tuple[str, str, str | None], ...] = field(default=())
+    open_deals: int = 0
+    pipeline: tuple[tuple[str, Decimal], ...] = ()  # open deals' amounts per currency
+    owed: tuple[tuple[str, Decimal, Decimal], ...] = ()  # (currency, open, of which overdue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,16 +341,38 @@ async def summaries(ids: list[int]) -> list[CustomerSummary]:
     return [by_id[cid] for cid in ids if cid in by_id]
 
 
-async def card(actor: User, customer_id: int) -> CustomerSummary:
-    """One customer's card, if the actor may see it (NotFound for missing and for not visible).
+async def card(actor: User, customer_id: int, *, today: date | None = None) -> CustomerSummary:
+    """One customer's card, if the actor may see it (NotFound for missing and for not visible),
+    with the money a rep should know before walking in: open deals and what is owed.
 
     The summary carries the owner, so the permission check needs no extra load of the customer.
+    Overdue means due before `today` (the user's date; the UTC date if not given).
     """
     found = await summaries([customer_id])
     if not found:
         raise NotFound()
     await require_owner_visible(actor, found[0].owner_id)
-    return found[0]
+    today = today or datetime.now(UTC).date()
+    pipeline: dict[str, Decimal] = {}
+    deals = await Deal.filter(
+        customer_id=customer_id, stage__not_in=[Stage.WON, Stage.LOST]
+    ).values_list("currency", "amount")
+    for currency, amount in deals:
+        pipeline[currency] = pipeline.get(currency, Decimal(0)) + Decimal(amount)
+    owed: dict[str, tuple[Decimal, Decimal]] = {}
+    invoices = await Invoice.filter(customer_id=customer_id, status=InvoiceStatus.OPEN).values_list(
+        "currency", "amount", "paid_amount", "due_date"
+    )
+    for currency, amount, paid, due in invoices:
+        left = Decimal(amount) - Decimal(paid)
+        total, late = owed.get(currency, (Decimal(0), Decimal(0)))
+        owed[currency] = (total + left, late + (left if due < today else Decimal(0)))
+    return replace(
+        found[0],
+        open_deals=len(deals),
+        pipeline=tuple(sorted(pipeline.items())),
+        owed=tuple((cur, total, late) for cur, (total, late) in sorted(owed.items()) if total > 0),
+    )
 
 
 async def reassign(actor: User, customer_id: int, new_owner_id: int) -> Customer:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.models import Customer, Invoice, InvoiceStatus, Payment, PaymentAllocation, Role
-from bot.services import receivables
+from bot.services import customers, receivables
 from bot.services.errors import InvalidInput, PermissionDenied
 from tests.conftest import START, Team
 from tests.money.helpers import own_customer
@@ -178,3 +178,32 @@ async def test_payment_on_amounts_written_by_other_tools(team: Team) -> None:
     result = await receivables.record_payment(team.users["Fay"], draft, now=START)
     assert result.applied[0].still_open == 0
     assert (await Invoice.get(id=inv.id)).status == InvoiceStatus.PAID
+
+
+async def test_the_customer_card_shows_open_deals_and_what_is_owed(team: Team) -> None:
+    from bot.models import Stage
+    from bot.services import deals, money
+
+    li, chat = team.users["Li Wei"], team.chats["Li Wei"]
+    acme = await own_customer(team, "Li Wei", "Acme Trading")
+    large = money.parse_limits("CNY:1000000")
+    for title, amount, currency in (("Pumps", 120000, "CNY"), ("Valves", 8000, "USD")):
+        draft = deals.DealDraft(acme.id, title, Decimal(amount), currency)
+        await deals.create_deal(li, draft, now=START, large=large)
+    won = await deals.create_deal(
+        li, deals.DealDraft(acme.id, "Old", Decimal(999), "CNY"), now=START, large=large
+    )
+    await deals.move_stage(li, won.id, Stage.WON, now=START, large=large)
+    late = await invoice(acme, "INV-1", "30000", TODAY - timedelta(days=1))
+    await Invoice.filter(id=late.id).update(paid_amount=Decimal("10000"))
+    await invoice(acme, "INV-2", "5000.50", TODAY)  # due today: not overdue yet
+    paid = await invoice(acme, "INV-3", "700", TODAY - timedelta(days=90))
+    await Invoice.filter(id=paid.id).update(status=InvoiceStatus.PAID, paid_amount=Decimal(700))
+
+    card = await chat.say("/customer acme")
+    assert "💼 2 open deals · CN¥120,000 + $8,000" in card
+    assert "💴 Owes CN¥25,000.50, CN¥20,000 of it overdue" in card
+    bare = await own_customer(team, "Li Wei", "Bare Co")
+    summary = await customers.card(li, bare.id, today=TODAY)
+    assert (summary.open_deals, summary.pipeline, summary.owed) == (0, (), ())
+    assert "open deal" not in await chat.say("/customer bare co")

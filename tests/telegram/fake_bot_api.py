@@ -332,15 +332,28 @@ class FakeBotApi:
             return _error(400, "Bad Request: message is too long")
         return self._store(params, {"text": text})
 
+    def _file_param(self, value: Any, folder: str) -> str | None:
+        """An upload becomes a new file; a string is the id of a file Telegram already holds
+        (None when it holds no such file)."""
+        if isinstance(value, str):
+            return value if value in self.files else None
+        name, content = value
+        return self.add_file(content, f"{folder}/{name}")
+
     async def _m_senddocument(self, params: dict[str, Any]) -> Any:
-        name, content = params["document"]
-        file_id = self.add_file(content, f"documents/{name}")
+        file_id = self._file_param(params["document"], "documents")
+        if file_id is None:
+            return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        name, content = self.files[file_id]
+        name = name.rsplit("/", 1)[-1]
         document = {"file_id": file_id, "file_unique_id": file_id, "file_name": name}
         return self._store(params, {"document": document | {"file_size": len(content)}})
 
     async def _m_sendphoto(self, params: dict[str, Any]) -> Any:
-        name, content = params["photo"]
-        file_id = self.add_file(content, f"photos/{name}")
+        file_id = self._file_param(params["photo"], "photos")
+        if file_id is None:
+            return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        _, content = self.files[file_id]
         size = {"file_id": file_id, "file_unique_id": file_id, "width": 1, "height": 1}
         return self._store(params, {"photo": [size | {"file_size": len(content)}]})
 

@@ -122,8 +122,14 @@ async def _answer(update: Update) -> None:
 async def _send_one(bot: Bot, chat_id: int, out: render.Outgoing) -> Message:
     if out.file is None:
         return await bot.send_message(chat_id, out.text, reply_markup=out.markup)
-    upload = InputFile(BytesIO(out.file.content), filename=out.file.name)
     caption = out.text or None
+    prefix = f"{CHANNEL}:"
+    if out.file.ref.startswith(prefix):  # Telegram resends a file it holds by its id
+        file_id = out.file.ref[len(prefix) :]
+        if out.is_photo:
+            return await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=out.markup)
+        return await bot.send_document(chat_id, file_id, caption=caption, reply_markup=out.markup)
+    upload = InputFile(BytesIO(out.file.content), filename=out.file.name)
     if out.is_photo:
         return await bot.send_photo(chat_id, upload, caption=caption, reply_markup=out.markup)
     return await bot.send_document(chat_id, upload, caption=caption, reply_markup=out.markup)

@@ -44,7 +44,13 @@ def incoming(update: Update) -> Incoming | None:
             ref=sound.file_id, duration=_seconds(sound.duration), mime=sound.mime_type or ""
         )
         return Incoming(CHANNEL, external_id, audio=audio, **base)
-    # Photos, stickers…: the caption if any; the core re-asks or says what it understands.
+    if message.photo:  # sizes, smallest first: the largest is the one worth keeping
+        extra = {"photo": f"{CHANNEL}:{message.photo[-1].file_id}"}
+        return Incoming(CHANNEL, external_id, text=message.caption, extra=extra, **base)
+    if message.document is not None:
+        extra = {"file": f"{CHANNEL}:{message.document.file_id}"}
+        return Incoming(CHANNEL, external_id, text=message.caption, extra=extra, **base)
+    # Stickers and the like: the caption if any; the core re-asks or says what it understands.
     return Incoming(CHANNEL, external_id, text=message.caption, **base)
 
 
