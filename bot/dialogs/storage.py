@@ -127,7 +127,8 @@ class TortoiseStorage:
                 conversation.token,
                 json.dumps(conversation.data, ensure_ascii=False, separators=(",", ":")),
                 json.dumps(conversation.buttons, ensure_ascii=False, separators=(",", ":")),
-                conversation.expires_at,
+                # Stored in UTC as the ORM stores datetimes: SQLite compares them as text.
+                conversation.expires_at.astimezone(UTC) if conversation.expires_at else None,
                 conversation.user_id,
                 datetime.now(UTC),
             ),
