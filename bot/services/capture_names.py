@@ -43,7 +43,7 @@ def _words(text: str) -> frozenset[str]:
 
 
 GENERIC_WEIGHT = 0.3
-MIN_COVERAGE = 0.45
+MIN_COVERAGE = 0.3
 MIN_WEIGHT = 0.9
 FUZZY_CUTOFF = 80.0
 MIN_FUZZY_LEN = 4
@@ -58,6 +58,9 @@ GENERIC_LATIN = _words(
     enterprises enterprise import export materials equipment products engineering development
     investment auto automotive parts retail store shop china shanghai beijing shenzhen guangzhou
     hangzhou suzhou nanjing chengdu wuhan tianjin ningbo qingdao hong kong asia pacific
+    ceramics medical marine wines wine hardware tools design automation cosmetics dental clinic
+    hotel dairy seafood construction consulting media software energy farm farms bakery printing
+    paper glass optics biotech robotics fasteners supply clinic
     """
 )
 GENERIC_ZH = tuple(
@@ -66,7 +69,8 @@ GENERIC_ZH = tuple(
         "东莞 佛山 无锡 合肥 济南 大连 沈阳 昆明 福州 中国 国际 "
         "贸易 物流 食品 机械 纺织 电子 化工 医药 包装 汽车 塑料 钢铁 家具 科技 技术 实业 集团 "
         "工业 制造 设备 材料 商贸 进出口 发展 投资 控股 服务 信息 网络 工程 建设 建材 电器 五金 "
-        "商行 门市 经营部 有限 股份"
+        "商行 门市 经营部 有限 股份 环保 印刷 茶业 粮油 医疗 器械 农业 能源 软件 咨询 传媒 服饰 "
+        "陶瓷 快递 农场 酒店 餐饮 厂"
     )
 )
 # Words of a note that are never part of a customer's name, so they are not misspelt names.

@@ -226,6 +226,21 @@ _UNITS = {
     "licences": "licenses",
     "seats": "seats",
     "samples": "samples",
+    "meters": "meters",
+    "metres": "meters",
+    "trucks": "trucks",
+    "rooms": "rooms",
+    "boats": "boats",
+    "bags": "bags",
+    "drums": "drums",
+    "liters": "liters",
+    "litres": "liters",
+    "users": "users",
+    "米": "米",
+    "本": "本",
+    "册": "册",
+    "袋": "袋",
+    "辆": "辆",
     "台": "台",
     "件": "件",
     "个": "个",
@@ -310,15 +325,18 @@ def _scaled(num: str, mult: str | None) -> Decimal | None:
     return value
 
 
-def find_amounts(text: str, currency: str, spans: list[tuple[int, int]]) -> list[Amount]:
-    """Amounts in order of appearance; numbers inside `spans` (dates) are not amounts."""
-    found: list[Amount] = []
+def find_amounts(text: str, currency: str) -> list[tuple[int, int, Amount]]:
+    """Amounts in order of appearance, with where each stands.
+
+    Only numbers with a currency, a multiplier, a percent sign or a unit are amounts, so the
+    numbers of dates ("Dec 3", "下午3点", "3天后") are not; the caller reads dates in the text
+    with the amounts blanked out, so "¥50,000 next week" is not read as a date either.
+    """
+    found: list[tuple[int, int, Amount]] = []
     for m in _AMOUNT.finditer(text):
-        if any(start < m.end() and m.start() < end for start, end in spans):
-            continue
         amount = _amount(m, currency)
         if amount is not None:
-            found.append(amount)
+            found.append((m.start(), m.end(), amount))
     return found
 
 
@@ -336,8 +354,11 @@ def _amount(m: re.Match[str], currency: str) -> Amount | None:
         code = _CURRENCY_WORDS.get(m["cur1"].lower(), "CNY" if m["cur1"] == "￥" else currency)
         return Amount("money", value, code, raw) if value else None
     if m["unit"]:
-        if m["unit"] == "个" and m.string[m.end() : m.end() + 1] in _NOT_COUNTED:
-            return None  # "两个月", "三个人": not a quantity of goods
+        if m["unit"] == "个" and (
+            m.string[m.end() : m.end() + 1] in _NOT_COUNTED
+            or re.fullmatch("[一两二三四五六七八九]", m["num2"])
+        ):
+            return None  # "两个月", "一个新客户": not a quantity of goods
         value = _scaled(m["num2"], m["mult2"])
         return Amount("quantity", value, _UNITS[m["unit"].lower()], raw) if value else None
     if m["cur3"] or m["mult3"]:
@@ -367,6 +388,12 @@ def _month_start(day: date, months: int) -> date:
     return date(day.year + year, month0 + 1, 1)
 
 
+def _next_month(day: date) -> date:
+    """The same day next month, clamped (as dateparser reads "next month")."""
+    end = _month_end(day, 1)
+    return end.replace(day=min(day.day, end.day))
+
+
 def _week_end(day: date, weeks: int) -> date:
     return day - timedelta(days=day.weekday()) + timedelta(weeks=weeks, days=4)
 
@@ -377,11 +404,7 @@ _EXTRA_DATES: tuple[tuple[re.Pattern[str], _DayFn, bool], ...] = (
     (re.compile(r"下下?个?月(?:底|末)"), lambda d: _month_end(d, 1), False),
     (re.compile(r"(?:这个|本)?月(?:底|末)"), _month_end, True),
     (re.compile(r"下个?月初"), lambda d: _month_start(d, 1), False),
-    (
-        re.compile(r"下个?月(?!\d|[一二三四五六七八九十]+[号日])"),
-        lambda d: _month_start(d, 1),
-        False,
-    ),
+    (re.compile(r"下个?月(?!\d|[一二三四五六七八九十]+[号日])"), _next_month, False),
     (re.compile(r"年底|年末"), lambda d: date(d.year, 12, 31), False),
     (re.compile(r"过两天|过几天"), lambda d: d + timedelta(days=2), False),
     (re.compile(r"下周末"), lambda d: _week_end(d, 1) + timedelta(days=1), False),
@@ -391,6 +414,8 @@ _EXTRA_DATES: tuple[tuple[re.Pattern[str], _DayFn, bool], ...] = (
     (_en(r"(?:the )?end of (?:the |this )?week"), lambda d: _week_end(d, 0), False),
     (_en(r"(?:the )?end of (?:the |this )?year"), lambda d: date(d.year, 12, 31), False),
     (_en(r"(?:in )?a couple (?:of )?days|in a few days"), lambda d: d + timedelta(days=2), False),
+    (_en(r"in (?:a|one) week"), lambda d: d + timedelta(days=7), False),
+    (_en(r"in a fortnight"), lambda d: d + timedelta(days=14), False),
     (_en(r"tmrw|tmr|tmw|2moro|tomorow|tommorow|tomorrw"), lambda d: d + timedelta(days=1), False),
 )
 
@@ -440,12 +465,35 @@ def find_dates(text: str, *, now: datetime, tz: ZoneInfo) -> list[Found]:
     return found
 
 
-def split_dates(found: list[Found], now: datetime) -> tuple[Found | None, Found | None]:
-    """(when it happened, next follow-up): the latest past date, the latest future one."""
+# Words that announce the next contact: a date in their clause is the follow-up, even when the
+# note names a later date for something else ("deliver by December, call back tomorrow").
+_FOLLOW_UP_CUE = re.compile(
+    r"\b(?:call(?:ing)? (?:back|again|them|him|her|next)|callback|follow[- ]?up|revisit|"
+    r"check (?:in|back)|ping|remind|next (?:visit|meeting|call|step)|see (?:them|him|her) again|"
+    r"meet again|get back|reply|try again|visit again)\b"
+    r"|回访|复访|再联系|跟进|回电|再打|再去|再谈|再聊|回复|再约|再确认|联系|打电话",
+    re.IGNORECASE,
+)
+
+
+def split_dates(
+    found: list[Found], now: datetime, text: str = ""
+) -> tuple[Found | None, Found | None]:
+    """(when it happened, next follow-up).
+
+    When it happened: the latest past date. The follow-up: the latest future date in a clause
+    that announces the next contact, else the latest future date.
+    """
     past = [f for f in found if f.value <= now]
     future = [f for f in found if f.value > now]
+    cued = [
+        f
+        for f in future
+        if _FOLLOW_UP_CUE.search(text[slice(*clause_around(text, f.start, f.end))])
+    ]
     at = max(past, key=lambda f: f.value) if past else None
-    followup = max(future, key=lambda f: f.value) if future else None
+    pool = cued or future
+    followup = max(pool, key=lambda f: f.value) if pool else None
     return at, followup
 
 
@@ -485,11 +533,14 @@ def read_note(text: str, *, now: datetime, tz: ZoneInfo, currency: str = "CNY") 
     """Everything a note says except which customer it is about."""
     text = " ".join(text.split())[:MAX_NOTE_CHARS]
     local_now = now.astimezone(tz)
-    found = find_dates(text, now=now, tz=tz)
-    at, followup = split_dates(found, local_now)
+    amounts = find_amounts(text, currency)
+    masked = list(text)
+    for start, end, _ in amounts:
+        masked[start:end] = " " * (end - start)
+    found = find_dates("".join(masked), now=now, tz=tz)
+    at, followup = split_dates(found, local_now, text)
     skip = clause_around(text, followup.start, followup.end) if followup else None
     kind = guess_kind(text, skip)
-    spans = [(f.start, f.end) for f in found]
     used = [(f.start, f.end) for f in (at, followup) if f is not None]
     return Reading(
         text=text,
@@ -498,7 +549,7 @@ def read_note(text: str, *, now: datetime, tz: ZoneInfo, currency: str = "CNY") 
         at=at.value if at else local_now,
         at_said=at is not None,
         followup=followup.value if followup else None,
-        amounts=tuple(find_amounts(text, currency, spans)),
+        amounts=tuple(amount for _, _, amount in amounts),
         notes=notes_without(text, used),
         small_talk=is_small_talk(text),
     )
