@@ -27,6 +27,7 @@ from bot.models import VisitKind
 from bot.services.dates import FOLLOW_UP_TIME, parse_when, search_when
 
 MAX_NOTE_CHARS = 1000
+_CJK_CHARS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +62,15 @@ class Reading:
 
     @property
     def says_something(self) -> bool:
-        """Whether the note has anything a visit log has (else it is not one)."""
-        return bool(self.kind_said or self.at_said or self.followup or self.amounts)
+        """Whether the note reads like a visit log: a few words with a kind, a date or an amount.
+
+        A lone "call" or "tomorrow" typed outside a dialog is more likely a stray answer than a
+        note, so it is not turned into a draft.
+        """
+        words = len(re.findall(r"[^\W\d_]+", _CJK_CHARS.sub(" ", self.text)))
+        words += len(_CJK_CHARS.findall(self.text)) / 2
+        said = self.kind_said or self.at_said or self.followup or self.amounts
+        return bool(said) and words >= 3
 
 
 # --------------------------------------------------------------------------- small talk
