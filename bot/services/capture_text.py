@@ -116,8 +116,8 @@ _KIND_WORDS: tuple[tuple[VisitKind, re.Pattern[str]], ...] = (
     (
         VisitKind.CALL,
         re.compile(
-            r"\b(?:call(?:ed|ing)?|phoned?|rang|dialled|dialed|on the phone)\b"
-            r"|打电话|电话|通话|致电|来电|打了个电话",
+            r"\b(?:call(?:ed|ing)?|phoned?|rang|dialled|dialed|on the phone|voicemail|no answer)\b"
+            r"|打电话|电话|通话|致电|来电|打了个电话|没接|未接",
             re.IGNORECASE,
         ),
     ),
@@ -125,7 +125,7 @@ _KIND_WORDS: tuple[tuple[VisitKind, re.Pattern[str]], ...] = (
         VisitKind.MEETING,
         re.compile(
             r"\b(?:meeting|met|meet|lunch|dinner|conference|zoom|workshop|presentation)\b"
-            r"|会议|开会|会面|见面|面谈|吃饭|饭局|开了个会",
+            r"|会议|开会|会面|见面|面谈|吃饭|饭局|开了个会|来公司|来访|来我们",
             re.IGNORECASE,
         ),
     ),
@@ -281,11 +281,32 @@ _AMOUNT = re.compile(
     rf"|(?P<cur1>{_ALT_CUR_BEFORE})\s*(?P<num1>{_NUM})\s*(?P<mult1>{_MULT})?(?![a-z])"
     # 200 units, 3千台, 两百台, 5 pallets
     rf"|(?P<num2>{_NUM}|{_ZH_NUM})\s*(?P<mult2>{_MULT})?\s*(?P<unit>{_ALT_UNITS})(?![a-z])"
+    # 8 robots, 1000 tiles: a count of any plural noun (not of days, weeks...)
+    rf"|(?P<num4>{_NUM})\s+(?P<noun>[a-z]{{2,}}s)\b"
     # 120万元, 80k USD, 三千块, 500 dollars, 120万 (no currency: the company's)
     rf"|(?P<num3>{_NUM}|{_ZH_NUM})\s*(?P<mult3>{_MULT})?\s*(?P<cur3>{_ALT_CUR_AFTER})?(?![a-z])",
     re.IGNORECASE,
 )
 _NOT_COUNTED = frozenset("月人小星礼钟点多半")
+# Plural nouns after a number that count time or tries, not goods.
+_NOT_GOODS = frozenset(
+    (
+        "seconds",
+        "secs",
+        "minutes",
+        "mins",
+        "hours",
+        "hrs",
+        "days",
+        "weeks",
+        "months",
+        "years",
+        "yrs",
+        "times",
+        "calls",
+        "visits",
+    )
+)
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
 _ZH_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _ZH_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -369,6 +390,12 @@ def _amount(m: re.Match[str], currency: str) -> Amount | None:
             return None  # "两个月", "一个新客户": not a quantity of goods
         value = _scaled(m["num2"], m["mult2"])
         return Amount("quantity", value, _UNITS[m["unit"].lower()], raw) if value else None
+    if m["noun"]:
+        noun = m["noun"].lower()
+        if noun in _NOT_GOODS:
+            return None
+        value = _number(m["num4"])
+        return Amount("quantity", value, noun, raw) if value else None
     if m["cur3"] or m["mult3"]:
         value = _scaled(m["num3"], m["mult3"])
         code = _CURRENCY_WORDS[m["cur3"].lower()] if m["cur3"] else currency

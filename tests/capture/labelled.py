@@ -1,6 +1,8 @@
 """The labelled notes: loading them, their customers, and scoring a draft against a label.
 
 Shared by the accuracy test and `benchmarks/bench_capture.py`, so both measure the same thing.
+Notes marked `holdout` were written after the parser and scored once before any change to it
+(customer and follow-up 30/30, kind 27/30, amounts 27/30); they stay in the set.
 Labels are relative to `CLOCK` (Wednesday 18 Nov 2026, 10:00 in Shanghai) and written as local
 wall-clock times.
 """
@@ -34,6 +36,7 @@ class Case:
     amounts: tuple[str, ...]
     at: str | None
     core: bool
+    holdout: bool
 
 
 def cases() -> list[Case]:
@@ -48,6 +51,7 @@ def cases() -> list[Case]:
             amounts=tuple(row["amounts"]),
             at=row.get("at"),
             core=bool(row.get("core")),
+            holdout=bool(row.get("holdout")),
         )
         for row in rows
     ]
