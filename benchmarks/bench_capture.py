@@ -76,9 +76,13 @@ def accuracy(labelled: list[Case], scores: list[dict[str, bool | None]]) -> dict
         for case, s in zip(labelled, scores, strict=True)
         if any(s[n] is False for n in FIELDS)
     ]
+    held_out = [s for case, s in zip(labelled, scores, strict=True) if case.holdout]
+    held_both = sum(bool(s["customer"] and s["followup"]) for s in held_out)
     return {
         "notes": len(scores),
         "customer_and_followup": round(both / len(scores), 3),
+        "held_out_notes": len(held_out),
+        "held_out_customer_and_followup": round(held_both / len(held_out), 3) if held_out else None,
         "per_field": fields,
         "wrong": wrong,
     }
