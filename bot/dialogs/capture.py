@@ -59,10 +59,10 @@ async def capture_fallback(ctx: Ctx, text: str) -> list[Reply] | Start:
         ]
     if not draft.is_visit_log:
         return [Reply(ctx._("I did not get that. /help lists what I can do."))]
-    return Start("capture", await _draft_data(ctx, draft))
+    return Start("capture", await _draft_data(ctx, draft, text))
 
 
-async def _draft_data(ctx: Ctx, draft: capture.Draft) -> dict[str, Any]:
+async def _draft_data(ctx: Ctx, draft: capture.Draft, text: str) -> dict[str, Any]:
     """The draft as dialog data (JSON): what the visit dialog keeps, plus the amounts."""
     reading = draft.reading
     data: dict[str, Any] = {
@@ -75,7 +75,7 @@ async def _draft_data(ctx: Ctx, draft: capture.Draft) -> dict[str, Any]:
         data["followup"] = reading.followup.isoformat()
     audio = ctx.incoming.audio
     if audio is not None:
-        data["transcript"] = reading.text
+        data["transcript"] = text.strip()
         data["audio_ref"] = audio.ref
     if draft.customer is not None:
         data["customer_id"] = draft.customer.customer_id

@@ -25,8 +25,12 @@ from zoneinfo import ZoneInfo
 
 from bot.models import VisitKind
 from bot.services.dates import FOLLOW_UP_TIME, parse_when, search_when
+from bot.services.visits import MAX_NOTES
 
-MAX_NOTE_CHARS = 1000
+# Dates, amounts and the kind are read in the first MAX_READ_CHARS characters (dateparser's time
+# grows with the text); the notes keep the whole text up to what a visit holds.
+MAX_READ_CHARS = 1000
+MAX_NOTE_CHARS = MAX_NOTES
 _CJK_CHARS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
@@ -567,15 +571,16 @@ def notes_without(text: str, spans: list[tuple[int, int]]) -> str:
 def read_note(text: str, *, now: datetime, tz: ZoneInfo, currency: str = "CNY") -> Reading:
     """Everything a note says except which customer it is about."""
     text = " ".join(text.split())[:MAX_NOTE_CHARS]
+    head = text[:MAX_READ_CHARS]
     local_now = now.astimezone(tz)
-    amounts = find_amounts(text, currency)
-    masked = list(text)
+    amounts = find_amounts(head, currency)
+    masked = list(head)
     for start, end, _ in amounts:
         masked[start:end] = " " * (end - start)
     found = find_dates("".join(masked), now=now, tz=tz)
-    at, followup = split_dates(found, local_now, text)
-    skip = clause_around(text, followup.start, followup.end) if followup else None
-    kind = guess_kind(text, skip)
+    at, followup = split_dates(found, local_now, head)
+    skip = clause_around(head, followup.start, followup.end) if followup else None
+    kind = guess_kind(head, skip)
     used = [(f.start, f.end) for f in (at, followup) if f is not None]
     return Reading(
         text=text,
@@ -586,7 +591,7 @@ def read_note(text: str, *, now: datetime, tz: ZoneInfo, currency: str = "CNY") 
         followup=followup.value if followup else None,
         amounts=tuple(amount for _, _, amount in amounts),
         notes=notes_without(text, used),
-        small_talk=is_small_talk(text),
+        small_talk=len(head) < 40 and is_small_talk(head),
     )
 
 

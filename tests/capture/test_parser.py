@@ -203,6 +203,13 @@ def test_a_lone_word_is_not_a_visit_log() -> None:
     assert read("call back tomorrow please").says_something
 
 
+def test_a_long_note_is_kept_whole_and_read_at_its_start() -> None:
+    tail = " and more" * 300
+    note = read("Visited Acme, call back next Friday" + tail)
+    assert note.followup == local(2026, 11, 20, 9)
+    assert note.notes.startswith("Visited Acme, call back and more") and len(note.notes) > 2500
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(max_size=120))
 def test_any_text_gives_a_reading(text: str) -> None:
