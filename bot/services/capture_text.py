@@ -376,7 +376,8 @@ def find_amounts(text: str, currency: str) -> list[tuple[int, int, Amount]]:
 def _amount(m: re.Match[str], currency: str) -> Amount | None:
     raw = m.group().strip()
     if m["pct"]:
-        return Amount("percent", Decimal(m["pct"]), "%", raw)
+        value = _number(m["pct"])
+        return Amount("percent", value, "%", raw) if value is not None else None
     if m["zhe"]:
         digits = m["zhe"] if m["zhe"][0].isdigit() else str(zh_number(m["zhe"]))
         paid = Decimal(digits)

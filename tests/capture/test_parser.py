@@ -148,6 +148,7 @@ def test_kind_words_of_the_follow_up_are_not_the_contact() -> None:
         ("两个月后再说，一个新客户", []),
         ("call at 3pm on Dec 3, room 12", []),
         ("8 robots installed within 3 days", ["8 robots"]),
+        ("sales up 1,200% since spring", ["1200 %"]),
     ],
 )
 def test_amounts_and_quantities(text: str, labels: list[str]) -> None:
