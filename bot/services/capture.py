@@ -86,7 +86,11 @@ async def draft_visit(
     mentions_of = mention_finder(finder)
     await mentions_of.refresh()
     scope = await scope_for(actor)
-    close = close_mentions(mentions_of.index.mentions(reading.text, scope.allows))
+    index = mentions_of.index
+    found = index.mentions(reading.text, scope.allows)
+    if not found:
+        found = index.misspelt_mentions(reading.text, scope.owner_ids)
+    close = close_mentions(found)
     if not close:
         return Draft(reading, ())
     query = Customer.filter(id__in=[m.customer_id for m in close])

@@ -46,6 +46,10 @@ GENERIC_WEIGHT = 0.3
 MIN_COVERAGE = 0.3
 MIN_WEIGHT = 0.9
 FUZZY_CUTOFF = 80.0
+# One wrong character in four ("星晨贸易" for "星辰贸易") scores 75; in three, 67 (not enough).
+MISSPELT_CUTOFF = 75.0
+MISSPELT_MIN_CHARS = 4
+MISSPELT_SCOPE = 3000
 MIN_FUZZY_LEN = 4
 
 # Words of company names that say what a company does or where, not which one it is.
@@ -202,6 +206,7 @@ class MentionIndex:
     def __init__(self) -> None:
         self._key_of: dict[int, str] = {}
         self._owner_of: dict[int, int] = {}
+        self._ids_of_owner: dict[int, set[int]] = {}
         self._ids_of: dict[str, set[int]] = {}
         self._cut_of: dict[str, _Key] = {}
         self._postings: dict[str, set[str]] = {}
@@ -212,6 +217,11 @@ class MentionIndex:
 
     def add(self, customer_id: int, key: str, owner_id: int) -> None:
         """Index (or re-index) a customer under its normalized name and current owner."""
+        previous = self._owner_of.get(customer_id)
+        if previous != owner_id:
+            if previous is not None:
+                self._ids_of_owner[previous].discard(customer_id)
+            self._ids_of_owner.setdefault(owner_id, set()).add(customer_id)
         self._owner_of[customer_id] = owner_id
         old = self._key_of.get(customer_id)
         if old == key:
@@ -289,6 +299,51 @@ class MentionIndex:
             for customer_id in self._ids_of[key]:
                 if visible(self._owner_of[customer_id]):
                     found.append(Mention(customer_id, key, weight, coverage))
+        found.sort(key=lambda m: (-m.weight, -m.coverage, m.customer_id))
+        return found[:limit]
+
+    def misspelt_mentions(
+        self, text: str, owner_ids: frozenset[int] | None, *, limit: int = 8
+    ) -> list[Mention]:
+        """Chinese names written with a wrong character ("星晨贸易" for 星辰贸易), a rep's own.
+
+        Character pairs find no name with a wrong character in it, so the visible names are
+        compared with the note as a whole (rapidfuzz `partial_ratio`, the name without its city
+        against the best window of the note). That scans names, so it runs only when nothing
+        matched exactly and the actor sees at most `MISSPELT_SCOPE` customers (a rep's book).
+        """
+        runs = _CJK_RUN.findall(_fold(text))
+        if not runs:
+            return []
+        if owner_ids is None:
+            ids: set[int] = set(self._key_of)
+        else:
+            ids = set().union(*(self._ids_of_owner.get(owner, set()) for owner in owner_ids))
+        if len(ids) > MISSPELT_SCOPE:
+            return []
+        names: list[str] = []
+        owners: list[tuple[int, str, float, float]] = []
+        for customer_id in ids:
+            key = self._key_of[customer_id]
+            cut = self._cut_of.get(key)
+            for run, weights in cut.runs if cut else ():
+                start = next((i for i, w in enumerate(weights) if w == 1.0), len(run))
+                if len(run) - start >= MISSPELT_MIN_CHARS:
+                    names.append(run[start:])
+                    owners.append((customer_id, key, sum(weights[start:]), cut.total))
+        found: list[Mention] = []
+        for _, similarity, position in process.extract(
+            " ".join(runs),
+            names,
+            scorer=fuzz.partial_ratio,
+            processor=None,
+            score_cutoff=MISSPELT_CUTOFF,
+            limit=None,
+        ):
+            customer_id, key, weight, total = owners[position]
+            weight *= similarity / 100
+            if weight >= MIN_WEIGHT:
+                found.append(Mention(customer_id, key, weight, weight / total))
         found.sort(key=lambda m: (-m.weight, -m.coverage, m.customer_id))
         return found[:limit]
 

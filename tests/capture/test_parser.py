@@ -286,3 +286,20 @@ def test_renames_and_new_owners_are_followed() -> None:
 def test_customers_with_the_same_name_are_all_candidates() -> None:
     idx = index("Acme Trading", "ACME Trading Co.")
     assert mentioned(idx, "visited acme trading") == [1, 2]
+
+
+def test_a_chinese_name_with_a_wrong_character_is_found_in_a_reps_book() -> None:
+    idx = index("上海锦程机械有限公司", "北京锦程物流", "上海星辰贸易有限公司", owner=5)
+    found = idx.misspelt_mentions("拜访了锦城机械，下周五回访", frozenset({5}))
+    assert [m.customer_id for m in found] == [1]
+    assert [m.customer_id for m in idx.misspelt_mentions("拜访了星晨贸易", frozenset({5}))] == [3]
+    assert idx.misspelt_mentions("拜访了星晨贸易", frozenset({6})) == []
+    assert idx.misspelt_mentions("去了新达贸易", frozenset({5})) == []
+
+
+def test_misspelt_names_are_not_scanned_for_a_whole_large_company() -> None:
+    idx = MentionIndex()
+    for number in range(1, 3102):
+        idx.add(number, normalize_name(f"上海星辰贸易{number}"), owner_id=number % 3)
+    assert idx.misspelt_mentions("拜访了星晨贸易", None) == []
+    assert idx.misspelt_mentions("拜访了星晨贸易", frozenset({1}))
