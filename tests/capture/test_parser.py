@@ -81,6 +81,7 @@ def test_a_past_day_without_time_keeps_the_time_of_day() -> None:
         ("visited orion, follow up in a week", local(2026, 11, 25, 9)),
         ("visited orion, follow up in a couple of days", local(2026, 11, 20, 9)),
         ("visited orion, call back tmrw", local(2026, 11, 19, 9)),
+        ("visited orion. They liked it, follow up on Dec 3, 2027", local(2027, 12, 3, 9)),
     ],
 )
 def test_follow_up_phrases_of_notes(text: str, expected: datetime) -> None:
