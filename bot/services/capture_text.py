@@ -6,8 +6,10 @@ project's matcher for Chinese); this module adds what a note says that a date an
 ("end of the month", "月底", "过两天") and decides which date is which:
 
 * every date in the past is a candidate for when the contact happened, the latest one wins;
-* every date in the future is a candidate for the next follow-up, the latest one wins (two future
-  dates: "send samples Monday, see them again next Friday" → Friday);
+* every date in the future is a candidate for the next follow-up: one in a clause that announces
+  the next contact ("call back", "follow up", "回访", "再联系") first, else the latest one wins
+  ("send samples Monday, see them again next Friday" → Friday; "deliver by December, call back
+  tomorrow" → tomorrow);
 * a bare time of day ("at 10am", "下午3点") is today's: past → when it happened, later → follow-up;
 * with no past date the contact happened now.
 """
