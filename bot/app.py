@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.db import close_db, open_db
 from bot.dialogs import Engine, build_registry
 from bot.dialogs.storage import TortoiseStorage
+from bot.services.capture_names import mention_finder
 from bot.services.customers import DuplicateFinder
 
 
@@ -40,6 +41,7 @@ async def running(
     try:
         engine = build_engine(settings, clock=clock)
         await engine.finder.refresh()  # load the name index now, not on someone's first message
+        await mention_finder(engine.finder).refresh()  # and the one quick capture reads
         yield App(settings, engine)
     finally:
         await close_db()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dialogs import account, contacts, customers, visits
+from bot.dialogs import account, capture, contacts, customers, visits
 from bot.dialogs import approvals as money_approvals
 from bot.dialogs import deals as money_deals
 from bot.dialogs import receivables as money_receivables
@@ -25,6 +25,8 @@ def build_registry() -> Registry:
     registry.dialogs[contacts.SHARED_CONTACT.name] = contacts.SHARED_CONTACT
     registry.dialog(visits.VISIT)
     registry.commands["followups"] = visits.followups
+    registry.dialogs[capture.CAPTURE.name] = capture.CAPTURE
+    registry.fallback = capture.capture_fallback
     registry.actions["cust"] = customers.open_customer
     registry.actions["visit"] = visits.start_visit
     registry.actions["contact"] = contacts.start_contact

@@ -20,6 +20,7 @@ KIND_LABELS = {
     VisitKind.MEETING: N_("Meeting"),
 }
 NOW = "now"
+KEEP = "keep"
 
 
 def _location_note(ctx: Ctx, data: dict[str, Any], answer: Answer) -> bool:
@@ -42,7 +43,11 @@ def _with_location(step: Step) -> Step:
 
 
 async def ask_kind(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    choices = [(kind.value, ctx._(label)) for kind, label in KIND_LABELS.items()]
+    # A value already there (quick capture's draft, or Back) is marked, so it is kept with a tap.
+    choices = [
+        (kind.value, ("✓ " if data.get("kind") == kind.value else "") + ctx._(label))
+        for kind, label in KIND_LABELS.items()
+    ]
     return Question(
         ctx._("{customer}: what kind of contact?").format(customer=data.get("customer_name", "")),
         choices,
@@ -69,13 +74,17 @@ async def answer_kind(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transit
 
 
 async def ask_when(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+    choices = [(NOW, ctx._("Now"))]
+    if data.get("at"):
+        choices.insert(0, (KEEP, "✓ " + ctx.t.datetime(datetime.fromisoformat(data["at"]))))
     return Question(
-        ctx._("When was it? Tap Now, or type e.g. “yesterday 3pm” / “昨天下午三点”."),
-        [(NOW, ctx._("Now"))],
+        ctx._("When was it? Tap Now, or type e.g. “yesterday 3pm” / “昨天下午三点”."), choices
     )
 
 
 async def answer_when(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
+    if answer.choice == KEEP and data.get("at"):
+        return None
     if answer.choice == NOW:
         data["at"] = ctx.now.isoformat()
         return None
@@ -94,10 +103,15 @@ async def answer_when(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transit
 
 
 async def ask_notes(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(ctx._("What happened? A few words are enough."))
+    question = ctx._("What happened? A few words are enough.")
+    if data.get("notes"):
+        return Question(f"{question}\n📝 {data['notes']}", [(KEEP, ctx._("✓ Keep these notes"))])
+    return Question(question)
 
 
 async def answer_notes(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
+    if answer.choice == KEEP and data.get("notes"):
+        return None
     data["notes"] = text_of(
         answer, ctx, max_len=visits.MAX_NOTES, what=ctx._("Please type a few words about it.")
     )
@@ -111,6 +125,8 @@ async def ask_followup(ctx: Ctx, data: dict[str, Any]) -> Question | None:
         ("next monday", ctx._("Next Monday")),
         ("in 2 weeks", ctx._("In 2 weeks")),
     ]
+    if data.get("followup"):
+        choices.insert(0, (KEEP, "✓ " + ctx.t.datetime(datetime.fromisoformat(data["followup"]))))
     return Question(
         ctx._(
             "Next follow-up? Tap one, type a date (“next friday 2pm”, “下周五下午3点”), or skip."
@@ -121,6 +137,11 @@ async def ask_followup(ctx: Ctx, data: dict[str, Any]) -> Question | None:
 
 
 async def answer_followup(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
+    if answer.choice == KEEP and data.get("followup"):
+        kept = datetime.fromisoformat(data["followup"])
+        if kept <= datetime.fromisoformat(data["at"]) or kept <= ctx.now:
+            raise Invalid(ctx._("The follow-up must be in the future."))
+        return None
     text = answer.choice or text_of(
         answer, ctx, max_len=100, what=ctx._("Please type a date, or skip.")
     )
@@ -173,6 +194,8 @@ async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Tran
         next_followup_at=datetime.fromisoformat(data["followup"]) if data.get("followup") else None,
         latitude=location[0],
         longitude=location[1],
+        transcript=data.get("transcript", ""),
+        audio_ref=data.get("audio_ref", ""),
     )
     await visits.log_visit(ctx.user, draft, now=ctx.now)
     text = ctx._("Logged.")

@@ -1,0 +1,107 @@
+"""Quick capture: one sentence (typed or spoken) → a draft visit for the right customer.
+
+"Visited Acme, they want 200 units at 5% off, call back next Friday" becomes: customer Acme
+(found among the customers the rep may see), a visit now, a follow-up next Friday 09:00, the
+amounts, and the sentence as the notes. Nothing is written here: the dialog shows the draft and
+only Confirm saves it through `visits.log_visit`, which checks the permission again.
+
+`read_note` (capture_text) and `MentionIndex.mentions` (capture_names) are pure and hold the
+rules; `draft_visit` adds what needs the database: the actor's scope, and one set-based query that
+loads the few candidate customers (and drops any the actor may not see).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.models import Customer, User
+from bot.services.capture_names import Mention, mention_finder
+from bot.services.capture_text import Amount, Reading, read_note
+from bot.services.customers import DuplicateFinder
+from bot.services.permissions import scope_for
+
+__all__ = ["Amount", "Candidate", "Draft", "Reading", "close_mentions", "draft_visit"]
+
+# A second customer is "as likely" when the note mentions at least this share of what it
+# mentions of the best one: "星辰" matches 上海星辰贸易 and 北京星辰科技 equally (ask), while
+# "星辰贸易" matches the first far better (no question).
+CLOSE_SHARE = 0.85
+MAX_CHOICES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A customer the note may be about."""
+
+    customer_id: int
+    name: str
+    owner_id: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A visit not yet saved: what the note says, and who it may be about."""
+
+    reading: Reading
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def customer(self) -> Candidate | None:
+        """The customer, when the note names exactly one clearly."""
+        return self.candidates[0] if len(self.candidates) == 1 else None
+
+    @property
+    def is_visit_log(self) -> bool:
+        """Whether the note reads as a visit log at all (a greeting or noise does not)."""
+        if self.reading.small_talk:
+            return False
+        return bool(self.candidates) or self.reading.says_something
+
+
+def close_mentions(mentions: list[Mention]) -> list[Mention]:
+    """The best mention alone when it stands out, else every mention about as good."""
+    if not mentions:
+        return []
+    best = mentions[0]
+    close = [m for m in mentions if m.weight >= CLOSE_SHARE * best.weight]
+    return close[:MAX_CHOICES]
+
+
+async def draft_visit(
+    actor: User,
+    text: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    finder: DuplicateFinder,
+    currency: str = "CNY",
+) -> Draft:
+    """Read a note and find its customer among those the actor may see."""
+    reading = read_note(text, now=now, tz=tz, currency=currency)
+    if reading.small_talk:
+        return Draft(reading, ())
+    mentions_of = mention_finder(finder)
+    await mentions_of.refresh()
+    scope = await scope_for(actor)
+    index = mentions_of.index
+    found = index.mentions(reading.text, scope.allows)
+    if not found:
+        found = index.misspelt_mentions(reading.text, scope.owner_ids)
+    close = close_mentions(found)
+    if not close:
+        return Draft(reading, ())
+    query = Customer.filter(id__in=[m.customer_id for m in close])
+    if scope.owner_ids is not None:
+        query = query.filter(owner_id__in=list(scope.owner_ids))
+    rows = {
+        cid: (name, owner) for cid, name, owner in await query.values_list("id", "name", "owner_id")
+    }
+    candidates = tuple(
+        Candidate(m.customer_id, rows[m.customer_id][0], rows[m.customer_id][1], m.weight)
+        for m in close
+        if m.customer_id in rows
+    )
+    return Draft(reading, candidates)

@@ -1,0 +1,384 @@
+"""Which customer a free-text note is about: company names found inside a sentence.
+
+`NameIndex` (matching.py) compares a whole typed name with whole names. A note is different: the
+name is somewhere inside it ("visited acme, they want…", "拜访了星辰贸易，客户要…"), usually
+shortened (the city, the trade and the legal form left out) and sometimes misspelt. So here every
+customer key is cut into units — Latin words, and Chinese characters — and a key is mentioned as
+far as its units occur in the note:
+
+- A Latin word counts when the note has it, or a word within a small edit of it ("acmee").
+- A Chinese character counts when a pair of neighbouring characters of the key that contains it
+  occurs in the note (Chinese is written without spaces, so pairs stand in for words).
+- Units that many companies share (a trade, a city: "trading", "上海", "贸易") weigh less than
+  the distinctive core ("acme", "星辰"), so "拜访星辰" points at 上海星辰贸易 while "贸易" alone
+  points nowhere.
+
+A key is a candidate when its mentioned weight covers enough of it; candidates rank by the weight
+the note mentions, so "星辰贸易" beats "星辰科技" for "星辰贸易", while "星辰" alone leaves both
+equally likely and the rep is asked.
+
+Speed: keys are found through an inverted index (word or character pair → keys) built from
+distinctive units only, so a note with "trading" or "上海" does not touch a tenth of the company;
+the index is held in memory and caught up with one indexed query per note, as `DuplicateFinder`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import unicodedata
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rapidfuzz import fuzz, process
+
+from bot.models import Customer
+from bot.services.customers import DuplicateFinder
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+GENERIC_WEIGHT = 0.3
+MIN_COVERAGE = 0.3
+MIN_WEIGHT = 0.9
+FUZZY_CUTOFF = 80.0
+# One wrong character in four ("星晨贸易" for "星辰贸易") scores 75; in three, 67 (not enough).
+MISSPELT_CUTOFF = 75.0
+MISSPELT_MIN_CHARS = 4
+MISSPELT_SCOPE = 3000
+MIN_FUZZY_LEN = 4
+
+# Words of company names that say what a company does or where, not which one it is.
+GENERIC_LATIN = _words(
+    """
+    trading trade traders logistics foods food machinery textiles textile electronics electronic
+    chemicals chemical pharma pharmaceuticals packaging motors motor plastics steel furniture
+    technology technologies tech industrial industries industry group holdings holding
+    international global solutions services service systems system manufacturing supply supplies
+    enterprises enterprise import export materials equipment products engineering development
+    investment auto automotive parts retail store shop china shanghai beijing shenzhen guangzhou
+    hangzhou suzhou nanjing chengdu wuhan tianjin ningbo qingdao hong kong asia pacific
+    ceramics medical marine wines wine hardware tools design automation cosmetics dental clinic
+    hotel dairy seafood construction consulting media software energy farm farms bakery printing
+    paper glass optics biotech robotics fasteners supply clinic
+    """
+)
+GENERIC_ZH = tuple(
+    _words(
+        "上海 北京 广州 深圳 杭州 苏州 南京 成都 武汉 天津 宁波 青岛 重庆 西安 长沙 郑州 厦门 "
+        "东莞 佛山 无锡 合肥 济南 大连 沈阳 昆明 福州 中国 国际 "
+        "贸易 物流 食品 机械 纺织 电子 化工 医药 包装 汽车 塑料 钢铁 家具 科技 技术 实业 集团 "
+        "工业 制造 设备 材料 商贸 进出口 发展 投资 控股 服务 信息 网络 工程 建设 建材 电器 五金 "
+        "商行 门市 经营部 有限 股份 环保 印刷 茶业 粮油 医疗 器械 农业 能源 软件 咨询 传媒 服饰 "
+        "陶瓷 快递 农场 酒店 餐饮 厂"
+    )
+)
+# Words of a note that are never part of a customer's name, so they are not misspelt names.
+STOP_WORDS = _words(
+    """
+    the and with from they them their then that this there want wants wanted need needs about
+    visited visit visiting called call calling calls meeting meet met message messaged texted
+    email emailed wechat phone phoned rang spoke talked said says asked back follow followup
+    next last week weeks month months today tomorrow yesterday monday tuesday wednesday thursday
+    friday saturday sunday morning afternoon evening units unit pieces pcs price prices order
+    orders quote samples sample deal discount off more less again soon later will would could
+    should have has had been were what when where which while also just very much some send
+    sent team manager purchasing contract delivery payment invoice thanks hello please
+    """
+)
+
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
+_LATIN_WORD = re.compile(f"[^\\W_{_CJK_CLASS}]+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """A customer key cut into units: (word, weight) pairs and Chinese runs with char weights."""
+
+    words: tuple[tuple[str, float], ...]
+    runs: tuple[tuple[str, tuple[float, ...]], ...]
+    total: float
+
+
+@dataclass(frozen=True, slots=True)
+class NoteTokens:
+    """What a note offers for matching: its words (with how sure each is), its character pairs."""
+
+    words: dict[str, float]
+    pairs: frozenset[str]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A customer the note may be about: how much of its name the note mentions, and how much."""
+
+    customer_id: int
+    key: str
+    weight: float
+    coverage: float
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _zh_weights(run: str) -> tuple[float, ...]:
+    """Per character: low inside a generic word (city, trade), full elsewhere."""
+    weights = [1.0] * len(run)
+    for word in GENERIC_ZH:
+        start = run.find(word)
+        while start >= 0:
+            for i in range(start, start + len(word)):
+                weights[i] = GENERIC_WEIGHT
+            start = run.find(word, start + 1)
+    return tuple(weights)
+
+
+def _cut(key: str) -> _Key:
+    words = tuple(
+        (w, GENERIC_WEIGHT if w in GENERIC_LATIN else 1.0)
+        for w in _LATIN_WORD.findall(key)
+        if not w.isdigit() or len(w) > 1
+    )
+    runs = tuple((run, _zh_weights(run)) for run in _CJK_RUN.findall(key))
+    total = sum(w for _, w in words) + sum(sum(ws) for _, ws in runs)
+    if words or runs:
+        core = any(w == 1.0 for _, w in words) or any(1.0 in ws for _, ws in runs)
+        if not core:  # a name made only of generic words: every word is its identity
+            words = tuple((w, 1.0) for w, _ in words)
+            runs = tuple((run, (1.0,) * len(run)) for run, _ in runs)
+            total = float(len(words) + sum(len(run) for run, _ in runs))
+    return _Key(words, runs, total)
+
+
+def _entries(cut: _Key) -> set[str]:
+    """The distinctive units a key is found by: core words, pairs with a core character."""
+    found = {w for w, weight in cut.words if weight == 1.0}
+    for run, weights in cut.runs:
+        if len(run) == 1:
+            found.add(run)
+        for i in range(len(run) - 1):
+            if weights[i] == 1.0 or weights[i + 1] == 1.0:
+                found.add(run[i : i + 2])
+    return found
+
+
+def note_tokens(text: str, vocabulary: Callable[[str], tuple[str, float] | None]) -> NoteTokens:
+    """Words and character pairs of a note; unknown words are looked up as possible typos."""
+    folded = _fold(text)
+    words: dict[str, float] = {}
+    for word in _LATIN_WORD.findall(folded):
+        if word in words:
+            continue
+        words[word] = 1.0
+        if len(word) >= MIN_FUZZY_LEN and word not in STOP_WORDS:
+            near = vocabulary(word)
+            if near is not None and near[0] != word:
+                words.setdefault(near[0], near[1])
+    pairs = {run[i : i + 2] for run in _CJK_RUN.findall(folded) for i in range(len(run) - 1)}
+    pairs |= {run for run in _CJK_RUN.findall(folded) if len(run) == 1}
+    return NoteTokens(words, frozenset(pairs), folded)
+
+
+def _mentioned(cut: _Key, note: NoteTokens) -> float:
+    weight = 0.0
+    for word, w in cut.words:
+        weight += w * note.words.get(word, 0.0)
+    for run, weights in cut.runs:
+        if len(run) == 1:
+            weight += weights[0] if run in note.pairs else 0.0
+            continue
+        for i, w in enumerate(weights):
+            if (i > 0 and run[i - 1 : i + 1] in note.pairs) or run[i : i + 2] in note.pairs:
+                weight += w
+    return weight
+
+
+class MentionIndex:
+    """Every customer key, searchable for the keys a note mentions. Not thread-safe."""
+
+    def __init__(self) -> None:
+        self._key_of: dict[int, str] = {}
+        self._owner_of: dict[int, int] = {}
+        self._ids_of_owner: dict[int, set[int]] = {}
+        self._ids_of: dict[str, set[int]] = {}
+        self._cut_of: dict[str, _Key] = {}
+        self._postings: dict[str, set[str]] = {}
+        self._by_length: dict[int, list[str]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._key_of)
+
+    def add(self, customer_id: int, key: str, owner_id: int) -> None:
+        """Index (or re-index) a customer under its normalized name and current owner."""
+        previous = self._owner_of.get(customer_id)
+        if previous != owner_id:
+            if previous is not None:
+                self._ids_of_owner[previous].discard(customer_id)
+            self._ids_of_owner.setdefault(owner_id, set()).add(customer_id)
+        self._owner_of[customer_id] = owner_id
+        old = self._key_of.get(customer_id)
+        if old == key:
+            return
+        if old is not None:
+            self._drop(customer_id, old)
+        self._key_of[customer_id] = key
+        ids = self._ids_of.setdefault(key, set())
+        ids.add(customer_id)
+        if len(ids) > 1 or not key:
+            return
+        cut = self._cut_of[key] = _cut(key)
+        for entry in _entries(cut):
+            self._postings.setdefault(entry, set()).add(key)
+            if entry.isascii():
+                self._by_length = None
+
+    def _drop(self, customer_id: int, key: str) -> None:
+        ids = self._ids_of.get(key, set())
+        ids.discard(customer_id)
+        if ids:
+            return
+        self._ids_of.pop(key, None)
+        cut = self._cut_of.pop(key, None)
+        for entry in _entries(cut) if cut else ():
+            keys = self._postings.get(entry)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._postings[entry]
+                    self._by_length = None
+
+    def _near_word(self, word: str) -> tuple[str, float] | None:
+        """The indexed word closest to a word of the note, when it looks like a typo of it."""
+        if word in self._postings:
+            return word, 1.0
+        if self._by_length is None:
+            by_length: dict[int, list[str]] = {}
+            for entry in self._postings:
+                if entry.isascii() and len(entry) >= MIN_FUZZY_LEN - 1:
+                    by_length.setdefault(len(entry), []).append(entry)
+            self._by_length = by_length
+        best: tuple[str, float] | None = None
+        for length in (len(word) - 1, len(word), len(word) + 1):
+            pool = self._by_length.get(length)
+            if not pool:
+                continue
+            hit = process.extractOne(
+                word, pool, scorer=fuzz.ratio, processor=None, score_cutoff=FUZZY_CUTOFF
+            )
+            if hit is not None and (best is None or hit[1] / 100 > best[1]):
+                best = (hit[0], hit[1] / 100)
+        return best
+
+    def tokens(self, text: str) -> NoteTokens:
+        return note_tokens(text, self._near_word)
+
+    def mentions(
+        self, text: str, visible: Callable[[int], bool], *, limit: int = 8
+    ) -> list[Mention]:
+        """Visible customers the note mentions, the most mentioned first (ties by id)."""
+        note = self.tokens(text)
+        keys: set[str] = set()
+        for word in note.words:
+            keys |= self._postings.get(word, set())
+        for pair in note.pairs:
+            keys |= self._postings.get(pair, set())
+        found: list[Mention] = []
+        for key in keys:
+            cut = self._cut_of[key]
+            weight = _mentioned(cut, note)
+            coverage = weight / cut.total if cut.total else 0.0
+            if weight < MIN_WEIGHT or coverage < MIN_COVERAGE:
+                continue
+            for customer_id in self._ids_of[key]:
+                if visible(self._owner_of[customer_id]):
+                    found.append(Mention(customer_id, key, weight, coverage))
+        found.sort(key=lambda m: (-m.weight, -m.coverage, m.customer_id))
+        return found[:limit]
+
+    def misspelt_mentions(
+        self, text: str, owner_ids: frozenset[int] | None, *, limit: int = 8
+    ) -> list[Mention]:
+        """Chinese names written with a wrong character ("星晨贸易" for 星辰贸易), a rep's own.
+
+        Character pairs find no name with a wrong character in it, so the visible names are
+        compared with the note as a whole (rapidfuzz `partial_ratio`, the name without its city
+        against the best window of the note). That scans names, so it runs only when nothing
+        matched exactly and the actor sees at most `MISSPELT_SCOPE` customers (a rep's book).
+        """
+        runs = _CJK_RUN.findall(_fold(text))
+        if not runs:
+            return []
+        if owner_ids is None:
+            ids: set[int] = set(self._key_of)
+        else:
+            ids = set().union(*(self._ids_of_owner.get(owner, set()) for owner in owner_ids))
+        if len(ids) > MISSPELT_SCOPE:
+            return []
+        names: list[str] = []
+        owners: list[tuple[int, str, float, float]] = []
+        for customer_id in ids:
+            key = self._key_of[customer_id]
+            cut = self._cut_of.get(key)
+            for run, weights in cut.runs if cut else ():
+                start = next((i for i, w in enumerate(weights) if w == 1.0), len(run))
+                if len(run) - start >= MISSPELT_MIN_CHARS:
+                    names.append(run[start:])
+                    owners.append((customer_id, key, sum(weights[start:]), cut.total))
+        found: list[Mention] = []
+        for _, similarity, position in process.extract(
+            " ".join(runs),
+            names,
+            scorer=fuzz.partial_ratio,
+            processor=None,
+            score_cutoff=MISSPELT_CUTOFF,
+            limit=None,
+        ):
+            customer_id, key, weight, total = owners[position]
+            weight *= similarity / 100
+            if weight >= MIN_WEIGHT:
+                found.append(Mention(customer_id, key, weight, weight / total))
+        found.sort(key=lambda m: (-m.weight, -m.coverage, m.customer_id))
+        return found[:limit]
+
+    def bulk_load(self, rows: Iterable[tuple[int, str, int]]) -> None:
+        for customer_id, key, owner_id in rows:
+            self.add(customer_id, key, owner_id)
+
+
+class MentionFinder:
+    """The company's mention index, caught up with one query for rows changed since last time."""
+
+    def __init__(self) -> None:
+        self.index = MentionIndex()
+        self._mark: datetime | None = None
+        self._lock = asyncio.Lock()
+
+    async def refresh(self) -> None:
+        async with self._lock:
+            query = Customer.all()
+            if self._mark is not None:
+                query = query.filter(updated_at__gte=self._mark)
+            rows = await query.values_list("id", "normalized_name", "owner_id", "updated_at")
+            if not rows:
+                return
+            self.index.bulk_load((cid, key, owner) for cid, key, owner, _ in rows)
+            newest = max(updated for *_, updated in rows)
+            self._mark = newest if self._mark is None else max(self._mark, newest)
+
+
+_FINDERS: weakref.WeakKeyDictionary[DuplicateFinder, MentionFinder] = weakref.WeakKeyDictionary()
+
+
+def mention_finder(finder: DuplicateFinder) -> MentionFinder:
+    """The mention index that lives as long as an engine's name index (one per engine)."""
+    found = _FINDERS.get(finder)
+    if found is None:
+        found = _FINDERS[finder] = MentionFinder()
+    return found
