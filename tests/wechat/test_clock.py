@@ -1,0 +1,71 @@
+"""WeChat's 5-second clock: passive replies in time, pushes when late, retries taken once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.config import Settings
+from bot.models import Notification, ProcessedUpdate, Role, User
+from bot.services import users
+from tests.support import FakeClock
+from tests.wechat.conftest import Rig
+from tests.wechat.fake_wechat_api import FakeWeChatApi
+
+
+async def test_a_retried_message_is_processed_once(rig: Rig, db_url: str) -> None:
+    invite = await users.create_invite(None, Role.REP, name="陈静")
+    xml = rig.wecom.text("chenjing", f"/start {invite.code}")
+    first = await rig.wecom.post(xml)
+    assert first.text is not None and first.text.startswith("欢迎，陈静")
+    retry = await rig.wecom.post(xml)  # WeChat did not get our answer in time and asks again
+    assert retry.status == 200 and retry.body == "success"
+    assert await User.filter(name="陈静").count() == 1
+    assert await ProcessedUpdate.filter(channel="wecom").count() == 1
+
+    follow = rig.oa.event("o-chenjing", "subscribe")  # events: sender + CreateTime is the key
+    assert (await rig.oa.post(follow)).text is not None
+    assert (await rig.oa.post(follow)).body == "success"
+    assert await ProcessedUpdate.filter(channel="wechat").count() == 1
+
+
+@pytest.fixture
+async def slow(wx_settings: Settings, clock: FakeClock, api: FakeWeChatApi) -> AsyncIterator[Rig]:
+    """A server whose reply budget is far shorter than any answer takes."""
+    rig = Rig(wx_settings.model_copy(update={"wechat_reply_budget": 0.0005}), clock, api)
+    await rig.start()
+    try:
+        yield rig
+    finally:
+        await rig.stop()
+
+
+async def test_a_slow_answer_arrives_by_push_and_a_retry_meanwhile_gets_success(
+    slow: Rig, db_url: str
+) -> None:
+    invite = await users.create_invite(None, Role.MANAGER, name="周强")
+    await slow.oa.post(slow.oa.text("o-zhou", f"绑定 {invite.code}"))
+    await slow.channels["wechat"].webhook.drain()
+    await slow.deliver()
+    [welcome] = slow.api.texts_to("o-zhou")
+    assert welcome.startswith("欢迎，周强")
+
+    xml = slow.oa.text("o-zhou", "/followups")
+    answer = await slow.oa.post(xml)
+    retry = await slow.oa.post(xml)  # arrives while the first is still being answered
+    assert answer.body == "success" and retry.body == "success"
+    await slow.channels["wechat"].webhook.drain()
+    assert await slow.deliver() == 1
+    late = slow.api.texts_to("o-zhou")[1:]
+    assert len(late) == 1 and "跟进" in late[0]
+    keys = await Notification.filter(channel="wechat").values_list("dedupe_key", flat=True)
+    assert len(keys) == 2 and all(key.startswith("wechat:") for key in keys)
+
+
+async def test_a_stranger_answered_late_gets_nothing_twice(slow: Rig, db_url: str) -> None:
+    answer = await slow.wecom.say("nobody", "你好")
+    assert answer.body == "success"
+    await slow.channels["wecom"].webhook.drain()
+    assert await slow.deliver() == 0
+    assert await Notification.all().count() == 0
