@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import SecretStr
 
 from bot.config import Settings
 from bot.models import ChannelIdentity, Customer, Role, User, Visit
 from bot.scheduler.jobs import for_user
 from bot.services import customers, users
-from tests.support import FakeClock
+from tests.support import Chat, FakeClock
 from tests.wechat.conftest import Rig
 from tests.wechat.fake_wechat_api import AGENT_ID, FakeWeChatApi
 
@@ -64,16 +66,29 @@ async def test_bind_newcustomer_visit_and_digest_on_wecom(rig: Rig, db_url: str)
     assert "回复" not in pushed.text  # a push's buttons cannot be picked by number
 
 
-async def test_same_person_on_telegram_and_wechat_sees_the_same_data(rig: Rig) -> None:
-    first = await users.create_invite(None, Role.REP, name="张敏")
-    await rig.oa.say("o-zhangmin", f"/start {first.code}")
-    zhang = await User.get(name="张敏")
+async def test_same_person_on_telegram_and_wechat_sees_the_same_data(rig: Rig, db_url: str) -> None:
+    invite = await users.create_invite(None, Role.REP, name="Zhang Min")
+    telegram = Chat(rig.engine, external_id="5550001", channel="telegram", name="Zhang Min")
+    assert "Welcome" in await telegram.say(f"/start {invite.code}")
+    zhang = await User.get(name="Zhang Min")
     await customers.create_customer(zhang, customers.CustomerDraft(name="北京云帆科技"))
-    answer = await rig.oa.say("o-zhangmin", "/customer 云帆")
-    assert answer.text is not None and "北京云帆科技" in answer.text
-    again = await rig.oa.say("o-zhangmin", f"绑定 {first.code}")
-    assert again.text is not None and "张敏" in again.text
-    assert await User.filter(name="张敏").count() == 1
+
+    linking = await telegram.say("/link")
+    code = re.search(r"/start ([A-Z0-9]{8})", linking)
+    assert code is not None, linking
+    welcome = await rig.oa.say("o-zhangmin", f"绑定 {code.group(1)}")
+    assert welcome.text is not None and "Zhang Min" in welcome.text
+    assert await User.all().count() == 1
+    assert {i.channel for i in await ChannelIdentity.filter(user=zhang)} == {"telegram", "wechat"}
+    card = await rig.oa.say("o-zhangmin", "/customer 云帆")
+    assert card.text is not None and "北京云帆科技" in card.text
+
+    # The code worked once; a stranger cannot reuse it, and a bound account is not rebound.
+    assert "邀请" in ((await rig.wecom.say("intruder", f"绑定 {code.group(1)}")).text or "")
+    assert not await ChannelIdentity.filter(external_id="intruder").exists()
+    again = await rig.oa.say("o-zhangmin", f"/start {invite.code}")
+    assert again.text is not None and "Zhang Min" in again.text
+    assert await ChannelIdentity.filter(user=zhang).count() == 2
 
 
 async def test_official_account_in_plain_mode(

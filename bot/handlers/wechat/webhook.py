@@ -178,4 +178,3 @@ class Webhook:
         """Let messages in progress finish (their answers are pushed) before shutting down."""
         if self.running:
             await asyncio.wait(set(self.running), timeout=within)
-
