@@ -1,7 +1,14 @@
 """WeChat Official Account and WeCom app: signed, encrypted callbacks and pushed messages."""
 
 from bot.handlers.wechat.channel import WeChatChannel, channels
-from bot.handlers.wechat.platform import WECHAT, WECOM, Platform, configured
+from bot.handlers.wechat.platform import (
+    WECHAT,
+    WECOM,
+    Platform,
+    configured,
+    official_account,
+    wecom_app,
+)
 from bot.handlers.wechat.sender import WeChatSender
 
 __all__ = [
@@ -12,4 +19,6 @@ __all__ = [
     "WeChatSender",
     "channels",
     "configured",
+    "official_account",
+    "wecom_app",
 ]
