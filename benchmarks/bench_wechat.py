@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from benchmarks.bench_telegram import closed_loop
 from benchmarks.common import (
     Bar,
     Samples,
@@ -42,7 +43,7 @@ from bot.demo import NOTES
 from bot.handlers.wechat import WECOM, WeChatChannel, wecom_app
 from bot.models import ChannelIdentity, Customer, Role, User, Visit
 from bot.server import HttpServer
-from tests.wechat.callbacks import WECOM_AES_KEY, WECOM_TOKEN, Callbacks
+from tests.wechat.callbacks import WECOM_AES_KEY, WECOM_TOKEN, Callbacks, wecom_callbacks
 from tests.wechat.fake_wechat_api import AGENT_ID, CORP_ID, CORP_SECRET, FakeWeChatApi
 
 REPLY_P95_MS = 200.0
@@ -148,13 +149,6 @@ async def queries(rep_id: int, rng: random.Random) -> list[str]:
     return picks
 
 
-async def closed_loop(lanes: list[Callable[[], Awaitable[None]]], load: Load) -> Load:
-    started = time.perf_counter()
-    await asyncio.gather(*(lane() for lane in lanes))
-    load.wall = time.perf_counter() - started
-    return load
-
-
 async def main() -> dict[str, Any]:
     scale = current_scale()
     plan = PLANS["quick" if scale.quick else "full"]
@@ -176,15 +170,7 @@ async def main() -> dict[str, Any]:
         channel = WeChatChannel(platform, settings, engine, server)
         await server.start()
         await channel.start()
-        side = Callbacks(
-            server.url + platform.path,
-            token=WECOM_TOKEN,
-            aes_key=WECOM_AES_KEY,
-            receiver_id=CORP_ID,
-            enterprise=True,
-            account=CORP_ID,
-            agent_id=AGENT_ID,
-        )
+        side = wecom_callbacks(server.url + platform.path)
         rng = random.Random(6)
         people = await bound_reps(REPS)
         searches = {rep: await queries(rep, rng) for rep, _ in people}

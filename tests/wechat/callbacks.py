@@ -10,7 +10,6 @@ import hashlib
 import itertools
 import time
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from aiohttp import ClientSession
 from defusedxml.ElementTree import fromstring
@@ -167,5 +166,16 @@ class Callbacks:
             await self.http.close()
 
 
-def escaped(text: str) -> str:
-    return escape(text)
+def wecom_callbacks(url: str) -> Callbacks:
+    """WeCom calling the test app's `/wecom` URL (always encrypted)."""
+    from tests.wechat.fake_wechat_api import AGENT_ID, CORP_ID
+
+    return Callbacks(
+        url,
+        token=WECOM_TOKEN,
+        aes_key=WECOM_AES_KEY,
+        receiver_id=CORP_ID,
+        enterprise=True,
+        account=CORP_ID,
+        agent_id=AGENT_ID,
+    )

@@ -20,6 +20,7 @@ from tests.wechat.callbacks import (
     WECOM_AES_KEY,
     WECOM_TOKEN,
     Callbacks,
+    wecom_callbacks,
 )
 from tests.wechat.fake_wechat_api import (
     AGENT_ID,
@@ -88,15 +89,7 @@ class Rig:
             enterprise=False,
             account=OA_ACCOUNT,
         )
-        self.wecom = Callbacks(
-            self.server.url + "/wecom",
-            token=WECOM_TOKEN,
-            aes_key=WECOM_AES_KEY,
-            receiver_id=CORP_ID,
-            enterprise=True,
-            account=CORP_ID,
-            agent_id=AGENT_ID,
-        )
+        self.wecom = wecom_callbacks(self.server.url + "/wecom")
 
     async def stop(self) -> None:
         for side in (self.oa, self.wecom):

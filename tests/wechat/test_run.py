@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
@@ -11,26 +10,24 @@ from pathlib import Path
 from aiohttp import ClientSession
 
 from tests.telegram.conftest import free_port
-from tests.wechat.callbacks import WECOM_AES_KEY, WECOM_TOKEN, Callbacks
+from tests.telegram.test_run import env_for
+from tests.wechat.callbacks import WECOM_AES_KEY, WECOM_TOKEN, wecom_callbacks
 from tests.wechat.fake_wechat_api import AGENT_ID, CORP_ID, CORP_SECRET, FakeWeChatApi
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_run_serves_wecom_alone_until_sigterm(tmp_path: Path, api: FakeWeChatApi) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "TELEGRAM_", "WE"))} | {
-        "PYTHONPATH": str(ROOT),
-        "CRM_DATABASE_URL": f"sqlite://{tmp_path / 'run.db'}",
-        "CRM_HTTP_HOST": "127.0.0.1",
-        "CRM_HTTP_PORT": str(port),
-        "WECOM_CORP_ID": CORP_ID,
-        "WECOM_AGENT_ID": AGENT_ID,
-        "WECOM_SECRET": CORP_SECRET,
-        "WECOM_TOKEN": WECOM_TOKEN,
-        "WECOM_AES_KEY": WECOM_AES_KEY,
-        "WECOM_API_BASE_URL": api.base_url,
-    }
+    env = env_for(
+        tmp_path,
+        CRM_HTTP_HOST="127.0.0.1",
+        CRM_HTTP_PORT=str(port),
+        WECOM_CORP_ID=CORP_ID,
+        WECOM_AGENT_ID=AGENT_ID,
+        WECOM_SECRET=CORP_SECRET,
+        WECOM_TOKEN=WECOM_TOKEN,
+        WECOM_AES_KEY=WECOM_AES_KEY,
+        WECOM_API_BASE_URL=api.base_url,
+    )
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -43,15 +40,7 @@ async def test_run_serves_wecom_alone_until_sigterm(tmp_path: Path, api: FakeWeC
     )
     assert proc.stderr is not None
     log: list[str] = []
-    wecom = Callbacks(
-        f"http://127.0.0.1:{port}/wecom",
-        token=WECOM_TOKEN,
-        aes_key=WECOM_AES_KEY,
-        receiver_id=CORP_ID,
-        enterprise=True,
-        account=CORP_ID,
-        agent_id=AGENT_ID,
-    )
+    wecom = wecom_callbacks(f"http://127.0.0.1:{port}/wecom")
     try:
         async with asyncio.timeout(30):
             while "dispatcher" not in "".join(log):

@@ -153,27 +153,24 @@ class Api:
         return _checked(data)
 
     async def _get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        content, _ = await self._get(path, params)
+        try:
+            return _checked(json.loads(content))
+        except ValueError as garbled:
+            raise Unavailable(f"{path}: {garbled!r}") from garbled
+
+    async def _get(self, path: str, params: dict[str, str]) -> tuple[bytes, str]:
+        """The body and content type of a GET; network trouble and HTTP errors: Unavailable."""
         try:
             async with self.session.get(self.platform.base_url + path, params=params) as response:
                 if response.status >= 400:
                     raise Unavailable(f"HTTP {response.status} from {path}")
-                data = json.loads(await response.read())
-        except (ClientError, TimeoutError, ValueError) as down:
+                return await response.read(), response.content_type
+        except (ClientError, TimeoutError) as down:
             raise Unavailable(f"{path}: {down!r}") from down
-        return _checked(data)
 
     async def _get_media(self, token: str, media_id: str) -> tuple[bytes, str]:
-        params = {"access_token": token, "media_id": media_id}
-        try:
-            async with self.session.get(
-                self.platform.base_url + "media/get", params=params
-            ) as response:
-                if response.status >= 400:
-                    raise Unavailable(f"HTTP {response.status} from media/get")
-                kind = response.content_type
-                content = await response.read()
-        except (ClientError, TimeoutError) as down:
-            raise Unavailable(f"media/get: {down!r}") from down
+        content, kind = await self._get("media/get", {"access_token": token, "media_id": media_id})
         if kind in ("application/json", "text/plain") and content.startswith(b"{"):
             _checked(json.loads(content))  # an error answer instead of the file
         return content, kind
