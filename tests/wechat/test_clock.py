@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import Settings
-from bot.models import Notification, ProcessedUpdate, Role, User
+from bot.models import ChannelIdentity, Notification, ProcessedUpdate, Role, User
 from bot.services import users
 from tests.support import FakeClock
 from tests.wechat.conftest import Rig
@@ -69,3 +69,26 @@ async def test_a_stranger_answered_late_gets_nothing_twice(slow: Rig, db_url: st
     await slow.channels["wecom"].webhook.drain()
     assert await slow.deliver() == 0
     assert await Notification.all().count() == 0
+
+
+async def test_events_follow_unfollow_and_opening_the_app(rig: Rig, db_url: str) -> None:
+    follow = await rig.oa.post(rig.oa.event("o-new", "subscribe"))
+    assert follow.text is not None and "邀请" in follow.text  # a stranger: the polite line
+    assert (await rig.wecom.post(rig.wecom.event("u-new", "enter_agent"))).text is not None
+
+    invite = await users.create_invite(None, Role.REP, name="孙悦")
+    await rig.wecom.say("sunyue", f"/start {invite.code}")
+    opened = await rig.wecom.post(rig.wecom.event("sunyue", "enter_agent"))
+    assert opened.body == "success"  # a known person opening the app is not spoken to
+
+    await rig.oa.say("o-sunyue", "/link")  # a stranger on the account: no code for them
+    sun = await User.get(name="孙悦")
+    link = await users.create_link_code(sun)
+    await rig.oa.say("o-sunyue", f"绑定 {link.code}")
+    assert (await rig.oa.post(rig.oa.event("o-sunyue", "unsubscribe"))).body == "success"
+    identity = await ChannelIdentity.get(channel="wechat", external_id="o-sunyue")
+    assert identity.unreachable_reason == "unfollowed"
+    welcome_back = await rig.oa.post(rig.oa.event("o-sunyue", "subscribe"))
+    assert welcome_back.text is not None and "孙悦" in welcome_back.text
+    identity = await ChannelIdentity.get(channel="wechat", external_id="o-sunyue")
+    assert identity.unreachable_at is None

@@ -65,7 +65,11 @@ def inbound(channel: str, parse_message: Any, xml: str) -> Inbound:
         raise BadXml(str(bad)) from bad
     sender, receiver = str(message.source), str(message.target)
     msg_id = flat.get("MsgId", "")
-    key = msg_id if msg_id and msg_id != "0" else f"{sender}:{flat.get('CreateTime', '')}"
+    # Events have no MsgId: WeChat says to deduplicate by sender and time; the event's name
+    # keeps an unfollow and a follow within one second apart.
+    key = msg_id
+    if not msg_id or msg_id == "0":
+        key = f"{sender}:{flat.get('CreateTime', '')}:{flat.get('Event', '').lower()}"
     kind = flat["MsgType"].lower()
 
     def say(**what: Any) -> Incoming:
