@@ -57,4 +57,4 @@ class Settings(BaseSettings):
     wecom_api_base_url: str = Field(
         "https://qyapi.weixin.qq.com/cgi-bin/", alias="WECOM_API_BASE_URL"
     )
-    wechat_reply_budget: float = Field(4.0, alias="WECHAT_REPLY_BUDGET", gt=0, le=4.5)
+    wechat_reply_budget: float = Field(4.0, alias="WECHAT_REPLY_BUDGET", ge=0, le=4.5)

@@ -48,6 +48,7 @@ class FakeWeChatApi:
         self.expired: dict[str, int] = {}  # token → errcode it now gets
         self.media: dict[str, tuple[bytes, str]] = {}
         self.media_calls: list[str] = []
+        self.media_delay = 0.0  # seconds a download takes (a slow network)
         self.changed = asyncio.Event()
 
     @property
@@ -146,6 +147,7 @@ class FakeWeChatApi:
             return refused
         media_id = request.query.get("media_id", "")
         self.media_calls.append(media_id)
+        await asyncio.sleep(self.media_delay)
         if media_id not in self.media:
             return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
         content, mime = self.media[media_id]

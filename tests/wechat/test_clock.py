@@ -32,8 +32,8 @@ async def test_a_retried_message_is_processed_once(rig: Rig, db_url: str) -> Non
 
 @pytest.fixture
 async def slow(wx_settings: Settings, clock: FakeClock, api: FakeWeChatApi) -> AsyncIterator[Rig]:
-    """A server whose reply budget is far shorter than any answer takes."""
-    rig = Rig(wx_settings.model_copy(update={"wechat_reply_budget": 0.0005}), clock, api)
+    """A server without a reply budget: every answer goes by push."""
+    rig = Rig(wx_settings.model_copy(update={"wechat_reply_budget": 0}), clock, api)
     await rig.start()
     try:
         yield rig
@@ -69,6 +69,27 @@ async def test_a_stranger_answered_late_gets_nothing_twice(slow: Rig, db_url: st
     await slow.channels["wecom"].webhook.drain()
     assert await slow.deliver() == 0
     assert await Notification.all().count() == 0
+
+
+async def test_an_answer_that_misses_the_budget_is_pushed_once_it_is_ready(
+    wx_settings: Settings, clock: FakeClock, api: FakeWeChatApi, db_url: str
+) -> None:
+    rig = Rig(wx_settings.model_copy(update={"wechat_reply_budget": 0.2}), clock, api)
+    await rig.start()
+    try:
+        invite = await users.create_invite(None, Role.REP, name="林涛")
+        await rig.wecom.say("lintao", f"/start {invite.code}")
+        api.media["slow-1"] = (b"#!AMR\n" + bytes(100), "audio/amr")
+        api.media_delay = 0.6  # the voice note downloads slowly: the core answers after 0.6 s
+        voice = rig.wecom.message("lintao", "voice", {"MediaId": "slow-1", "Format": "amr"})
+        answer = await rig.wecom.post(voice)
+        assert answer.body == "success"
+        assert await rig.deliver() == 0  # not ready yet
+        await rig.channels["wecom"].webhook.drain()
+        assert await rig.deliver() == 1
+        assert api.media_calls == ["slow-1"] and len(api.texts_to("lintao")) == 1
+    finally:
+        await rig.stop()
 
 
 async def test_events_follow_unfollow_and_opening_the_app(rig: Rig, db_url: str) -> None:
