@@ -116,6 +116,10 @@ async def _invite(settings: Settings, role: str, manager: int | None, name: str)
         f"Invite code: {invite.code}  (role {role}, expires {invite.expires_at:%Y-%m-%d %H:%M} UTC)"
     )
     print(f"The new person sends: /start {invite.code}")
+    from bot.handlers.wechat import configured
+
+    if configured(settings):
+        print(f"On WeChat / WeCom also: 绑定 {invite.code}")
     if settings.telegram_bot_username:
         print(f"Telegram link: https://t.me/{settings.telegram_bot_username}?start={invite.code}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import AsyncIterator
 
 from aiohttp import ClientSession
 
@@ -78,12 +79,20 @@ async def test_malformed_xml_bomb_and_huge_body_are_refused(rig: Rig) -> None:
         http.post(rig.wecom.url, params=oa_plain_query, data=_chunks(huge.encode())) as chunked,
     ):
         assert chunked.status == 413  # no Content-Length: the read stops at the limit
-    await nothing_processed()
+    query, body = rig.wecom.envelope(
+        rig.wecom.text("slowpoke", "/help"), timestamp=str(int(time.time())), nonce="8"
+    )
+    async with (
+        ClientSession() as http,
+        http.post(rig.wecom.url, params=query, data=_chunks(body.encode(), 16)) as trickled,
+    ):
+        assert trickled.status == 200 and "<Encrypt>" in await trickled.text()
+    assert await ProcessedUpdate.all().count() == 1  # only the honest one, read in pieces
 
 
-async def _chunks(data: bytes):  # type: ignore[no-untyped-def]
-    for start in range(0, len(data), 8192):
-        yield data[start : start + 8192]
+async def _chunks(data: bytes, size: int = 8192) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
 
 
 async def test_url_verification_handshakes(rig: Rig) -> None:

@@ -77,10 +77,8 @@ class Webhook:
 
     async def receive(self, request: web.Request) -> web.Response:
         """One callback: checked, claimed, answered passively or by push later."""
-        if (request.content_length or 0) > parse.MAX_BODY:
-            return web.Response(status=413, text="too large")
-        body = await request.content.read(parse.MAX_BODY + 1)
-        if len(body) > parse.MAX_BODY:
+        body = await _read_at_most(request, parse.MAX_BODY)
+        if body is None:
             return web.Response(status=413, text="too large")
         try:
             opened = self.crypto.open(request.query, body)
@@ -180,3 +178,17 @@ class Webhook:
         """Let messages in progress finish (their answers are pushed) before shutting down."""
         if self.running:
             await asyncio.wait(set(self.running), timeout=within)
+
+
+async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to exceed `limit` (never buffering more)."""
+    if (request.content_length or 0) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+    return b"".join(chunks)
