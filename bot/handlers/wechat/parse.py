@@ -28,7 +28,10 @@ class BadXml(ValueError):
 def text_of(body: bytes) -> str:
     """The body as text, after proving it parses safely."""
     fields(body)
-    return body.decode("utf-8")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as bad:  # WeChat sends UTF-8 only
+        raise BadXml(str(bad)) from bad
 
 
 def fields(body: bytes) -> dict[str, str]:

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from aiohttp import web
 from wechatpy.replies import TextReply
@@ -43,7 +43,6 @@ class _Job:
 
     inbound: Inbound
     late: bool = False
-    parts: list[str] = field(default_factory=list)
 
 
 class Webhook:
@@ -99,7 +98,11 @@ class Webhook:
         task.add_done_callback(self._finished)
         done = set()
         if self.budget > 0:  # 0: every answer is pushed (e.g. behind a slow proxy)
-            done, _ = await asyncio.wait({task}, timeout=self.budget)
+            try:
+                done, _ = await asyncio.wait({task}, timeout=self.budget)
+            except asyncio.CancelledError:  # WeChat hung up: nobody reads a passive reply
+                job.late = True
+                raise
         if task not in done:
             job.late = True  # the task sees this after its last await and pushes instead
             return web.Response(text=SUCCESS)
