@@ -113,3 +113,27 @@ async def test_events_follow_unfollow_and_opening_the_app(rig: Rig, db_url: str)
     assert welcome_back.text is not None and "孙悦" in welcome_back.text
     identity = await ChannelIdentity.get(channel="wechat", external_id="o-sunyue")
     assert identity.unreachable_at is None
+
+
+async def test_an_answer_longer_than_one_message_is_pushed_whole_in_order(
+    rig: Rig, db_url: str
+) -> None:
+    from bot.services import customers
+
+    invite = await users.create_invite(None, Role.REP, name="高峰")
+    await rig.wecom.say("gaofeng", f"/start {invite.code}")
+    gao = await User.get(name="高峰")
+    await customers.create_customer(gao, customers.CustomerDraft(name="无锡长河机械"))
+    for text in ("/visit 长河", "1", "现在"):
+        assert (await rig.wecom.say("gaofeng", text)).text is not None
+    notes = "\n".join(f"第{n}点：客户对交期和售后服务提出了详细的要求。" for n in range(60))
+    await rig.wecom.say("gaofeng", notes)
+    answer = await rig.wecom.say("gaofeng", "/skip")  # the summary repeats the notes
+    assert answer.body == "success"
+    assert await rig.deliver() >= 2
+    parts = rig.api.texts_to("gaofeng")
+    assert len(parts) >= 2 and all(len(p.encode()) <= 2048 for p in parts)
+    whole = "\n".join(parts)
+    assert whole.index("第0点") < whole.index("第59点") < whole.index("回复 1")
+    saved = await rig.wecom.say("gaofeng", "1")  # the pushed question's number still works
+    assert saved.text is not None and saved.text.startswith("已记录")
