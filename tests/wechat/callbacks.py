@@ -6,6 +6,7 @@ mode, checking its signature) so a test sees what the person's phone would show.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import time
@@ -64,8 +65,6 @@ class Callbacks:
         self.http: ClientSession | None = None
 
     def _key(self) -> bytes:
-        import base64
-
         assert self.aes_key is not None
         return base64.b64decode(self.aes_key + "=")
 
