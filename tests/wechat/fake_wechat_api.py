@@ -45,6 +45,7 @@ class FakeWeChatApi:
         self.token_calls: list[dict[str, str]] = []
         self.pushed: list[Pushed] = []
         self.refusals: dict[str, tuple[int, str]] = {}  # touser → (errcode, errmsg)
+        self.outsiders: set[str] = set()  # WeCom: not in the app's visible range
         self.expired: dict[str, int] = {}  # token → errcode it now gets
         self.media: dict[str, tuple[bytes, str]] = {}
         self.media_calls: list[str] = []
@@ -133,6 +134,8 @@ class FakeWeChatApi:
         if to in self.refusals:
             code, message = self.refusals[to]
             return web.json_response({"errcode": code, "errmsg": message})
+        if to in self.outsiders:
+            return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": to})
         assert body["msgtype"] == "text"
         text = body["text"]["content"]
         assert len(text.encode("utf-8")) <= 2048, len(text.encode("utf-8"))

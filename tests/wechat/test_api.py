@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from bot.dialogs.messages import Reply
 from bot.handlers.wechat.api import Api
 from bot.handlers.wechat.sender import WeChatSender
 from bot.models import ApiToken, ChannelIdentity, Notification, Role, User
+from bot.scheduler.senders import Retryable
 from bot.services import outbox, users
 from tests.wechat.conftest import Rig
 
@@ -109,3 +114,26 @@ async def test_a_location_attaches_to_the_visit(rig: Rig, db_url: str) -> None:
     )
     answer = await rig.wecom.post(here)
     assert answer.text is not None and "已为本次拜访附上位置" in answer.text
+
+
+async def test_wecom_outsiders_are_marked_and_a_refused_secret_is_retried(
+    rig: Rig, db_url: str
+) -> None:
+    kong = await join(rig, "wecom", "kongli", "孔丽")
+    rig.api.outsiders.add("kongli")
+    await outbox.notify(kong, Reply("通知"), "o:1")
+    assert await rig.deliver() == 0
+    row = await Notification.get(dedupe_key="o:1")
+    assert row.status == "failed" and "invaliduser" in row.last_error
+    identity = await ChannelIdentity.get(channel="wecom", external_id="kongli")
+    assert identity.unreachable_at is not None
+
+    wrong = rig.channels["wecom"].platform
+    wrong = replace(wrong, token_params={**wrong.token_params, "corpsecret": "wrong"})
+    await ApiToken.all().delete()  # a fresh start, with the wrong secret
+    api = Api(wrong)
+    try:
+        with pytest.raises(Retryable, match="access token refused"):
+            await WeChatSender(api).send("anyone", Reply("x"))
+    finally:
+        await api.close()

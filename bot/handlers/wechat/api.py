@@ -104,10 +104,16 @@ class Api:
             return fresh.value
 
     async def _fetch(self) -> _Token:
-        data = await self._get_json(self.platform.token_path, dict(self.platform.token_params))
+        """A new token; a refusal (wrong secret, IP not whitelisted) is an outage to retry, as
+        the operator fixes the settings, not a reason to drop the messages waiting."""
+        try:
+            data = await self._get_json(self.platform.token_path, dict(self.platform.token_params))
+        except ApiError as refused:
+            log.error("%s: no access token: %s", self.platform.channel, refused)
+            raise Unavailable(f"access token refused: {refused}") from refused
         value = str(data.get("access_token", ""))
         if not value:
-            raise ApiError(int(data.get("errcode", -1)), "no access_token in the answer")
+            raise Unavailable("no access_token in the answer")
         lifetime = int(data.get("expires_in", 7200))
         log.info("%s: new access token, valid %s s", self.platform.channel, lifetime)
         return _Token(value, self.clock() + timedelta(seconds=lifetime))
