@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
@@ -137,3 +138,15 @@ async def test_wecom_outsiders_are_marked_and_a_refused_secret_is_retried(
             await WeChatSender(api).send("anyone", Reply("x"))
     finally:
         await api.close()
+
+
+async def test_instances_starting_together_fetch_one_token(rig: Rig, db_url: str) -> None:
+    platform = rig.channels["wechat"].platform
+    instances = [Api(platform) for _ in range(4)]
+    try:
+        tokens = await asyncio.gather(*(api.token() for api in instances))
+    finally:
+        for api in instances:
+            await api.close()
+    assert len(set(tokens)) == 1
+    assert len([c for c in rig.api.token_calls if c.get("appid")]) == 1

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout
+from tortoise.transactions import in_transaction
 
 from bot.handlers.wechat.platform import Platform
 from bot.models import ApiToken
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 EXPIRED = frozenset({40001, 40014, 42001})  # invalid, malformed, expired access token
 EARLY = timedelta(minutes=5)  # refresh this long before the platform says it expires
+NEVER = datetime(2000, 1, 1, tzinfo=UTC)  # a placeholder row's expiry: fetch at once
 TIMEOUT = ClientTimeout(total=15)
 
 
@@ -91,17 +93,25 @@ class Api:
             held = self._token
             if held is not None and held.value != rejected and held.expires_at - EARLY > now:
                 return held.value
-            row = await ApiToken.filter(name=self.platform.token_name).first()
-            if row is not None and row.value != rejected and row.expires_at - EARLY > now:
-                self._token = _Token(row.value, row.expires_at)
-                return row.value
+            self._token = await self._shared(rejected, now)
+            return self._token.value
+
+    async def _shared(self, rejected: str, now: datetime) -> _Token:
+        """The database's token, fetched anew under its row lock when missing or refused.
+
+        The lock (`FOR UPDATE` on PostgreSQL; SQLite serializes writers) makes the other
+        instances wait for this fetch and then read its result instead of fetching again.
+        """
+        name = self.platform.token_name
+        await ApiToken.get_or_create(name=name, defaults={"value": "", "expires_at": NEVER})
+        async with in_transaction():
+            row = await ApiToken.filter(name=name).select_for_update().get()
+            if row.value and row.value != rejected and row.expires_at - EARLY > now:
+                return _Token(row.value, row.expires_at)
             fresh = await self._fetch()
-            await ApiToken.update_or_create(
-                defaults={"value": fresh.value, "expires_at": fresh.expires_at},
-                name=self.platform.token_name,
-            )
-            self._token = fresh
-            return fresh.value
+            row.value, row.expires_at = fresh.value, fresh.expires_at
+            await row.save(update_fields=["value", "expires_at", "updated_at"])
+            return fresh
 
     async def _fetch(self) -> _Token:
         """A new token; a refusal (wrong secret, IP not whitelisted) is an outage to retry, as
