@@ -50,6 +50,7 @@ class WeChatChannel:
         )
         self.serving = False
         self._pruner: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         server.add_get(platform.path, self.webhook.verify)
         server.add_post(platform.path, self.webhook.receive)
         server.add_check(platform.channel, lambda: self.serving)
@@ -64,6 +65,7 @@ class WeChatChannel:
 
     async def start(self) -> str:
         self.serving = True
+        self._stopping.clear()
         self._pruner = asyncio.create_task(self._prune_forever(), name=f"{self.channel}-prune")
         mode = "encrypted" if self.platform.aes_key else "plain"
         kind = "WeCom app" if self.platform.enterprise else "WeChat Official Account"
@@ -72,21 +74,22 @@ class WeChatChannel:
     async def stop(self) -> None:
         """Stop answering, let messages in progress finish, close the API session."""
         self.serving = False
+        self._stopping.set()
         if self._pruner is not None:
-            self._pruner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pruner
+            await self._pruner  # never cancelled inside a query: it ends at its next wait
             self._pruner = None
         await self.webhook.drain()
         await self.api.close()
 
     async def _prune_forever(self) -> None:
-        while True:
+        """Forget old message claims hourly until stopped; a failure only postpones it."""
+        while not self._stopping.is_set():
             try:
                 await updates.prune(self.channel, datetime.now(UTC) - KEEP_CLAIMS)
             except Exception:
                 log.exception("pruning %s message claims failed", self.channel)
-            await asyncio.sleep(PRUNE_EVERY)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), PRUNE_EVERY)
 
 
 def channels(settings: Settings, engine: Engine, server: HttpServer) -> list[WeChatChannel]:
