@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -61,3 +62,17 @@ async def test_run_serves_wecom_alone_until_sigterm(tmp_path: Path, api: FakeWeC
             rest = (await proc.stderr.read()).decode()
             assert await proc.wait() == 0, "".join(log) + rest
     assert "stopped" in rest
+
+
+def test_run_without_a_channel_names_the_wechat_settings_too(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env_for(tmp_path, WECOM_CORP_ID=CORP_ID),  # one WeCom setting alone is not enough
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "WECHAT_TOKEN" in done.stderr and "WECOM_AES_KEY" in done.stderr
