@@ -1,4 +1,4 @@
-"""Issue 6's bar for WeCom: signed, encrypted callbacks answered by passive reply, on real HTTP.
+"""The speed bar for WeCom: signed, encrypted callbacks answered by passive reply, on real HTTP.
 
 100 reps of the demo data set (200 reps, 100,000 customers, 1M visits) are bound to a WeCom app.
 Each posts text messages to `/wecom` as WeChat's servers do (AES-encrypted, msg_signature,

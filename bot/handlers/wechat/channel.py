@@ -72,7 +72,7 @@ class WeChatChannel:
         return f"{kind} {self.platform.receiver_id}: callbacks at {self.platform.path} ({mode})"
 
     async def stop(self) -> None:
-        """Stop answering, let messages in progress finish, close the API session."""
+        """Stop answering, let messages in progress finish, close the API connections."""
         self.serving = False
         self._stopping.set()
         if self._pruner is not None:
