@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     deactivate.add_argument("user_id", type=int)
     deactivate.add_argument("--handover-to", type=int, required=True, dest="handover_to")
 
-    sub.add_parser("run", help="serve every configured channel (Telegram) until stopped")
+    sub.add_parser(
+        "run", help="serve every configured channel (Telegram, WeChat, WeCom) until stopped"
+    )
 
     for name, what in (("digest", "a rep's morning digest"), ("summary", "a manager's summary")):
         one = sub.add_parser(name, help=f"send {what} for today now (or print it: --dry-run)")
@@ -114,6 +116,10 @@ async def _invite(settings: Settings, role: str, manager: int | None, name: str)
         f"Invite code: {invite.code}  (role {role}, expires {invite.expires_at:%Y-%m-%d %H:%M} UTC)"
     )
     print(f"The new person sends: /start {invite.code}")
+    from bot.handlers.wechat import configured
+
+    if configured(settings):
+        print(f"On WeChat / WeCom also: 绑定 {invite.code}")
     if settings.telegram_bot_username:
         print(f"Telegram link: https://t.me/{settings.telegram_bot_username}?start={invite.code}")
     return 0
@@ -202,28 +208,34 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
 NOTHING_TO_RUN = """No channel is configured, so there is nothing to run.
   Telegram: set TELEGRAM_BOT_TOKEN (the token @BotFather gives you) to serve by long polling;
             add TELEGRAM_WEBHOOK_URL (public https URL) to be served by webhook instead.
+  WeChat Official Account: set WECHAT_TOKEN, WECHAT_APP_ID, WECHAT_APP_SECRET (and
+            WECHAT_AES_KEY for safe mode); callbacks come to /wechat on CRM_HTTP_PORT.
+  WeCom app: set WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_AES_KEY;
+            callbacks come to /wecom on CRM_HTTP_PORT.
 Put settings in .env or the environment. To try the bot without a messenger: crmbot chat"""
 
 
-async def _start_scheduler(settings: Settings, telegram: Any) -> Any:
-    """The scheduled jobs and the outbox dispatcher, sending through the running channel's bot."""
-    from bot.handlers.telegram.sender import TelegramSender
+def _has_telegram(settings: Settings) -> bool:
+    token = settings.telegram_bot_token
+    return token is not None and bool(token.get_secret_value())
+
+
+async def _start_scheduler(settings: Settings, senders: dict[str, Any]) -> Any:
+    """The scheduled jobs and the outbox dispatcher, sending through the running channels."""
     from bot.scheduler import Scheduler
 
-    scheduler = Scheduler(settings, {"telegram": TelegramSender(telegram.application.bot)})
+    scheduler = Scheduler(settings, senders)
     await scheduler.start()
     return scheduler
 
 
 async def _run(settings: Settings) -> int:
-    """Every configured channel (later also the scheduler) in this one process, until a signal."""
-    token = settings.telegram_bot_token
-    if token is None or not token.get_secret_value():
+    """Every configured channel and the scheduler in this one process, until a signal."""
+    from bot.handlers import wechat
+
+    if not _has_telegram(settings) and not wechat.configured(settings):
         print(NOTHING_TO_RUN, file=sys.stderr)
         return 2
-    from telegram.error import TelegramError
-
-    from bot.handlers.telegram import TelegramChannel
     from bot.server import HttpServer
 
     stop = asyncio.Event()
@@ -233,55 +245,109 @@ async def _run(settings: Settings) -> int:
     async with running(settings) as app:
         log.info("database ready (migrations applied)")
         server = HttpServer(settings.http_host, settings.http_port)
-        telegram = TelegramChannel(settings, app.engine, server=server)
+        telegram = None
+        if _has_telegram(settings):
+            from bot.handlers.telegram import TelegramChannel
+
+            telegram = TelegramChannel(settings, app.engine, server=server)
+        others = wechat.channels(settings, app.engine, server)
         try:
             await server.start()
             log.info("HTTP server on %s:%s (GET /healthz)", settings.http_host, server.port)
         except OSError as busy:
-            if telegram.mode == "webhook":
+            if others or (telegram is not None and telegram.mode == "webhook"):
                 print(
-                    f"Cannot serve the webhook on port {settings.http_port}: {busy}",
+                    f"Cannot serve the webhooks on port {settings.http_port}: {busy}",
                     file=sys.stderr,
                 )
                 return 2
             log.warning("HTTP server not started (%s); polling works without it", busy)
-        starting = asyncio.create_task(telegram.start())
-        stopping = asyncio.create_task(stop.wait())
-        scheduler = None
+        for channel in others:
+            log.info("started %s", await channel.start())
         try:
-            await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if starting.done():
-                try:
-                    log.info("started %s", starting.result())
-                except TelegramError as refused:  # e.g. a wrong token: retrying will not help
-                    print(f"Telegram did not start: {refused}", file=sys.stderr)
-                    return 2
-                scheduler = await _start_scheduler(settings, telegram)
-                await stopping
+            return await _serve(settings, telegram, others, stop)
         finally:
-            log.info("stopping")
-            starting.cancel()
-            stopping.cancel()
-            await asyncio.gather(starting, stopping, return_exceptions=True)
-            if scheduler is not None:
-                await scheduler.stop()
-            await telegram.stop()
+            for channel in others:
+                await channel.stop()
             await server.stop()
-    log.info("stopped")
+            log.info("stopped")
+
+
+async def _serve(settings: Settings, telegram: Any, others: list[Any], stop: asyncio.Event) -> int:
+    """Start Telegram (it may wait out an unreachable Bot API), then the scheduler; until stop."""
+    starting = asyncio.create_task(telegram.start() if telegram is not None else _nothing())
+    stopping = asyncio.create_task(stop.wait())
+    scheduler = None
+    try:
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            from telegram.error import TelegramError
+
+            try:
+                described = starting.result()
+            except TelegramError as refused:  # e.g. a wrong token: retrying will not help
+                print(f"Telegram did not start: {refused}", file=sys.stderr)
+                return 2
+            if described:
+                log.info("started %s", described)
+            senders = {channel.channel: channel.sender for channel in others}
+            if telegram is not None:
+                from bot.handlers.telegram.sender import TelegramSender
+
+                senders["telegram"] = TelegramSender(telegram.application.bot)
+            scheduler = await _start_scheduler(settings, senders)
+            for channel in others:
+                channel.on_queued(scheduler.dispatcher.wake)
+            await stopping
+    finally:
+        log.info("stopping")
+        starting.cancel()
+        stopping.cancel()
+        await asyncio.gather(starting, stopping, return_exceptions=True)
+        if scheduler is not None:
+            await scheduler.stop()
+        if telegram is not None:
+            await telegram.stop()
     return 0
 
 
-def _senders(settings: Settings) -> dict[str, Any]:
-    """Channels the outbox can push to from this process (Telegram when a token is set)."""
-    token = settings.telegram_bot_token
-    if token is None or not token.get_secret_value():
-        return {}
-    from telegram import Bot
+async def _nothing() -> str:
+    return ""
 
-    from bot.handlers.telegram.sender import TelegramSender
 
-    bot = Bot(token.get_secret_value(), base_url=settings.telegram_api_base_url)
-    return {"telegram": TelegramSender(bot)}
+class _Senders:
+    """Senders for a command that pushes without serving (digest, scheduler), to be closed."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.senders: dict[str, Any] = {}
+        self._bot: Any = None
+        self._apis: list[Any] = []
+        if _has_telegram(settings):
+            from telegram import Bot
+
+            from bot.handlers.telegram.sender import TelegramSender
+
+            token = settings.telegram_bot_token
+            assert token is not None
+            self._bot = Bot(token.get_secret_value(), base_url=settings.telegram_api_base_url)
+            self.senders["telegram"] = TelegramSender(self._bot)
+        from bot.handlers.wechat import WeChatSender, configured
+        from bot.handlers.wechat.api import Api
+
+        for platform in configured(settings):
+            api = Api(platform)
+            self._apis.append(api)
+            self.senders[platform.channel] = WeChatSender(api)
+
+    async def open(self) -> None:
+        if self._bot is not None:
+            await self._bot.initialize()
+
+    async def close(self) -> None:
+        if self._bot is not None:
+            await self._bot.shutdown()
+        for api in self._apis:
+            await api.close()
 
 
 async def _one(settings: Settings, kind: str, user_id: int, dry_run: bool) -> int:
@@ -319,18 +385,16 @@ async def _one(settings: Settings, kind: str, user_id: int, dry_run: bool) -> in
         if not result.queued:
             print(f"Nothing to send to {user.name} today ({result.key}).")
             return 0
-        senders = _senders(settings)
-        if not senders:
+        pushing = _Senders(settings)
+        if not pushing.senders:
             print(f"Queued {result.key}; no channel configured here, `crmbot run` will send it.")
             return 0
-        dispatcher = Dispatcher.from_settings(settings, senders)
+        dispatcher = Dispatcher.from_settings(settings, pushing.senders)
         try:
-            for sender in senders.values():
-                await sender.bot.initialize()
+            await pushing.open()
             await dispatcher.drain(within=30)
         finally:
-            for sender in senders.values():
-                await sender.bot.shutdown()
+            await pushing.close()
         state = await Notification.get(dedupe_key=result.key)
         print(
             f"{result.key}: {state.status}" + (f" ({state.last_error})" if state.last_error else "")
@@ -377,16 +441,15 @@ async def _scheduler(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    senders = _senders(settings)
+    pushing = _Senders(settings)
     await open_db(settings.database_url)
-    scheduler = Scheduler(settings, senders)
+    scheduler = Scheduler(settings, pushing.senders)
     try:
         await scheduler.start()
         await stop.wait()
     finally:
         await scheduler.stop()
-        for sender in senders.values():
-            await sender.bot.shutdown()
+        await pushing.close()
         await close_db()
     return 0
 

@@ -42,3 +42,19 @@ class Settings(BaseSettings):
     chat_send_rate: float = Field(1.0, alias="CRM_CHAT_SEND_RATE", gt=0)
     chat_send_burst: int = Field(5, alias="CRM_CHAT_SEND_BURST", ge=1)
     send_max_attempts: int = Field(8, alias="CRM_SEND_MAX_ATTEMPTS", ge=1)
+    wechat_token: SecretStr | None = Field(None, alias="WECHAT_TOKEN")
+    wechat_app_id: str | None = Field(None, alias="WECHAT_APP_ID")
+    wechat_app_secret: SecretStr | None = Field(None, alias="WECHAT_APP_SECRET")
+    wechat_aes_key: SecretStr | None = Field(None, alias="WECHAT_AES_KEY")
+    wechat_api_base_url: str = Field(
+        "https://api.weixin.qq.com/cgi-bin/", alias="WECHAT_API_BASE_URL"
+    )
+    wecom_corp_id: str | None = Field(None, alias="WECOM_CORP_ID")
+    wecom_agent_id: str | None = Field(None, alias="WECOM_AGENT_ID")
+    wecom_secret: SecretStr | None = Field(None, alias="WECOM_SECRET")
+    wecom_token: SecretStr | None = Field(None, alias="WECOM_TOKEN")
+    wecom_aes_key: SecretStr | None = Field(None, alias="WECOM_AES_KEY")
+    wecom_api_base_url: str = Field(
+        "https://qyapi.weixin.qq.com/cgi-bin/", alias="WECOM_API_BASE_URL"
+    )
+    wechat_reply_budget: float = Field(4.0, alias="WECHAT_REPLY_BUDGET", ge=0, le=4.5)

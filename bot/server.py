@@ -29,6 +29,10 @@ class HttpServer:
         """A webhook route; before `start` (aiohttp freezes the routes then)."""
         self.app.router.add_post(path, handler)
 
+    def add_get(self, path: str, handler: Handler) -> None:
+        """A GET route (a platform's URL verification handshake); before `start`."""
+        self.app.router.add_get(path, handler)
+
     def add_check(self, name: str, check: Callable[[], bool]) -> None:
         """Something /healthz reports on: True when that part of the process is serving."""
         self._checks[name] = check

@@ -17,6 +17,7 @@ def build_registry() -> Registry:
     registry = Registry()
     registry.commands["start"] = account.start_command
     registry.commands["help"] = account.help_command
+    registry.commands["link"] = account.link_command
     registry.dialog(account.LANG)
     registry.dialog(account.TZ)
     registry.dialog(customers.NEW_CUSTOMER)

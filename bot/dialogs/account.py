@@ -27,6 +27,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("task", N_("assign a task (managers)")),
     ("lang", N_("language: /lang en or /lang zh")),
     ("tz", N_("time zone: /tz Europe/Berlin")),
+    ("link", N_("use this account on another messenger too")),
     ("cancel", N_("stop what you are doing")),
     ("help", N_("this list")),
 )
@@ -46,6 +47,19 @@ async def start_command(ctx: Ctx, args: str) -> list[Reply]:
     if args.strip():
         greeting += " " + ctx._("You are already registered, so the code was not used.")
     return [Reply(greeting)] + await help_command(ctx, "")
+
+
+async def link_command(ctx: Ctx, args: str) -> list[Reply]:
+    """A one-time code to bind another messenger (Telegram, WeChat, WeCom) to this same user."""
+    invite = await users.create_link_code(ctx.user, now=ctx.now)
+    return [
+        Reply(
+            ctx._(
+                "To use this account on another messenger too, send “/start {code}” there "
+                "(on WeChat also “绑定 {code}”). The code works once, within 24 hours."
+            ).format(code=invite.code)
+        )
+    ]
 
 
 ROLE_LABELS = {

@@ -9,9 +9,10 @@ step confirms. The state is saved before the replies leave, so a restart continu
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 CHINESE_FIRST_CHANNELS = frozenset({"wechat", "wecom"})
 NAV_BACK, NAV_SKIP, NAV_CANCEL = "back", "skip", "cancel"
+# "绑定 CODE" is how people on WeChat expect to bind an account; it means "/start CODE".
+BIND = re.compile(r"^\s*绑定[\s:：]*([A-Za-z0-9]{4,32})\s*$")
 
 
 @dataclass(slots=True)
@@ -86,6 +89,8 @@ class Engine:
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Process one message from one chat; messages of a chat are handled strictly in order."""
+        if msg.channel in CHINESE_FIRST_CHANNELS and msg.text and (bind := BIND.match(msg.text)):
+            msg = replace(msg, text=f"/start {bind.group(1)}")
         key = StorageKey(msg.channel, msg.external_id)
         async with self._locks.hold(key):
             now = self.clock()

@@ -7,39 +7,25 @@ import sys
 from typing import TextIO
 
 from bot.dialogs.engine import Engine
-from bot.dialogs.messages import ButtonKind, Incoming, Reply, numbered_buttons
+from bot.dialogs.messages import Incoming, Reply
+from bot.handlers.numbered import layout
 
 CHANNEL = "console"
-NAV_HINTS = {"back": "/back", "skip": "/skip", "cancel": "/cancel"}
 
 
 def render(replies: list[Reply]) -> str:
     """Text for the terminal: numbered choices for the reply a typed number selects."""
-    numbered_index, _ = numbered_buttons(replies)
-    blocks: list[str] = []
-    for index, reply in enumerate(replies):
-        lines = [reply.text]
-        number = 0
-        hints: list[str] = []
-        for row in reply.buttons:
-            cells: list[str] = []
-            for button in row:
-                if button.kind == ButtonKind.NAV:
-                    hints.append(NAV_HINTS.get(button.data.rsplit(":", 1)[-1], button.label))
-                elif index == numbered_index:
-                    number += 1
-                    cells.append(f"{number}) {button.label}")
-                else:
-                    cells.append(f"[{button.label}]")
-            if cells:
-                lines.append("   ".join(cells))
-        if hints:
-            lines.append("(" + " · ".join(hints) + ")")
-        if reply.file is not None:
-            size = f", {len(reply.file.content)} bytes" if reply.file.content else ""
-            lines.append(f"[file: {reply.file.name}{size}]")
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
+    texts: list[str] = []
+    for block in layout(replies):
+        lines = [block.text]
+        for row in block.rows:
+            lines.append("   ".join(f"{n}) {label}" if n else f"[{label}]" for n, label in row))
+        if block.hints:
+            lines.append("(" + " · ".join(block.hints) + ")")
+        if block.file:
+            lines.append(f"[file: {block.file}]")
+        texts.append("\n".join(lines))
+    return "\n\n".join(texts)
 
 
 class ConsoleChannel:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from bot.config import Settings
 from bot.dialogs.digests import render
 from bot.i18n import Translator
-from bot.scheduler.limits import Limits
+from bot.scheduler.limits import PLATFORM_RATES, Limits
 from bot.scheduler.senders import Permanent, Retryable, Sender
 from bot.services import outbox
 
@@ -38,6 +38,7 @@ def limits_from(settings: Settings) -> Limits:
         burst=settings.send_burst,
         chat_rate=settings.chat_send_rate,
         chat_burst=settings.chat_send_burst,
+        channels=PLATFORM_RATES,
     )
 
 
@@ -160,7 +161,7 @@ class Dispatcher:
             await self.senders[channel].send(external_id, reply)
         except Retryable as again:
             if again.retry_after is not None:
-                self.limits.pause(again.retry_after)
+                self.limits.pause(again.retry_after, channel)
                 at = self.clock() + timedelta(seconds=again.retry_after)
                 await outbox.mark_retry(item.id, again.reason, at=at, count_attempt=False)
                 return

@@ -9,10 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 MAX_CHAT_BUCKETS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A platform's sending shape: overall rate and burst, per-chat rate and burst."""
+
+    rate: float
+    burst: int
+    chat_rate: float
+    chat_burst: int
+
+
+# Platforms other than Telegram, whose own limits differ from the configured (Telegram) ones:
+# WeChat customer-service pushes are capped per account by quota rather than rate, so a steady
+# 20/s keeps clear of "api freq out of limit" (45009); WeCom allows 30 messages a minute to one
+# member, so after a burst of 5 one every 2 s.
+PLATFORM_RATES: dict[str, Rate] = {
+    "wechat": Rate(rate=20.0, burst=20, chat_rate=1.0, chat_burst=5),
+    "wecom": Rate(rate=20.0, burst=20, chat_rate=0.5, chat_burst=5),
+}
 
 
 @dataclass(slots=True)
@@ -57,6 +77,7 @@ class Limits:
         chat_burst: int = 5,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        channels: Mapping[str, Rate] | None = None,
     ) -> None:
         self.clock = clock
         self.sleep = sleep
@@ -65,13 +86,35 @@ class Limits:
         self.chat_burst = chat_burst
         self.chats: dict[str, TokenBucket] = {}
         self.paused_until = 0.0
+        self.channels = {
+            name: Limits(
+                rate=r.rate,
+                burst=r.burst,
+                chat_rate=r.chat_rate,
+                chat_burst=r.chat_burst,
+                clock=clock,
+                sleep=sleep,
+            )
+            for name, r in (channels or {}).items()
+        }
 
-    def pause(self, seconds: float) -> None:
-        """A 429 says the whole bot waits: nobody sends before then."""
+    def pause(self, seconds: float, channel: str = "") -> None:
+        """A 429 says the whole bot waits: nobody on that platform sends before then."""
+        own = self.channels.get(channel)
+        if own is not None:
+            own.pause(seconds)
+            return
         self.paused_until = max(self.paused_until, self.clock() + seconds)
 
     async def acquire(self, chat: str) -> None:
-        """Wait for this chat's slot, then for an overall slot (after any pause)."""
+        """Wait for this chat's slot, then for an overall slot (after any pause).
+
+        `chat` is "channel:id"; a channel with its own platform rate uses its own buckets.
+        """
+        own = self.channels.get(chat.partition(":")[0])
+        if own is not None:
+            await own.acquire(chat)
+            return
         bucket = self.chats.get(chat)
         if bucket is None:
             if len(self.chats) >= MAX_CHAT_BUCKETS:

@@ -313,6 +313,13 @@ async def mark_unreachable(channel: str, external_id: str, reason: str, *, now: 
     ).update(unreachable_at=now, unreachable_reason=reason[:200])
 
 
+async def mark_reachable(channel: str, external_id: str) -> None:
+    """The person wrote again (or followed again): the chat can be pushed to again."""
+    await ChannelIdentity.filter(
+        channel=channel, external_id=external_id, unreachable_at__isnull=False
+    ).update(unreachable_at=None, unreachable_reason="")
+
+
 # --- what `crmbot outbox` shows ---------------------------------------------------------------
 
 

@@ -96,6 +96,27 @@ async def create_invite(
     return invite
 
 
+async def create_link_code(user: User, *, days: int = 1, now: datetime | None = None) -> Invite:
+    """A one-time code that binds one more messenger account to this same user.
+
+    Stored as an invite already naming who redeems it (`used_by`, with `used_at` still empty):
+    redeeming it adds an identity instead of creating a person.
+    """
+    now = now or datetime.now(UTC)
+    async with in_transaction():
+        invite = await Invite.create(
+            code=_new_code(),
+            role=user.role,
+            name=user.name,
+            manager_id=user.manager_id,
+            created_by_id=user.id,
+            used_by_id=user.id,
+            expires_at=now + timedelta(days=days),
+        )
+        await audit.record(user.id, "identity.link_code", "invite", invite.id)
+    return invite
+
+
 async def redeem_invite(
     code: str,
     channel: str,
@@ -119,6 +140,8 @@ async def redeem_invite(
         existing = await ChannelIdentity.filter(channel=channel, external_id=external_id).first()
         if existing is not None:
             raise InvalidInput("already_registered")
+        if invite.used_by_id is not None:
+            return await _link(invite, channel, external_id, display_name, now)
         user = await User.create(
             name=(invite.name or display_name or external_id)[:100],
             role=invite.role,
@@ -133,6 +156,22 @@ async def redeem_invite(
         invite.used_by_id = user.id
         await invite.save(update_fields=["used_at", "used_by_id"])
         await audit.record(user.id, "invite.redeem", "user", user.id, after=_user_dict(user))
+    return user
+
+
+async def _link(
+    invite: Invite, channel: str, external_id: str, display_name: str, now: datetime
+) -> User:
+    """Redeem a link code: the messenger account joins the user who asked for the code."""
+    user = await User.filter(id=invite.used_by_id, active=True).first()
+    if user is None:
+        raise InvalidInput("invite_invalid")
+    await ChannelIdentity.create(
+        channel=channel, external_id=external_id, user=user, display_name=display_name[:100]
+    )
+    invite.used_at = now
+    await invite.save(update_fields=["used_at"])
+    await audit.record(user.id, "identity.link", "user", user.id, after={"channel": channel})
     return user
 
 

@@ -1,0 +1,56 @@
+"""Replies laid out for channels without buttons: choices become numbers the user types back.
+
+The console and WeChat/WeCom show the same thing in their own words; both number only the reply
+the engine resolves a typed number against (`numbered_buttons`), so "2" always means what it says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.dialogs.messages import ButtonKind, Reply, numbered_buttons
+
+NAV_HINTS = {"back": "/back", "skip": "/skip", "cancel": "/cancel"}
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One reply as rows of numbered choices (or plain labels) plus navigation hints."""
+
+    text: str
+    rows: list[list[tuple[int | None, str]]] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+    file: str = ""
+
+    @property
+    def numbered(self) -> list[tuple[int, str]]:
+        """The (number, label) pairs of this block in order, for a one-line prompt."""
+        return [(number, label) for row in self.rows for number, label in row if number]
+
+
+def layout(replies: list[Reply]) -> list[Block]:
+    """Each reply as a block; only the reply a typed number selects carries numbers."""
+    numbered_index, _ = numbered_buttons(replies)
+    blocks: list[Block] = []
+    for index, reply in enumerate(replies):
+        number = 0
+        rows: list[list[tuple[int | None, str]]] = []
+        hints: list[str] = []
+        for row in reply.buttons:
+            cells: list[tuple[int | None, str]] = []
+            for button in row:
+                if button.kind == ButtonKind.NAV:
+                    hints.append(NAV_HINTS.get(button.data.rsplit(":", 1)[-1], button.label))
+                elif index == numbered_index:
+                    number += 1
+                    cells.append((number, button.label))
+                else:
+                    cells.append((None, button.label))
+            if cells:
+                rows.append(cells)
+        described = ""
+        if reply.file is not None:
+            size = f", {len(reply.file.content)} bytes" if reply.file.content else ""
+            described = f"{reply.file.name}{size}"
+        blocks.append(Block(reply.text, rows, hints, described))
+    return blocks

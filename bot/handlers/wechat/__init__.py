@@ -1,0 +1,24 @@
+"""WeChat Official Account and WeCom app: signed, encrypted callbacks and pushed messages."""
+
+from bot.handlers.wechat.channel import WeChatChannel, channels
+from bot.handlers.wechat.platform import (
+    WECHAT,
+    WECOM,
+    Platform,
+    configured,
+    official_account,
+    wecom_app,
+)
+from bot.handlers.wechat.sender import WeChatSender
+
+__all__ = [
+    "WECHAT",
+    "WECOM",
+    "Platform",
+    "WeChatChannel",
+    "WeChatSender",
+    "channels",
+    "configured",
+    "official_account",
+    "wecom_app",
+]

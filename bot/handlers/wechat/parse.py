@@ -1,0 +1,103 @@
+"""Untrusted XML in, a neutral `Incoming` out: safe parsing first, then wechatpy's messages.
+
+Every body goes through defusedxml (no DTDs, no entities, so no XML bomb and no external
+entity) before wechatpy's parser sees it; the size limit is enforced before reading it all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from bot.dialogs.messages import Audio, Incoming, Location
+
+MAX_BODY = 64 * 1024  # real callbacks are under 4 KiB
+VOICE_MIME = {"amr": "audio/amr", "speex": "audio/speex"}
+GREETED = "subscribe"  # an Official Account follow: greet like /start
+ENTERED = "enter_agent"  # a WeCom user opened the app: only strangers are told anything
+
+
+class BadXml(ValueError):
+    """A body that is not the flat XML document WeChat sends."""
+
+
+def text_of(body: bytes) -> str:
+    """The body as text, after proving it parses safely."""
+    fields(body)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as bad:  # WeChat sends UTF-8 only
+        raise BadXml(str(bad)) from bad
+
+
+def fields(body: bytes) -> dict[str, str]:
+    """The children of `<xml>` as a flat dict; BadXml for anything else."""
+    try:
+        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ParseError, DefusedXmlException, UnicodeDecodeError, ValueError) as bad:
+        raise BadXml(str(bad)) from bad
+    if root.tag != "xml":
+        raise BadXml(f"root element {root.tag!r}")
+    return {child.tag: (child.text or "").strip() for child in root}
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One callback understood: who sent it, its dedupe key, and what it means for the core."""
+
+    key: str
+    sender: str
+    receiver: str
+    incoming: Incoming | None  # None: nothing for the core (an unknown event)
+    event: str = ""
+    media_id: str = ""  # a voice note to download before the core sees it
+
+
+def inbound(channel: str, parse_message: Any, xml: str) -> Inbound:
+    """wechatpy's message for the XML, as the core's Incoming (or nothing for other events)."""
+    flat = fields(xml.encode("utf-8"))
+    if not flat.get("FromUserName") or not flat.get("MsgType"):
+        raise BadXml("no FromUserName or MsgType")
+    try:
+        message = parse_message(xml)
+    except (KeyError, ValueError, TypeError) as bad:
+        raise BadXml(str(bad)) from bad
+    sender, receiver = str(message.source), str(message.target)
+    msg_id = flat.get("MsgId", "")
+    # Events have no MsgId: WeChat says to deduplicate by sender and time; the event's name
+    # keeps an unfollow and a follow within one second apart.
+    key = msg_id
+    if not msg_id or msg_id == "0":
+        key = f"{sender}:{flat.get('CreateTime', '')}:{flat.get('Event', '').lower()}"
+    kind = flat["MsgType"].lower()
+
+    def say(**what: Any) -> Incoming:
+        return Incoming(channel, sender, **what)
+
+    if kind == "text":
+        return Inbound(key, sender, receiver, say(text=str(message.content or "")))
+    if kind == "voice":
+        fmt = str(getattr(message, "format", "") or "amr").lower()
+        heard = str(getattr(message, "recognition", "") or "")
+        audio = Audio(ref=str(message.media_id), mime=VOICE_MIME.get(fmt, "audio/amr"))
+        if heard.strip():
+            audio = Audio(ref=audio.ref, mime=audio.mime, recognition=heard)
+            return Inbound(key, sender, receiver, say(audio=audio))
+        return Inbound(key, sender, receiver, say(audio=audio), media_id=audio.ref)
+    if kind == "location":
+        try:
+            where = Location(float(message.location_x), float(message.location_y))
+        except (TypeError, ValueError) as bad:
+            raise BadXml("location without coordinates") from bad
+        return Inbound(key, sender, receiver, say(location=where))
+    if kind == "event":
+        event = flat.get("Event", "").lower()
+        if event in (GREETED, ENTERED):
+            return Inbound(key, sender, receiver, say(text="/start"), event=event)
+        return Inbound(key, sender, receiver, None, event=event)
+    # Pictures, videos, links, files: the core has nothing for them but a gentle "did not get it".
+    return Inbound(key, sender, receiver, say())

@@ -1,0 +1,121 @@
+"""What must not get in: forged or stale callbacks, broken or hostile XML, huge bodies."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import AsyncIterator
+
+from aiohttp import ClientSession
+
+from bot.models import ChannelIdentity, ProcessedUpdate, Role, User
+from bot.services import users
+from tests.wechat.callbacks import Callbacks, sign
+from tests.wechat.conftest import Rig
+
+BOMB = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+    "<xml><ToUserName>x</ToUserName><FromUserName>evil</FromUserName>"
+    "<CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&lol3;</Content>"
+    "<MsgId>1</MsgId></xml>"
+)
+
+
+async def nothing_processed() -> None:
+    assert await ProcessedUpdate.all().count() == 0
+    assert await ChannelIdentity.filter(channel__in=["wechat", "wecom"]).count() == 0
+
+
+async def test_forged_signature_is_refused_and_nothing_processed(rig: Rig, db_url: str) -> None:
+    invite = await users.create_invite(None, Role.REP, name="假冒")
+    for side in (rig.wecom, rig.oa):
+        xml = side.text("intruder", f"/start {invite.code}")
+        query, body = side.envelope(xml, timestamp=str(int(time.time())), nonce="42")
+        forged = dict(query, msg_signature="0" * 40, signature="0" * 40)
+        answer = await side.post(xml, query=forged, body=body)
+        assert answer.status == 403
+        # Signed with another token: also refused.
+        other = Callbacks(
+            side.url,
+            token="not-the-token",
+            aes_key=side.aes_key,
+            receiver_id=side.receiver_id,
+            enterprise=side.enterprise,
+            account=side.account,
+            agent_id=side.agent_id,
+        )
+        assert (await other.post(xml)).status == 403
+        await other.close()
+    await nothing_processed()
+    assert not await User.filter(name="假冒").exists()
+
+
+async def test_old_timestamp_is_refused(rig: Rig, db_url: str) -> None:
+    old = str(int(time.time()) - 301)
+    for side in (rig.wecom, rig.oa):
+        answer = await side.post(side.text("late", "/help"), timestamp=old)
+        assert answer.status == 403
+    fresh = await rig.wecom.post(rig.wecom.text("late", "/help"), timestamp=str(int(time.time())))
+    assert fresh.status == 200 and fresh.text is not None
+    assert await ProcessedUpdate.all().count() == 1
+
+
+async def test_malformed_xml_bomb_and_huge_body_are_refused(rig: Rig) -> None:
+    oa_plain_query = {"timestamp": str(int(time.time())), "nonce": "7"}
+    oa_plain_query["signature"] = sign(rig.oa.token, oa_plain_query["timestamp"], "7")
+    for body in ("<xml><ToUserName>broken", "not xml at all", BOMB, "<html></html>"):
+        answer = await rig.oa.post("", query=oa_plain_query, body=body)
+        assert answer.status == 400, body
+    # The same hostile XML sealed properly inside safe mode: decrypted, then refused.
+    for side in (rig.oa, rig.wecom):
+        assert (await side.post(BOMB)).status == 400
+        assert (await side.post("<xml><MsgType>text</MsgType>")).status == 400
+    huge = "<xml><Content>" + "x" * (70 * 1024) + "</Content></xml>"
+    assert (await rig.oa.post("", query=oa_plain_query, body=huge)).status == 413
+    async with (
+        ClientSession() as http,
+        http.post(rig.wecom.url, params=oa_plain_query, data=_chunks(huge.encode())) as chunked,
+    ):
+        assert chunked.status == 413  # no Content-Length: the read stops at the limit
+    query, body = rig.wecom.envelope(
+        rig.wecom.text("slowpoke", "/help"), timestamp=str(int(time.time())), nonce="8"
+    )
+    async with (
+        ClientSession() as http,
+        http.post(rig.wecom.url, params=query, data=_chunks(body.encode(), 16)) as trickled,
+    ):
+        assert trickled.status == 200 and "<Encrypt>" in await trickled.text()
+    assert await ProcessedUpdate.all().count() == 1  # only the honest one, read in pieces
+
+
+async def _chunks(data: bytes, size: int = 8192) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+async def test_url_verification_handshakes(rig: Rig) -> None:
+    stamp, nonce = str(int(time.time())), "99"
+    async with ClientSession() as http:
+        # Official Account: signature over token, timestamp, nonce; echo the echostr back.
+        good = {"timestamp": stamp, "nonce": nonce, "echostr": "4711"}
+        good["signature"] = sign(rig.oa.token, stamp, nonce)
+        async with http.get(rig.oa.url, params=good) as answer:
+            assert answer.status == 200 and await answer.text() == "4711"
+        async with http.get(rig.oa.url, params=dict(good, signature="f" * 40)) as answer:
+            assert answer.status == 403
+        # WeCom: the echostr is encrypted; answer its plaintext.
+        echostr = rig.wecom._cipher().encrypt("5522937102", rig.wecom.receiver_id).decode()
+        query = {"timestamp": stamp, "nonce": nonce, "echostr": echostr}
+        query["msg_signature"] = sign(rig.wecom.token, stamp, nonce, echostr)
+        async with http.get(rig.wecom.url, params=query) as answer:
+            assert answer.status == 200 and await answer.text() == "5522937102"
+        forged = dict(query, msg_signature=sign("other", stamp, nonce, echostr))
+        async with http.get(rig.wecom.url, params=forged) as answer:
+            assert answer.status == 403
+        garbage = base64.b64encode(b"0123456789abcdef" * 4).decode()
+        query = {"timestamp": stamp, "nonce": nonce, "echostr": garbage}
+        query["msg_signature"] = sign(rig.wecom.token, stamp, nonce, garbage)
+        async with http.get(rig.wecom.url, params=query) as answer:
+            assert answer.status == 400
