@@ -1,0 +1,73 @@
+"""What runs in a speech worker process: decode, skip silence, recognise.
+
+Recognisers hold the GIL while they compute (pocketsphinx does for its whole decode), so they run
+in separate processes; each process keeps its backend loaded between notes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.services.speech.bias import Hints
+from bot.services.speech.decode import RATE, to_pcm16k
+from bot.services.speech.errors import SpeechUnavailable
+
+SILENCE_RMS = 100.0  # int16 RMS of a 30 ms frame below which nothing is said
+MIN_VOICED_SECONDS = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class BackendSpec:
+    """Which recogniser to build in a worker (picklable, so it crosses the process boundary)."""
+
+    kind: str = "pocketsphinx"
+    model: str = ""
+    biased: bool = True
+    threads: int = 1
+
+
+_loaded: dict[BackendSpec, object] = {}
+
+
+def build(spec: BackendSpec) -> object:
+    """The backend for `spec`, loaded once per process."""
+    backend = _loaded.get(spec)
+    if backend is None:
+        if spec.kind == "whisper":
+            from bot.services.speech.whisper import WhisperBackend
+
+            backend = WhisperBackend(spec.model, threads=spec.threads)
+        elif spec.kind == "pocketsphinx":
+            from bot.services.speech.sphinx import SphinxBackend
+
+            backend = SphinxBackend(biased=spec.biased)
+        else:
+            raise SpeechUnavailable(f"unknown speech backend {spec.kind!r}")
+        _loaded[spec] = backend
+    return backend
+
+
+def voiced_seconds(pcm: np.ndarray) -> float:
+    """How long the recording has sound above a whisper, in 30 ms frames."""
+    frame = RATE * 30 // 1000
+    usable = pcm[: pcm.size - pcm.size % frame].astype(np.float32)
+    if usable.size == 0:
+        return 0.0
+    rms = np.sqrt((usable.reshape(-1, frame) ** 2).mean(axis=1))
+    return float((rms > SILENCE_RMS).sum()) * 0.03
+
+
+def transcribe(spec: BackendSpec, data: bytes, mime: str, hints: Hints) -> str:
+    """Recorded bytes → the words heard ('' for silence or nothing recognised)."""
+    pcm = to_pcm16k(data, mime)
+    if voiced_seconds(pcm) < MIN_VOICED_SECONDS:
+        return ""
+    backend = build(spec)
+    return backend.transcribe(pcm, hints).strip()  # type: ignore[attr-defined]
+
+
+def warm(spec: BackendSpec) -> str:
+    """Load the backend now (a worker's first note should not pay for it); returns its name."""
+    return str(build(spec).name)  # type: ignore[attr-defined]
