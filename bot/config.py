@@ -42,3 +42,6 @@ class Settings(BaseSettings):
     chat_send_rate: float = Field(1.0, alias="CRM_CHAT_SEND_RATE", gt=0)
     chat_send_burst: int = Field(5, alias="CRM_CHAT_SEND_BURST", ge=1)
     send_max_attempts: int = Field(8, alias="CRM_SEND_MAX_ATTEMPTS", ge=1)
+    voice_max_seconds: float = Field(120.0, alias="CRM_VOICE_MAX_SECONDS", gt=0)
+    stt_model: str | None = Field(None, alias="CRM_STT_MODEL")
+    stt_workers: int = Field(1, alias="CRM_STT_WORKERS", ge=1, le=16)

@@ -101,6 +101,14 @@ async def answer_notes(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transi
     data["notes"] = text_of(
         answer, ctx, max_len=visits.MAX_NOTES, what=ctx._("Please type a few words about it.")
     )
+    # Spoken notes keep what was heard and where the recording is; typed ones replace them.
+    spoken = answer.audio
+    if spoken is not None and spoken.recognition.strip():
+        data["transcript"] = spoken.recognition.strip()
+        data["audio_ref"] = spoken.ref
+    else:
+        data.pop("transcript", None)
+        data.pop("audio_ref", None)
     return None
 
 
@@ -173,6 +181,8 @@ async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Tran
         next_followup_at=datetime.fromisoformat(data["followup"]) if data.get("followup") else None,
         latitude=location[0],
         longitude=location[1],
+        transcript=data.get("transcript", ""),
+        audio_ref=data.get("audio_ref", ""),
     )
     await visits.log_visit(ctx.user, draft, now=ctx.now)
     text = ctx._("Logged.")
