@@ -1,4 +1,4 @@
-"""Voice notes through the real engine and the real worker pool: refusals, dialogs, quick capture."""
+"""Voice notes through the real engine and worker pool: refusals, dialogs, quick capture."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ async def test_too_long_is_refused_before_anything_is_fetched(team: Team) -> Non
     assert not team.engine.wants_audio_bytes(long_note)
     assert team.engine.wants_audio_bytes(Audio(ref="voice-ok", duration=30.0))
     reply = await li.send(audio=long_note)
-    assert reply == "That voice note is longer than 120 seconds. Please send a shorter one, or type it."
+    assert reply == (
+        "That voice note is longer than 120 seconds. Please send a shorter one, or type it."
+    )
 
 
 async def test_silence_gets_the_could_not_make_out_line_and_the_question_again(
@@ -76,7 +78,7 @@ async def test_outside_a_dialog_the_transcript_goes_where_typed_text_goes(team: 
     await customers.create_customer(sam, customers.CustomerDraft(name="Zhongshan Electric"))
     reply = await team.chats["Sam"].send(audio=note("call_zhongshan.amr", ref="wx-media-1"))
     assert reply.endswith("noted")
-    (text, audio), = seen
+    ((text, audio),) = seen
     assert "zhongshan electric" in text and "monday" in text
     assert audio is not None and audio.ref == "wx-media-1" and audio.recognition == text
     assert audio.data is None, "the bytes are not carried around once heard"
