@@ -28,3 +28,7 @@ def spoken() -> dict[str, str]:
             name, _, text = line.partition("\t")
             rows[name.strip()] = text.strip()
     return rows
+
+
+# The Telegram journeys here run on the same fake Bot API as tests/telegram.
+from tests.telegram.conftest import _ptb_timedelta, api, telegram, tg_settings  # noqa: E402, F401
