@@ -19,7 +19,7 @@ MODEL_FILES = ("model.bin", "config.json")
 
 
 class WhisperBackend:
-    """faster-whisper on the CPU with int8 weights; customer names are given as a prompt."""
+    """faster-whisper on the CPU with int8 weights."""
 
     name = "whisper"
 
@@ -43,10 +43,11 @@ class WhisperBackend:
         )
 
     def transcribe(self, pcm: np.ndarray, hints: Hints) -> str:
-        """The words heard; the customer names go in as the prompt, which biases the spelling."""
+        """The words heard. The hints are not used: a prompt of a rep's customer names, tried as
+        Whisper's `initial_prompt`, made tiny.en worse on the test recordings (it echoed names
+        that were not said), so the model hears the audio alone."""
         audio = pcm.astype(np.float32) / 32768.0
-        prompt = ", ".join(hints.names[:40]) or None
         segments, _info = self._model.transcribe(
-            audio, beam_size=1, initial_prompt=prompt, condition_on_previous_text=False
+            audio, beam_size=1, condition_on_previous_text=False
         )
         return " ".join(segment.text.strip() for segment in segments).strip()
