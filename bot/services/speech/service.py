@@ -49,7 +49,7 @@ _pools: dict[tuple[BackendSpec, int], ProcessPoolExecutor] = {}
 
 
 class Speech:
-    """The recogniser behind a bounded process pool, started on the first note (or `warm`)."""
+    """The recogniser behind a bounded process pool, started on the first note."""
 
     def __init__(self, spec: BackendSpec, *, workers: int = 1) -> None:
         self.spec = spec
@@ -65,16 +65,6 @@ class Speech:
             context = multiprocessing.get_context("spawn")
             pool = _pools[key] = ProcessPoolExecutor(self.workers, mp_context=context)
         return pool
-
-    async def warm(self) -> None:
-        """Start the workers and load the backend before the first note; failures are logged."""
-        loop = asyncio.get_running_loop()
-        try:
-            name = await loop.run_in_executor(self._executor(), worker.warm, self.spec)
-        except SpeechUnavailable as missing:
-            self._report(missing.detail)
-            return
-        log.info("voice notes: %s backend ready in %d worker(s)", name, self.workers)
 
     async def transcribe(self, data: bytes, mime: str, hints: Hints) -> str:
         """Decode and recognise in a worker; the event loop only waits."""

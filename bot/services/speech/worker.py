@@ -66,8 +66,3 @@ def transcribe(spec: BackendSpec, data: bytes, mime: str, hints: Hints) -> str:
         return ""
     backend = build(spec)
     return backend.transcribe(pcm, hints).strip()  # type: ignore[attr-defined]
-
-
-def warm(spec: BackendSpec) -> str:
-    """Load the backend now (a worker's first note should not pay for it); returns its name."""
-    return str(build(spec).name)  # type: ignore[attr-defined]
