@@ -2,8 +2,10 @@
 
 Flow per message: lock the chat, identify the person (strangers get one polite line), load the
 conversation, expire it if idle, then route: buttons by their prefix, commands by name, everything
-else to the open dialog's current step. Steps validate; nothing is written until a dialog's last
-step confirms. The state is saved before the replies leave, so a restart continues where it was.
+else to the open dialog's current step. A voice note is first transcribed (in a worker process, so
+other chats go on) and then routed exactly as if its transcript had been typed. Steps validate;
+nothing is written until a dialog's last step confirms. The state is saved before the replies
+leave, so a restart continues where it was.
 """
 
 from __future__ import annotations

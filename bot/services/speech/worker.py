@@ -7,6 +7,7 @@ in separate processes; each process keeps its backend loaded between notes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -28,17 +29,26 @@ class BackendSpec:
     threads: int = 1
 
 
-_loaded: dict[BackendSpec, object] = {}
+class Backend(Protocol):
+    """A recogniser: 16 kHz mono int16 samples in, the words heard out."""
+
+    name: str
+
+    def transcribe(self, pcm: np.ndarray, hints: Hints) -> str: ...
 
 
-def build(spec: BackendSpec) -> object:
+_loaded: dict[BackendSpec, Backend] = {}
+
+
+def build(spec: BackendSpec) -> Backend:
     """The backend for `spec`, loaded once per process."""
     backend = _loaded.get(spec)
     if backend is None:
+        # Imported here: a worker loads only the recogniser it runs.
         if spec.kind == "whisper":
             from bot.services.speech.whisper import WhisperBackend
 
-            backend = WhisperBackend(spec.model, threads=spec.threads)
+            backend: Backend = WhisperBackend(spec.model, threads=spec.threads)
         elif spec.kind == "pocketsphinx":
             from bot.services.speech.sphinx import SphinxBackend
 
@@ -64,5 +74,4 @@ def transcribe(spec: BackendSpec, data: bytes, mime: str, hints: Hints) -> str:
     pcm = to_pcm16k(data, mime)
     if voiced_seconds(pcm) < MIN_VOICED_SECONDS:
         return ""
-    backend = build(spec)
-    return backend.transcribe(pcm, hints).strip()  # type: ignore[attr-defined]
+    return build(spec).transcribe(pcm, hints).strip()
