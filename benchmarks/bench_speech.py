@@ -186,9 +186,17 @@ def main() -> dict[str, Any]:
     biased = results["pocketsphinx biased"]
     bars = [
         Bar(
-            f"default backend RTF, {biased['note_seconds']:.0f} s note", biased["rtf"], RTF_BAR, ""
+            f"default backend time, % of a {biased['note_seconds']:.0f} s note",
+            100 * biased["rtf"],
+            100 * RTF_BAR,
+            "%",
         ),
-        Bar("default backend WER, in-domain notes", biased["wer_in_domain"], WER_BAR, ""),
+        Bar(
+            "default backend WER, in-domain notes",
+            100 * biased["wer_in_domain"],
+            100 * WER_BAR,
+            "%",
+        ),
     ]
     print_bars(bars)
     return {
