@@ -1,5 +1,6 @@
 """Regenerate the voice-note recordings in `fixtures/` from `fixtures/sentences.txt`.
 
+Rows with no sentence are silence (two seconds), or pink noise when the name starts with "noise".
 Needs espeak-ng and ffmpeg with libopus (Debian: `apt-get install espeak-ng ffmpeg`); AMR-NB is
 encoded with the ffmpeg binary the imageio-ffmpeg wheel ships, as Debian's has no AMR encoder.
 OGG/Opus at 48 kHz is what Telegram records; AMR-NB at 8 kHz is what WeChat sends. Run:
@@ -37,6 +38,8 @@ def make(name: str, text: str, folder: Path) -> None:
         speak = ["espeak-ng", "-v", "en-us", "-s", str(SPEED), "-w", str(wav), text]
         subprocess.run(speak, check=True)
         source = ["-i", str(wav)]
+    elif name.startswith("noise"):
+        source = ["-f", "lavfi", "-i", "anoisesrc=d=3:c=pink:r=48000:a=0.2:seed=7"]
     else:
         source = ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "2"]
     target = HERE / name

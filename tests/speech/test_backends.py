@@ -56,8 +56,9 @@ def test_default_backend_hears_customer_names_and_dates(name: str, words: list[s
         assert expected in heard, heard
 
 
-def test_silence_is_nothing_heard() -> None:
-    assert transcribe(BackendSpec(), recording("silence.ogg"), "audio/ogg", HINTS) == ""
+@pytest.mark.parametrize("name", ["silence.ogg", "noise.ogg"])
+def test_silence_and_noise_are_nothing_heard(name: str) -> None:
+    assert transcribe(BackendSpec(), recording(name), "audio/ogg", HINTS) == ""
 
 
 def test_bigram_model_is_a_distribution_for_every_history() -> None:

@@ -32,7 +32,7 @@ async def test_too_long_is_refused_before_anything_is_fetched(team: Team) -> Non
     )
 
 
-async def test_silence_gets_the_could_not_make_out_line_and_the_question_again(
+async def test_silence_and_noise_get_the_could_not_make_out_line_and_the_question_again(
     team: Team,
 ) -> None:
     li = team.chats["Li Wei"]
@@ -40,7 +40,7 @@ async def test_silence_gets_the_could_not_make_out_line_and_the_question_again(
         "I could not make out that voice note — please type it."
     )
     await li.say("/newcustomer")
-    reply = await li.send(audio=note("silence.ogg"))
+    reply = await li.send(audio=note("noise.ogg"))
     assert "could not make out" in reply and "What is the company called?" in reply
 
 
