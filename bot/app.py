@@ -26,7 +26,7 @@ class App:
 def build_speech(settings: Settings) -> Speech:
     """Whisper when CRM_STT_MODEL names a model directory, else pocketsphinx (ships its model)."""
     if settings.stt_model:
-        spec = BackendSpec("whisper", settings.stt_model, threads=settings.stt_workers)
+        spec = BackendSpec("whisper", settings.stt_model)
     else:
         spec = BackendSpec("pocketsphinx")
     return Speech(spec, workers=settings.stt_workers)

