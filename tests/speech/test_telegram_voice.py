@@ -79,7 +79,7 @@ async def test_a_long_transcription_does_not_hold_up_other_chats(
     await api.wait_for(lambda: "What I can do" in str(eve.chat[-1:]), within=10)
     answered_in = time.monotonic() - asked
     assert not any("🎙" in m.get("text", "") for m in tom.chat), "Tom's note is still being heard"
-    assert answered_in < 1.0, answered_in
+    assert answered_in < 1.5, answered_in
     await telegram.settle(spoken, within=60)
     await telegram.settle(helped)
     heard = [m["text"] for m in tom.chat if m.get("text", "").startswith("🎙")]
