@@ -13,6 +13,7 @@ from bot.dialogs import Engine, build_registry
 from bot.dialogs.storage import TortoiseStorage
 from bot.services.capture_names import mention_finder
 from bot.services.customers import DuplicateFinder
+from bot.services.speech import BackendSpec, Speech
 
 
 @dataclass(slots=True)
@@ -23,12 +24,26 @@ class App:
     engine: Engine
 
 
+def build_speech(settings: Settings) -> Speech:
+    """Whisper when CRM_STT_MODEL names a model directory, else pocketsphinx (ships its model)."""
+    if settings.stt_model:
+        spec = BackendSpec("whisper", settings.stt_model)
+    else:
+        spec = BackendSpec("pocketsphinx")
+    return Speech(spec, workers=settings.stt_workers)
+
+
 def build_engine(
     settings: Settings, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> Engine:
-    """The engine with the database-backed state storage."""
+    """The engine with the database-backed state storage and the configured speech backend."""
     return Engine(
-        settings, TortoiseStorage(), build_registry(), finder=DuplicateFinder(), clock=clock
+        settings,
+        TortoiseStorage(),
+        build_registry(),
+        finder=DuplicateFinder(),
+        transcriber=build_speech(settings),
+        clock=clock,
     )
 
 
@@ -42,6 +57,11 @@ async def running(
         engine = build_engine(settings, clock=clock)
         await engine.finder.refresh()  # load the name index now, not on someone's first message
         await mention_finder(engine.finder).refresh()  # and the one quick capture reads
-        yield App(settings, engine)
+        speech = engine.transcriber
+        try:
+            yield App(settings, engine)
+        finally:
+            if isinstance(speech, Speech):
+                await speech.close()
     finally:
         await close_db()

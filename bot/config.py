@@ -58,3 +58,6 @@ class Settings(BaseSettings):
         "https://qyapi.weixin.qq.com/cgi-bin/", alias="WECOM_API_BASE_URL"
     )
     wechat_reply_budget: float = Field(4.0, alias="WECHAT_REPLY_BUDGET", ge=0, le=4.5)
+    voice_max_seconds: float = Field(120.0, alias="CRM_VOICE_MAX_SECONDS", gt=0)
+    stt_model: str | None = Field(None, alias="CRM_STT_MODEL")
+    stt_workers: int = Field(1, alias="CRM_STT_WORKERS", ge=1, le=16)

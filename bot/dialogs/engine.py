@@ -2,8 +2,10 @@
 
 Flow per message: lock the chat, identify the person (strangers get one polite line), load the
 conversation, expire it if idle, then route: buttons by their prefix, commands by name, everything
-else to the open dialog's current step. Steps validate; nothing is written until a dialog's last
-step confirms. The state is saved before the replies leave, so a restart continues where it was.
+else to the open dialog's current step. A voice note is first transcribed (in a worker process, so
+other chats go on) and then routed exactly as if its transcript had been typed. Steps validate;
+nothing is written until a dialog's last step confirms. The state is saved before the replies
+leave, so a restart continues where it was.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ from bot.dialogs.base import (
     Start,
     Step,
 )
-from bot.dialogs.messages import Button, ButtonKind, Incoming, Reply, numbered_buttons
+from bot.dialogs.messages import Audio, Button, ButtonKind, Incoming, Reply, numbered_buttons
 from bot.dialogs.storage import Conversation, KeyLocks, StateStorage, StorageKey
 from bot.i18n import Translator
 from bot.services import users
 from bot.services.customers import DuplicateFinder
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from bot.services.speech import SpeechError, SpeechUnavailable, Transcriber, hints_for
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +76,29 @@ class Engine:
         registry: Registry,
         *,
         finder: DuplicateFinder | None = None,
+        transcriber: Transcriber | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
         self.storage = storage
         self.registry = registry
         self.finder = finder or DuplicateFinder()
+        self.transcriber = transcriber
         self.clock = clock
         self._locks = KeyLocks()
+
+    def wants_audio_bytes(self, audio: Audio) -> bool:
+        """Whether a channel should download this voice note: the core will transcribe it.
+
+        Not when the platform already heard it, when nothing can transcribe here, or when it is
+        longer than CRM_VOICE_MAX_SECONDS (refused without fetching a byte).
+        """
+        return (
+            self.transcriber is not None
+            and audio.data is None
+            and not audio.recognition.strip()
+            and (audio.duration or 0.0) <= self.settings.voice_max_seconds
+        )
 
     def defaults_for(self, channel: str) -> users.Defaults:
         """New users start in the company language, except WeChat users, who start in Chinese."""
@@ -170,15 +188,55 @@ class Engine:
         if msg.button is not None:
             return await self._button(ctx, conv, msg.button)
         text = (msg.text or "").strip()
-        if not text and msg.audio is not None and msg.audio.recognition.strip():
-            text = msg.audio.recognition.strip()
+        heard: list[Reply] = []
+        if not text and msg.audio is not None:
+            if not msg.audio.recognition.strip():
+                transcript = await self._hear(ctx, msg.audio)
+                if isinstance(transcript, Reply):
+                    if conv.dialog:
+                        return await self._ask(ctx, conv, self._current(conv), transcript.text)
+                    return [transcript]
+                heard = [Reply(ctx._("🎙 “{text}”").format(text=transcript))]
+                # From here on the note is what was heard, for the steps and quick capture alike.
+                msg = replace(msg, audio=replace(msg.audio, recognition=transcript, data=None))
+                ctx.incoming = msg
+            text = msg.audio.recognition.strip() if msg.audio is not None else ""
+        return heard + await self._route_text(ctx, conv, msg, text)
+
+    async def _hear(self, ctx: Ctx, audio: Audio) -> str | Reply:
+        """The transcript of a voice note, or the one line that says why there is none."""
+        limit = self.settings.voice_max_seconds
+        if (audio.duration or 0.0) > limit:
+            return Reply(
+                ctx._(
+                    "That voice note is longer than {seconds} seconds. Please send a shorter "
+                    "one, or type it."
+                ).format(seconds=f"{limit:g}")
+            )
+        if self.transcriber is None:
+            log.error("a voice note arrived but no speech backend is configured")
+            return Reply(ctx._("I cannot transcribe voice notes here — please type it."))
+        if not audio.data:
+            log.warning("voice note %s arrived without its audio", audio.ref)
+            return Reply(ctx._("I could not make out that voice note — please type it."))
+        try:
+            hints = await hints_for(ctx.user)
+            transcript = await self.transcriber.transcribe(audio.data, audio.mime, hints)
+        except SpeechUnavailable:
+            return Reply(ctx._("I cannot transcribe voice notes here — please type it."))
+        except SpeechError as failed:
+            log.info("voice note %s not transcribed: %s", audio.ref, failed.detail)
+            transcript = ""
+        transcript = " ".join(transcript.split())
+        if not transcript:
+            return Reply(ctx._("I could not make out that voice note — please type it."))
+        return transcript
+
+    async def _route_text(
+        self, ctx: Ctx, conv: Conversation, msg: Incoming, text: str
+    ) -> list[Reply]:
         if text.startswith("/"):
             return await self._command(ctx, conv, text)
-        if msg.audio is not None and not text:
-            unreadable = ctx._("I cannot read voice notes yet — please type it.")
-            if conv.dialog:
-                return await self._ask(ctx, conv, self._current(conv), unreadable)
-            return [Reply(unreadable)]
         if conv.dialog:
             typed = _match_button(conv.buttons, text) if text else None
             if typed is not None:

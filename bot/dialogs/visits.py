@@ -115,6 +115,14 @@ async def answer_notes(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transi
     data["notes"] = text_of(
         answer, ctx, max_len=visits.MAX_NOTES, what=ctx._("Please type a few words about it.")
     )
+    # Spoken notes keep what was heard and where the recording is; typed ones replace them.
+    spoken = answer.audio
+    if spoken is not None and spoken.recognition.strip():
+        data["transcript"] = spoken.recognition.strip()
+        data["audio_ref"] = spoken.ref
+    else:
+        data.pop("transcript", None)
+        data.pop("audio_ref", None)
     return None
 
 

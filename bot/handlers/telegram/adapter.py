@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from io import BytesIO
 
 from telegram import Bot, InputFile, Message, Update
@@ -11,7 +12,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.dialogs.engine import Engine
-from bot.dialogs.messages import Reply
+from bot.dialogs.messages import Incoming, Reply
 from bot.handlers.telegram import parse, render
 from bot.services import updates
 
@@ -50,11 +51,28 @@ class TelegramAdapter:
         incoming = parse.incoming(update)
         if incoming is None:
             return
+        incoming = await self._with_audio(bot, incoming)
         replies = await self.engine.handle(incoming)
         query = update.callback_query
         if query is not None and render.is_choice(query.data):
             await self._show_choice(update)
         await self.send(bot, incoming.external_id, replies)
+
+    async def _with_audio(self, bot: Bot, incoming: Incoming) -> Incoming:
+        """Fetch a voice note's bytes through the configured Bot API server, if the core wants them.
+
+        A failed download leaves the note without bytes; the core then asks to type it instead.
+        """
+        audio = incoming.audio
+        if audio is None or not self.engine.wants_audio_bytes(audio):
+            return incoming
+        try:
+            file = await bot.get_file(audio.ref)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as failed:
+            log.warning("could not download voice note %s: %s", audio.ref, failed)
+            return incoming
+        return replace(incoming, audio=replace(audio, data=data))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log with the update id, apologise in one line, keep serving."""

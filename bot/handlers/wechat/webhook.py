@@ -136,7 +136,11 @@ class Webhook:
             return []  # opening the app is not a message; strangers get the one polite line
         incoming = inbound.incoming
         assert incoming is not None
-        if inbound.media_id and incoming.audio is not None:
+        if (
+            inbound.media_id
+            and incoming.audio is not None
+            and self.engine.wants_audio_bytes(incoming.audio)
+        ):
             incoming = replace(incoming, audio=await self._voice(incoming.audio))
         replies = await self.engine.handle(incoming)
         parts = render(replies, await self._prompt(replies, sender))
