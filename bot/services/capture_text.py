@@ -163,6 +163,39 @@ def guess_kind(text: str, skip: tuple[int, int] | None = None) -> VisitKind | No
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _ZH_NUM = r"[零〇一二两三四五六七八九十百千万亿]+"
+# Numbers as a speech recogniser writes them: "two hundred", "twenty five", "a thousand".
+_EN_UNITS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_EN_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_EN_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
+_EN_VALUES = {w: n for n, w in enumerate(_EN_UNITS)} | {
+    w: 10 * n for n, w in enumerate(_EN_TENS, 2)
+}
+_EN_WORD = "|".join(sorted((*_EN_VALUES, *_EN_SCALES), key=len, reverse=True))
+_EN_NUM = (
+    rf"(?:(?:{_EN_WORD})|a(?=\s+(?:hundred|thousand|million)\b))"
+    rf"(?:[\s-]+(?:and\s+)?(?:{_EN_WORD}))*\b"
+)
 _MULT = r"百万|千万|million|billion|mn|bn|[kmb千万萬亿億]"
 _MULTIPLIERS = {
     "k": 1000,
@@ -281,14 +314,14 @@ _ALT_CUR_AFTER = "|".join(
 )
 _AMOUNT = re.compile(
     # 5% off, 5 percent, 打9折 / 九五折
-    rf"(?P<pct>{_NUM})\s*(?:%|percent\b|pct\b)"
+    rf"(?P<pct>{_NUM}|\b{_EN_NUM})\s*(?:%|percent\b|pct\b)"
     rf"|打?(?P<zhe>\d(?:\.\d)?|\d\d|[一二三四五六七八九]{{1,2}})折"
     # $80k, ¥3,000, USD 1.2m, RMB 50万
     rf"|(?P<cur1>{_ALT_CUR_BEFORE})\s*(?P<num1>{_NUM})\s*(?P<mult1>{_MULT})?(?![a-z])"
     # 200 units, 3千台, 两百台, 5 pallets
-    rf"|(?P<num2>{_NUM}|{_ZH_NUM})\s*(?P<mult2>{_MULT})?\s*(?P<unit>{_ALT_UNITS})(?![a-z])"
+    rf"|(?P<num2>{_NUM}|{_ZH_NUM}|\b{_EN_NUM})\s*(?P<mult2>{_MULT})?\s*(?P<unit>{_ALT_UNITS})(?![a-z])"
     # 8 robots, 1000 tiles: a count of any plural noun (not of days, weeks...)
-    rf"|(?P<num4>{_NUM})\s+(?P<noun>[a-z]{{2,}}s)\b"
+    rf"|(?P<num4>{_NUM}|\b{_EN_NUM})\s+(?P<noun>[a-z]{{2,}}s)\b"
     # 120万元, 80k USD, 三千块, 500 dollars, 120万 (no currency: the company's)
     rf"|(?P<num3>{_NUM}|{_ZH_NUM})\s*(?P<mult3>{_MULT})?\s*(?P<cur3>{_ALT_CUR_AFTER})?(?![a-z])",
     re.IGNORECASE,
@@ -341,7 +374,26 @@ def zh_number(text: str) -> int | None:
     return total + section + digit
 
 
+def en_number(text: str) -> int | None:
+    """'two hundred' 200, 'twenty five' 25, 'a thousand' 1000, 'three thousand and ten' 3010."""
+    total = current = 0
+    for word in re.split(r"[\s-]+", text.lower()):
+        if word in _EN_VALUES:
+            current += _EN_VALUES[word]
+        elif word == "hundred":
+            current = (current or 1) * 100
+        elif word in _EN_SCALES:
+            total += (current or 1) * _EN_SCALES[word]
+            current = 0
+        elif word not in ("a", "and"):
+            return None
+    return total + current
+
+
 def _number(text: str) -> Decimal | None:
+    if re.fullmatch(_EN_NUM, text, re.IGNORECASE):
+        value = en_number(text)
+        return None if value is None else Decimal(value)
     if re.fullmatch(_ZH_NUM, text):
         value = zh_number(text)
         return None if value is None else Decimal(value)
@@ -624,6 +676,7 @@ __all__ = [
     "Amount",
     "Reading",
     "clause_around",
+    "en_number",
     "find_amounts",
     "find_dates",
     "guess_kind",

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from bot.models import VisitKind
 from bot.services.capture import close_mentions
 from bot.services.capture_names import MentionIndex
-from bot.services.capture_text import find_amounts, guess_kind, is_small_talk, read_note, zh_number
+from bot.services.capture_text import (
+    en_number,
+    find_amounts,
+    guess_kind,
+    is_small_talk,
+    read_note,
+    zh_number,
+)
 from bot.services.matching import normalize_name
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -150,6 +157,11 @@ def test_kind_words_of_the_follow_up_are_not_the_contact() -> None:
         ("call at 3pm on Dec 3, room 12", []),
         ("8 robots installed within 3 days", ["8 robots"]),
         ("sales up 1,200% since spring", ["1200 %"]),
+        # as a speech recogniser writes them
+        ("they want two hundred units at five percent off", ["200 units", "5 %"]),
+        ("three thousand boxes and a hundred pallets", ["3000 boxes", "100 pallets"]),
+        ("twenty-five robots", ["25 robots"]),
+        ("one of them called, back in five days, we met at five", []),
     ],
 )
 def test_amounts_and_quantities(text: str, labels: list[str]) -> None:
@@ -172,6 +184,19 @@ def test_an_amount_next_to_a_date_is_not_read_as_part_of_it() -> None:
 )
 def test_chinese_numbers(text: str, value: int) -> None:
     assert zh_number(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("two hundred", 200),
+        ("twenty five", 25),
+        ("a thousand", 1000),
+        ("three thousand and ten", 3010),
+    ],
+)
+def test_spoken_english_numbers(text: str, value: int) -> None:
+    assert en_number(text) == value
 
 
 def test_amount_values_are_exact() -> None:
