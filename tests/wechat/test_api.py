@@ -150,3 +150,29 @@ async def test_instances_starting_together_fetch_one_token(rig: Rig, db_url: str
             await api.close()
     assert len(set(tokens)) == 1
     assert len([c for c in rig.api.token_calls if c.get("appid")]) == 1
+
+
+async def test_a_wecom_voice_note_without_recognition_is_heard_and_becomes_a_draft_visit(
+    rig: Rig, db_url: str
+) -> None:
+    """AMR downloaded through media/get, decoded by ffmpeg, heard offline, read by quick capture."""
+    from bot.services import customers
+    from tests.speech.conftest import recording
+
+    rep = await join(rig, "wecom", "zhou", "周明")
+    await customers.create_customer(rep, customers.CustomerDraft(name="Zhongshan Electric"))
+    rig.api.media["m-amr"] = (recording("call_zhongshan.amr"), "audio/amr")
+    note = rig.wecom.message("zhou", "voice", {"MediaId": "m-amr", "Format": "amr"})
+    answer = await rig.wecom.post(note)
+    assert rig.api.media_calls == ["m-amr"]
+    if answer.text is None:  # heard after the reply budget: the answer comes by push
+        for _ in range(100):
+            await rig.deliver()
+            if rig.api.texts_to("zhou"):
+                break
+            await asyncio.sleep(0.1)
+        text = "\n".join(rig.api.texts_to("zhou"))
+    else:
+        text = answer.text
+    assert "🎙 “called zhongshan electric they need a quote by monday" in text, text
+    assert "记录这条吗？" in text and "Zhongshan Electric" in text
