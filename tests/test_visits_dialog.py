@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.app import build_engine
 from bot.config import Settings
-from bot.models import Customer, DialogState, User, Visit
-from bot.services import customers
+from bot.models import Customer, DialogState, User, Visit, VisitKind
+from bot.services import customers, visits
+from bot.services.errors import NotFound
 from tests.conftest import Team
 from tests.support import Chat, FakeClock
 
@@ -181,3 +185,26 @@ async def test_followups_are_paged(team: Team, clock: FakeClock) -> None:
     assert "11 follow-ups due" in reply and "Customer 07" in reply and "Customer 08" not in reply
     reply = await li.tap("More")
     assert "Customer 08" in reply and "Customer 10" in reply and "Customer 00" not in reply
+
+
+async def test_a_new_contact_closes_open_follow_ups_and_last_contact_never_goes_back(
+    team: Team, clock: FakeClock
+) -> None:
+    li = team.users["Li Wei"]
+    acme = await customers.create_customer(li, customers.CustomerDraft("Acme Trading"))
+    local = clock.now.astimezone(ZoneInfo("Asia/Shanghai"))  # the zone dialogs hand over
+    first = await visits.log_visit(
+        li,
+        visits.VisitDraft(
+            acme.id, VisitKind.CALL, local, next_followup_at=local + timedelta(days=2)
+        ),
+        now=clock.now,
+    )
+    assert (await Customer.get(id=acme.id)).last_contact_at == clock.now
+    earlier = visits.VisitDraft(acme.id, VisitKind.VISIT, local - timedelta(days=1))
+    await visits.log_visit(li, earlier, now=clock.now)
+    assert (await Customer.get(id=acme.id)).last_contact_at == clock.now, "not moved back"
+    assert (await Visit.get(id=first.id)).followup_done_at == clock.now
+    assert (await Visit.get(id=first.id)).followup_owner_id == li.id
+    with pytest.raises(NotFound):
+        await visits.log_visit(team.users["Sam"], earlier, now=clock.now)
