@@ -21,6 +21,7 @@ import soundfile
 
 from benchmarks.common import Bar, print_bars, print_table, warn_if_busy
 from bot.demo import company_name
+from bot.services.capture_text import EN_ONES, EN_TENS
 from bot.services.speech.bias import Hints
 from bot.services.speech.decode import RATE, to_pcm16k
 from bot.services.speech.worker import BackendSpec, build, transcribe
@@ -49,37 +50,15 @@ def spoken() -> dict[str, str]:
     return rows
 
 
-ONES = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+TENS = ["", "", *EN_TENS]
 
 
 def spell_number(n: int) -> str:
     """3000 → 'three thousand': Whisper writes digits, the references spell numbers out."""
     if n < 20:
-        return ONES[n]
+        return EN_ONES[n]
     if n < 100:
-        return TENS[n // 10] + ("" if n % 10 == 0 else " " + ONES[n % 10])
+        return TENS[n // 10] + ("" if n % 10 == 0 else " " + EN_ONES[n % 10])
     for size, word in ((1_000_000, "million"), (1000, "thousand"), (100, "hundred")):
         if n >= size:
             rest = n % size

@@ -17,7 +17,6 @@ from bot.dialogs.base import (
     Answer,
     Ctx,
     Dialog,
-    Done,
     Goto,
     Invalid,
     Question,
@@ -27,10 +26,10 @@ from bot.dialogs.base import (
 )
 from bot.dialogs.common import CUSTOMER_STEP, customer_line
 from bot.dialogs.messages import Reply
-from bot.dialogs.visits import KIND_LABELS
+from bot.dialogs.visits import KIND_LABELS, save_visit
 from bot.i18n import N_
 from bot.models import VisitKind
-from bot.services import capture, visits
+from bot.services import capture
 from bot.services.customers import summaries
 
 CONFIRM, EDIT, OTHER = "confirm", "edit", "other"
@@ -165,22 +164,7 @@ async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Tran
     confirmed = {"confirm", "yes", "ok", ctx._("confirm").casefold()}
     if answer.choice != CONFIRM and typed not in confirmed:
         raise Invalid(ctx._("Tap Confirm to save it, Edit to change it, or Cancel to drop it."))
-    draft = visits.VisitDraft(
-        customer_id=int(data["customer_id"]),
-        kind=VisitKind(data["kind"]),
-        at=datetime.fromisoformat(data["at"]),
-        notes=data["notes"],
-        next_followup_at=datetime.fromisoformat(data["followup"]) if data.get("followup") else None,
-        transcript=data.get("transcript", ""),
-        audio_ref=data.get("audio_ref", ""),
-    )
-    await visits.log_visit(ctx.user, draft, now=ctx.now)
-    text = ctx._("Logged.")
-    if draft.next_followup_at:
-        text += " " + ctx._("I will remind you on {when}.").format(
-            when=ctx.t.datetime(draft.next_followup_at)
-        )
-    return Done([Reply(text)])
+    return await save_visit(ctx, data)
 
 
 CAPTURE = Dialog(

@@ -189,10 +189,9 @@ async def ask_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
     return Question(summary_text(ctx, data), [("save", ctx._("✅ Save"))])
 
 
-async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    typed = (answer.text or "").strip().casefold()
-    if answer.choice != "save" and typed not in {"save", "yes", "ok", ctx._("save").casefold()}:
-        raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
+async def save_visit(ctx: Ctx, data: dict[str, Any]) -> Done:
+    """Log the visit a dialog collected (/visit, or quick capture's Confirm) and say when the
+    reminder comes."""
     location = data.get("location") or [None, None]
     draft = visits.VisitDraft(
         customer_id=int(data["customer_id"]),
@@ -212,6 +211,13 @@ async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Tran
             when=ctx.t.datetime(draft.next_followup_at)
         )
     return Done([Reply(text)])
+
+
+async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
+    typed = (answer.text or "").strip().casefold()
+    if answer.choice != "save" and typed not in {"save", "yes", "ok", ctx._("save").casefold()}:
+        raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
+    return await save_visit(ctx, data)
 
 
 VISIT = Dialog(

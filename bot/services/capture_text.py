@@ -164,7 +164,7 @@ def guess_kind(text: str, skip: tuple[int, int] | None = None) -> VisitKind | No
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _ZH_NUM = r"[零〇一二两三四五六七八九十百千万亿]+"
 # Numbers as a speech recogniser writes them: "two hundred", "twenty five", "a thousand".
-_EN_UNITS = [
+EN_ONES = [
     "zero",
     "one",
     "two",
@@ -186,11 +186,9 @@ _EN_UNITS = [
     "eighteen",
     "nineteen",
 ]
-_EN_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+EN_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _EN_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
-_EN_VALUES = {w: n for n, w in enumerate(_EN_UNITS)} | {
-    w: 10 * n for n, w in enumerate(_EN_TENS, 2)
-}
+_EN_VALUES = {w: n for n, w in enumerate(EN_ONES)} | {w: 10 * n for n, w in enumerate(EN_TENS, 2)}
 _EN_WORD = "|".join(sorted((*_EN_VALUES, *_EN_SCALES), key=len, reverse=True))
 _EN_NUM = (
     rf"(?:(?:{_EN_WORD})|a(?=\s+(?:hundred|thousand|million)\b))"
@@ -673,6 +671,8 @@ def read_note(text: str, *, now: datetime, tz: ZoneInfo, currency: str = "CNY") 
 
 
 __all__ = [
+    "EN_ONES",
+    "EN_TENS",
     "Amount",
     "Reading",
     "clause_around",
