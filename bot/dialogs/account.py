@@ -36,6 +36,13 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 async def help_command(ctx: Ctx, args: str) -> list[Reply]:
     lines = [ctx._("What I can do:")]
     lines += [f"/{name} — {ctx._(text)}" for name, text in COMMANDS]
+    lines += [
+        "",
+        ctx._(
+            "Quicker: just type or say what happened, e.g. “Visited Acme, they want 200 units, "
+            "call back next Friday”, and I will draft the visit for you to confirm."
+        ),
+    ]
     return [Reply("\n".join(lines))]
 
 
