@@ -10,7 +10,7 @@ from aiohttp import ClientSession
 
 from bot.models import ChannelIdentity, ProcessedUpdate, Role, User
 from bot.services import users
-from tests.wechat.callbacks import Callbacks, sign
+from tests.wechat.callbacks import Callbacks, sign, wecom_callbacks
 from tests.wechat.conftest import Rig
 
 BOMB = (
@@ -119,3 +119,17 @@ async def test_url_verification_handshakes(rig: Rig) -> None:
         query["msg_signature"] = sign(rig.wecom.token, stamp, nonce, garbage)
         async with http.get(rig.wecom.url, params=query) as answer:
             assert answer.status == 400
+
+
+async def test_a_callback_for_another_wecom_app_is_not_answered(rig: Rig, db_url: str) -> None:
+    """Two apps of one company may share a server by mistake: only ours is processed."""
+    other = wecom_callbacks(rig.server.url + "/wecom")
+    other.agent_id = "999999"
+    try:
+        answer = await other.say("someone", "/help")
+    finally:
+        await other.close()
+    assert answer.status == 200 and answer.text is None
+    assert not await ProcessedUpdate.filter(channel="wecom").exists()
+    answer = await rig.wecom.say("someone", "/help")
+    assert answer.text is not None and "邀请" in answer.text  # ours: the stranger's one line

@@ -42,6 +42,10 @@ class Platform:
         """The `api_tokens` row every instance shares for this account."""
         return f"{self.channel}:{self.receiver_id}:{self.agent_id or ''}"[:64]
 
+    def accepts_agent(self, agent_id: str | None) -> bool:
+        """A WeCom callback names the app it is for; one for another app is not this one's."""
+        return self.agent_id is None or not agent_id or agent_id.strip() == self.agent_id
+
     def text_message(self, to: str, text: str) -> dict[str, Any]:
         """The JSON body of one pushed text message."""
         body: dict[str, Any] = {"touser": to, "msgtype": "text", "text": {"content": text}}

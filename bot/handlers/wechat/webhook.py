@@ -90,6 +90,10 @@ class Webhook:
             return web.Response(status=400, text="bad xml")
         if inbound.incoming is None and inbound.event != UNFOLLOWED:
             return web.Response(text=SUCCESS)
+        if not self.platform.accepts_agent(parse.fields(opened.xml.encode("utf-8")).get("AgentID")):
+            # Another app of the same company pointed at this URL: not ours to answer.
+            log.warning("%s callback for another app's AgentID ignored", self.platform.channel)
+            return web.Response(text=SUCCESS)
         if not await updates.claim(self.platform.channel, inbound.key):
             return web.Response(text=SUCCESS)  # a retry: the first delivery answers
         job = _Job(inbound)
