@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from bot.app import build_engine
 from bot.config import Settings
-from bot.db import close_db, open_db
+from bot.db import close_db, migrate, open_db
 from bot.dialogs.engine import Engine
 from bot.models import Role, User
 from bot.services import users
@@ -30,7 +33,7 @@ START = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
 
 
 async def reset_postgres(url: str) -> None:
-    """Empty the test database so every test starts from the migrations."""
+    """Empty the test database so the suite starts from the migrations."""
     import asyncpg
 
     dsn = url.replace("postgres://", "postgresql://", 1)
@@ -41,18 +44,50 @@ async def reset_postgres(url: str) -> None:
         await conn.close()
 
 
+async def _migrated(url: str, *, reset: bool = False) -> None:
+    if reset:
+        await reset_postgres(url)
+    await migrate(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per run; every test gets a copy (migrating takes ~0.4 s)."""
+    path = tmp_path_factory.mktemp("template") / "crm.db"
+    asyncio.run(_migrated(f"sqlite://{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str | None:
+    """The PostgreSQL test database, migrated once per run; tests then only empty the tables."""
+    if PG_URL:
+        asyncio.run(_migrated(PG_URL, reset=True))
+    return PG_URL
+
+
 @pytest.fixture(params=BACKENDS)
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+async def db_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    postgres_migrated: str | None,
+) -> AsyncIterator[str]:
     if request.param == "postgres":
-        assert PG_URL
-        await reset_postgres(PG_URL)
-        url = PG_URL
+        assert postgres_migrated
+        url = postgres_migrated
     else:
+        shutil.copyfile(sqlite_template, tmp_path / "crm.db")
         url = f"sqlite://{tmp_path / 'crm.db'}"
     # Tortoise caches insert SQL per connection name, not per dialect; one process never switches
     # backends in production, but this suite does.
     EXECUTOR_CACHE.clear()
-    await open_db(url)
+    await open_db(url, apply_migrations=False)
+    if request.param == "postgres":
+        tables = ", ".join(m._meta.db_table for m in Tortoise.apps["models"].values())
+        await connections.get("default").execute_script(
+            f"TRUNCATE {tables} RESTART IDENTITY CASCADE"
+        )
     try:
         yield url
     finally:
