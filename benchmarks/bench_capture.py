@@ -27,7 +27,6 @@ from benchmarks.common import (
 )
 from bot.models import Customer, Role, User
 from bot.services.capture import draft_visit
-from bot.services.capture_names import mention_finder
 from bot.services.capture_text import read_note
 from bot.services.customers import DuplicateFinder
 from bot.services.matching import normalize_name
@@ -103,7 +102,7 @@ async def main() -> dict[str, Any]:
 
         finder = DuplicateFinder()
         started = time.perf_counter()
-        await mention_finder(finder).refresh()
+        await finder.refresh()
         cold_load = time.perf_counter() - started
         for case in labelled[:10]:  # dateparser loads its language data on first use
             await draft_visit(rep, case.text, now=CLOCK, tz=TZ, finder=finder)

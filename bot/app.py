@@ -11,7 +11,6 @@ from bot.config import Settings
 from bot.db import close_db, open_db
 from bot.dialogs import Engine, build_registry
 from bot.dialogs.storage import TortoiseStorage
-from bot.services.capture_names import mention_finder
 from bot.services.customers import DuplicateFinder
 from bot.services.speech import BackendSpec, Speech
 
@@ -55,8 +54,7 @@ async def running(
     await open_db(settings.database_url)
     try:
         engine = build_engine(settings, clock=clock)
-        await engine.finder.refresh()  # load the name index now, not on someone's first message
-        await mention_finder(engine.finder).refresh()  # and the one quick capture reads
+        await engine.finder.refresh()  # load the name indexes now, not on someone's first message
         speech = engine.transcriber
         try:
             yield App(settings, engine)

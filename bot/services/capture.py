@@ -17,7 +17,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.models import Customer, User
-from bot.services.capture_names import Mention, mention_finder
+from bot.services.capture_names import Mention
 from bot.services.capture_text import Amount, Reading, read_note
 from bot.services.customers import DuplicateFinder
 from bot.services.permissions import scope_for
@@ -83,10 +83,9 @@ async def draft_visit(
     reading = read_note(text, now=now, tz=tz, currency=currency)
     if reading.small_talk:
         return Draft(reading, ())
-    mentions_of = mention_finder(finder)
-    await mentions_of.refresh()
+    await finder.refresh()
     scope = await scope_for(actor)
-    index = mentions_of.index
+    index = finder.mentions
     found = index.mentions(reading.text, scope.allows)
     if not found:
         found = index.misspelt_mentions(reading.text, scope.owner_ids)

@@ -24,18 +24,12 @@ the index is held in memory and caught up with one indexed query per note, as `D
 
 from __future__ import annotations
 
-import asyncio
 import re
 import unicodedata
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from rapidfuzz import fuzz, process
-
-from bot.models import Customer
-from bot.services.customers import DuplicateFinder
 
 
 def _words(text: str) -> frozenset[str]:
@@ -350,35 +344,3 @@ class MentionIndex:
     def bulk_load(self, rows: Iterable[tuple[int, str, int]]) -> None:
         for customer_id, key, owner_id in rows:
             self.add(customer_id, key, owner_id)
-
-
-class MentionFinder:
-    """The company's mention index, caught up with one query for rows changed since last time."""
-
-    def __init__(self) -> None:
-        self.index = MentionIndex()
-        self._mark: datetime | None = None
-        self._lock = asyncio.Lock()
-
-    async def refresh(self) -> None:
-        async with self._lock:
-            query = Customer.all()
-            if self._mark is not None:
-                query = query.filter(updated_at__gte=self._mark)
-            rows = await query.values_list("id", "normalized_name", "owner_id", "updated_at")
-            if not rows:
-                return
-            self.index.bulk_load((cid, key, owner) for cid, key, owner, _ in rows)
-            newest = max(updated for *_, updated in rows)
-            self._mark = newest if self._mark is None else max(self._mark, newest)
-
-
-_FINDERS: weakref.WeakKeyDictionary[DuplicateFinder, MentionFinder] = weakref.WeakKeyDictionary()
-
-
-def mention_finder(finder: DuplicateFinder) -> MentionFinder:
-    """The mention index that lives as long as an engine's name index (one per engine)."""
-    found = _FINDERS.get(finder)
-    if found is None:
-        found = _FINDERS[finder] = MentionFinder()
-    return found

@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from bot import db
 from bot.models import Contact, Customer, Deal, Invoice, InvoiceStatus, Stage, User, Visit
 from bot.services import audit
+from bot.services.capture_names import MentionIndex
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.matching import NameIndex, normalize_name
 from bot.services.permissions import Scope, can_reassign, require_owner_visible, scope_for
@@ -121,15 +122,17 @@ def _name_filter(needle: str, raw: str, scope: Scope) -> tuple[str, list[Any]]:
 
 
 class DuplicateFinder:
-    """Fuzzy name index over the whole company's customers, kept fresh from the database.
+    """The company's customer names in memory, kept fresh from the database: the fuzzy index
+    the duplicate check reads, and the mention index quick capture reads (names with owners).
 
-    Loading 100,000 names per check would be far too slow, so the index lives in memory and
-    catches up before every check with one indexed query for rows changed since the last look;
-    several bot processes therefore all see each other's new customers.
+    Loading 100,000 names per check would be far too slow, so the indexes live in memory and
+    catch up before every use with one indexed query for rows changed since the last look;
+    several bot processes therefore all see each other's new and renamed customers.
     """
 
     def __init__(self) -> None:
         self._index = NameIndex()
+        self.mentions = MentionIndex()
         self._mark: datetime | None = None
         self._lock = asyncio.Lock()
 
@@ -138,15 +141,16 @@ class DuplicateFinder:
             query = Customer.all()
             if self._mark is not None:
                 query = query.filter(updated_at__gte=self._mark)
-            rows = await query.values_list("id", "normalized_name", "updated_at")
+            rows = await query.values_list("id", "normalized_name", "owner_id", "updated_at")
             if not rows:
                 return
             if self._mark is None:
-                self._index.bulk_load((cid, norm) for cid, norm, _ in rows)
+                self._index.bulk_load((cid, norm) for cid, norm, _, _ in rows)
             else:
-                for cid, norm, _ in rows:
+                for cid, norm, _, _ in rows:
                     self._index.add(cid, norm)
-            newest = max(updated for _, _, updated in rows)
+            self.mentions.bulk_load((cid, norm, owner) for cid, norm, owner, _ in rows)
+            newest = max(updated for *_, updated in rows)
             self._mark = newest if self._mark is None else max(self._mark, newest)
 
     async def find(
@@ -174,8 +178,9 @@ class DuplicateFinder:
         return hits[:limit]
 
     def forget(self) -> None:
-        """Drop the index (tests and imports that rewrite many rows)."""
+        """Drop the indexes (tests and imports that rewrite many rows)."""
         self._index = NameIndex()
+        self.mentions = MentionIndex()
         self._mark = None
 
 
