@@ -343,11 +343,14 @@ async def stage_moves(
     )
 
 
-def tally(
+def activity(
     moves: list[tuple[int, int, str | None, str, Decimal, str]], owners: set[int]
-) -> dict[str, list[Any]]:
-    """Deals created, moved, won and lost among `owners`' moves, each deal counted once per kind,
-    as JSON-ready {kind: [count, [[currency, amount], ...]]} for the manager summary."""
+) -> dict[str, Activity]:
+    """Deals created, moved, won and lost among `owners`' moves, each deal counted once per kind.
+
+    'moved' counts stage changes between open stages; a deal created in the period counts once
+    as created even though its first history row is a change too.
+    """
     seen: dict[str, set[int]] = {}
     sums: dict[str, dict[str, Decimal]] = {}
     for owner, deal_id, from_stage, to_stage, amount, currency in moves:
@@ -364,39 +367,21 @@ def tally(
         seen[kind].add(deal_id)
         per = sums.setdefault(kind, {})
         per[currency] = per.get(currency, Decimal(0)) + money.cents(amount)
+    return {kind: Activity(len(seen[kind]), tuple(sorted(sums[kind].items()))) for kind in seen}
+
+
+def tally(
+    moves: list[tuple[int, int, str | None, str, Decimal, str]], owners: set[int]
+) -> dict[str, list[Any]]:
+    """`activity` as JSON-ready {kind: [count, [[currency, amount], ...]]} for the summary."""
     return {
-        kind: [len(seen[kind]), [[cur, str(total)] for cur, total in sorted(sums[kind].items())]]
-        for kind in seen
+        kind: [found.count, [[cur, str(total)] for cur, total in found.amounts]]
+        for kind, found in activity(moves, owners).items()
     }
 
 
 async def team_activity(
     owner_ids: list[int], *, since: datetime, until: datetime
 ) -> dict[str, Activity]:
-    """For the manager summary: deals created, moved, won and lost in [since, until), one query.
-
-    'moved' counts stage changes between open stages; a deal created in the period counts once
-    as created even though its first history row is a change too.
-    """
-    if not owner_ids:
-        return {}
-    rows = await DealStageChange.filter(
-        deal__owner_id__in=owner_ids, at__gte=since, at__lt=until
-    ).values_list("deal_id", "from_stage", "to_stage", "deal__amount", "deal__currency")
-    tallies: dict[str, dict[str, Decimal]] = {}
-    counts: dict[str, set[int]] = {}
-    for deal_id, from_stage, to_stage, amount, currency in rows:
-        if from_stage is None:
-            kind = "created"
-        elif to_stage in (Stage.WON, Stage.LOST):
-            kind = Stage(to_stage).value
-        else:
-            kind = "moved"
-        if deal_id in counts.setdefault(kind, set()):
-            continue
-        counts[kind].add(deal_id)
-        per = tallies.setdefault(kind, {})
-        per[currency] = per.get(currency, Decimal(0)) + money.cents(amount)
-    return {
-        kind: Activity(len(counts[kind]), tuple(sorted(tallies[kind].items()))) for kind in counts
-    }
+    """Deals created, moved, won and lost by these owners in [since, until), one query."""
+    return activity(await stage_moves(owner_ids, since=since, until=until), set(owner_ids))
