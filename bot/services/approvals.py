@@ -27,7 +27,7 @@ from bot.models import (
     User,
 )
 from bot.services import audit, money
-from bot.services.customers import get_visible
+from bot.services.customers import get_visible, move_owner
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from bot.services.permissions import require_owner_visible
 
@@ -267,7 +267,7 @@ async def _apply(actor: User, request: ApprovalRequest) -> None:
         )
     elif request.kind == ApprovalKind.HANDOVER and request.customer_id is not None:
         customer = await Customer.get(id=request.customer_id)
-        await Customer.filter(id=customer.id).update(owner_id=request.target_user_id)
+        await move_owner(customer.id, request.target_user_id)
         await Deal.filter(customer_id=customer.id, owner_id=customer.owner_id).update(
             owner_id=request.target_user_id
         )

@@ -390,6 +390,18 @@ async def card(actor: User, customer_id: int, *, today: date | None = None) -> C
     )
 
 
+async def move_owner(customer_id: int, new_owner_id: int) -> None:
+    """The owner change every path shares (a reassignment, an approved handover): the customer
+    with its open follow-ups, and `updated_at`, so every process's name indexes catch up (quick
+    capture scopes them by owner). Callers check permissions and audit."""
+    await Customer.filter(id=customer_id).update(
+        owner_id=new_owner_id, updated_at=datetime.now(UTC)
+    )
+    await Visit.filter(customer_id=customer_id, followup_done_at__isnull=True).update(
+        followup_owner_id=new_owner_id
+    )
+
+
 async def reassign(actor: User, customer_id: int, new_owner_id: int) -> Customer:
     """Give a customer to another owner (admin or manager within the team), audited."""
     if not can_reassign(actor):
@@ -403,11 +415,8 @@ async def reassign(actor: User, customer_id: int, new_owner_id: int) -> Customer
         if not await User.filter(id=new_owner_id, active=True).exists():
             raise InvalidInput("owner_invalid")
         before = customer.owner_id
+        await move_owner(customer_id, new_owner_id)
         customer.owner_id = new_owner_id
-        await customer.save(update_fields=["owner_id", "updated_at"])
-        await Visit.filter(customer_id=customer_id, followup_done_at__isnull=True).update(
-            followup_owner_id=new_owner_id
-        )
         await audit.record(
             actor.id,
             "customer.reassign",

@@ -282,7 +282,10 @@ async def deactivate(
         if successor is None or not successor.active:
             raise InvalidInput("handover_target_invalid", str(handover_to))
         customer_ids = await Customer.filter(owner_id=user_id).values_list("id", flat=True)
-        moved = await Customer.filter(owner_id=user_id).update(owner_id=handover_to)
+        # updated_at too: every process's name indexes catch up on the new owner.
+        moved = await Customer.filter(owner_id=user_id).update(
+            owner_id=handover_to, updated_at=datetime.now(UTC)
+        )
         followups = await Visit.filter(
             followup_owner_id=user_id, followup_done_at__isnull=True
         ).update(followup_owner_id=handover_to)

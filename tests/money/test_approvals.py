@@ -15,8 +15,11 @@ from bot.models import (
     Deal,
     Role,
     User,
+    Visit,
+    VisitKind,
 )
-from bot.services import approvals
+from bot.services import approvals, visits
+from bot.services.customers import DuplicateFinder
 from tests.conftest import START, Team
 from tests.money.helpers import outbox_for, own_customer
 from tests.support import FakeClock
@@ -133,7 +136,13 @@ async def test_unanswered_request_is_escalated_one_level(team: Team) -> None:
     await team.join("Vic", Role.MANAGER)
     await team.join("Ann", Role.MANAGER, manager="Vic")
     await team.join("Ray", Role.REP, manager="Ann")
-    acme = await own_customer(team, "Ray", "Acme")
+    acme = await own_customer(team, "Ray", "Acme Trading")
+    follow_up = visits.VisitDraft(
+        acme.id, VisitKind.CALL, START, next_followup_at=START + timedelta(days=3)
+    )
+    await visits.log_visit(team.users["Ray"], follow_up, now=START)
+    names = DuplicateFinder()
+    await names.refresh()
     draft = approvals.RequestDraft(
         approvals.ApprovalKind.HANDOVER, customer_id=acme.id, target_user_id=team.users["Sam"].id
     )
@@ -144,11 +153,17 @@ async def test_unanswered_request_is_escalated_one_level(team: Team) -> None:
     request = await ApprovalRequest.get(id=request.id)
     assert request.approver_id == team.users["Vic"].id and request.escalated_at is not None
     texts = [n.payload["text"] for n in await outbox_for(team, "Vic")]
-    assert any("Escalated to you" in t and "Hand Acme over to Sam" in t for t in texts)
+    assert any("Escalated to you" in t and "Hand Acme Trading over to Sam" in t for t in texts)
     assert (await approvals.remind_and_escalate(START + timedelta(hours=100)))["escalated"] == 0
     reply = await team.chats["Vic"].send(button=f"a:apr:{request.id}:y")
     assert "Approved" in reply
     assert (await Customer.get(id=acme.id)).owner_id == team.users["Sam"].id
+    sam = team.users["Sam"].id
+    assert (await Visit.get(customer_id=acme.id)).followup_owner_id == sam, "follow-ups move too"
+    await names.refresh()  # the name indexes catch up on the new owner
+    assert [
+        m.customer_id for m in names.mentions.mentions("met acme trading", {sam}.__contains__)
+    ] == [acme.id]
 
 
 async def test_two_managers_tapping_at_once_in_the_chat(team: Team) -> None:
