@@ -17,6 +17,7 @@ import json
 import random
 import shutil
 import sqlite3
+import sys
 import tempfile
 import time
 from datetime import date, timedelta
@@ -33,7 +34,6 @@ from benchmarks.common import (
     print_bars,
     print_table,
     sqlite_url,
-    write_results,
 )
 from bot.app import build_engine
 from bot.config import Settings
@@ -299,7 +299,7 @@ async def main() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    result = asyncio.run(main())
-    scale = current_scale()
-    name = "money" if scale.name == "full" else f"money-{scale.name}"
-    print(f"Results: {write_results(name, {'results': result})}")
+    # `python -m benchmarks.bench_money [--quick]` is the runner limited to this module.
+    from benchmarks.__main__ import main as run_benchmarks
+
+    sys.exit(run_benchmarks(["--only", "money", *sys.argv[1:]]))

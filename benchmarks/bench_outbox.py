@@ -9,7 +9,7 @@ b) Dispatch 3,000 notifications to 3,000 Telegram chats through the real Telegra
    Bars: at least 27 messages/s, zero lost, at most 1% answered 429.
 
 Run: `python -m benchmarks --only outbox` (writes benchmarks/results/outbox.json), or
-`python -m benchmarks.bench_outbox`; `CRM_BENCH_SCALE=quick` is a smoke run (300 messages).
+`python -m benchmarks.bench_outbox [--quick]` (the quick run is a smoke run of 300 messages).
 """
 
 from __future__ import annotations
@@ -29,11 +29,8 @@ from benchmarks.common import (
     Scale,
     bench_database,
     current_scale,
-    environment,
     print_bars,
     print_table,
-    result_name,
-    write_results,
 )
 
 DIGEST_SECONDS = 5.0
@@ -238,10 +235,7 @@ async def main() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    outcome = asyncio.run(main())
-    path = write_results(
-        result_name(__name__.replace("__main__", "bench_outbox"), current_scale()),
-        {"environment": environment(), "results": outcome},
-    )
-    print(f"\nResults: {path}")
-    sys.exit(0)
+    # `python -m benchmarks.bench_outbox [--quick]` is the runner limited to this module.
+    from benchmarks.__main__ import main as run_benchmarks
+
+    sys.exit(run_benchmarks(["--only", "outbox", *sys.argv[1:]]))

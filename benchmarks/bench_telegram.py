@@ -12,8 +12,8 @@ the p95 time from an update being available to its reply arriving at the Bot API
 The rate limiter is off for both: the fake has no limits, and Telegram's 30 messages/s would
 cap both bots at the same number and measure nothing.
 
-Run: `python -m benchmarks.bench_telegram` (writes benchmarks/results/telegram.json), or through
-`python -m benchmarks --only telegram`; `CRM_BENCH_SCALE=quick` for a smoke run.
+Run: `python -m benchmarks.bench_telegram [--quick]` (writes benchmarks/results/telegram.json), the
+same as `python -m benchmarks --only telegram`.
 """
 
 from __future__ import annotations
@@ -37,10 +37,8 @@ from benchmarks.common import (
     bench_clock,
     bench_database,
     current_scale,
-    environment,
     print_bars,
     print_table,
-    write_results,
 )
 from bot.app import build_engine
 from bot.config import Settings
@@ -426,25 +424,8 @@ async def main() -> dict[str, Any]:
     }
 
 
-def run() -> int:
-    """`python -m benchmarks.bench_telegram`: measure, print, write results/telegram.json."""
-    scale = current_scale()
-    started = time.perf_counter()
-    results = asyncio.run(main())
-    name = "telegram" if not scale.quick else f"telegram-{scale.name}"
-    path = write_results(
-        name,
-        {
-            "benchmark": "benchmarks.bench_telegram",
-            "scale": asdict(scale),
-            "seconds": round(time.perf_counter() - started, 2),
-            "environment": environment(),
-            "results": results,
-        },
-    )
-    print(f"\nResults: {path}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(run())
+    # `python -m benchmarks.bench_telegram [--quick]` is the runner limited to this module.
+    from benchmarks.__main__ import main as run_benchmarks
+
+    sys.exit(run_benchmarks(["--only", "telegram", *sys.argv[1:]]))

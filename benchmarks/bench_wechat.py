@@ -9,8 +9,8 @@ p95 time from posting a message to its passive reply at people's pace (bar ≤ 2
 WeChat's 5 s). An answer that missed the reply budget would come back as "success" and count
 as a failure here.
 
-Run: `python -m benchmarks.bench_wechat` (writes benchmarks/results/wechat.json), or through
-`python -m benchmarks --only wechat`; `CRM_BENCH_SCALE=quick` for a smoke run.
+Run: `python -m benchmarks.bench_wechat [--quick]` (writes benchmarks/results/wechat.json), the
+same as `python -m benchmarks --only wechat`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import random
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import SecretStr
@@ -32,10 +32,8 @@ from benchmarks.common import (
     bench_clock,
     bench_database,
     current_scale,
-    environment,
     print_bars,
     print_table,
-    write_results,
 )
 from bot.app import build_engine
 from bot.config import Settings
@@ -234,25 +232,8 @@ async def main() -> dict[str, Any]:
     }
 
 
-def run() -> int:
-    """`python -m benchmarks.bench_wechat`: measure, print, write results/wechat.json."""
-    scale = current_scale()
-    started = time.perf_counter()
-    results = asyncio.run(main())
-    name = "wechat" if not scale.quick else f"wechat-{scale.name}"
-    path = write_results(
-        name,
-        {
-            "benchmark": "benchmarks.bench_wechat",
-            "scale": asdict(scale),
-            "seconds": round(time.perf_counter() - started, 2),
-            "environment": environment(),
-            "results": results,
-        },
-    )
-    print(f"\nResults: {path}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(run())
+    # `python -m benchmarks.bench_wechat [--quick]` is the runner limited to this module.
+    from benchmarks.__main__ import main as run_benchmarks
+
+    sys.exit(run_benchmarks(["--only", "wechat", *sys.argv[1:]]))
