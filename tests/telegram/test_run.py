@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from aiohttp import ClientSession
@@ -21,6 +23,40 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "TELEGRAM_"))}
     env |= {"PYTHONPATH": str(ROOT), "CRM_DATABASE_URL": f"sqlite://{tmp_path / 'run.db'}"}
     return env | extra
+
+
+@asynccontextmanager
+async def crmbot_running(
+    tmp_path: Path, env: dict[str, str], ready: str
+) -> AsyncIterator[list[str]]:
+    """`crmbot run` in its own process until `ready` is in its log (yielded); on leaving, a
+    SIGTERM that must stop it cleanly."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    log: list[str] = []
+    try:
+        async with asyncio.timeout(30):
+            while ready not in "".join(log):
+                line = (await proc.stderr.readline()).decode()
+                assert line, "".join(log)
+                log.append(line)
+        yield log
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(20):
+            rest = (await proc.stderr.read()).decode()
+            assert await proc.wait() == 0, "".join(log) + rest
+    assert "stopped" in rest
 
 
 def test_run_without_a_channel_says_what_is_missing(tmp_path: Path) -> None:
@@ -62,24 +98,7 @@ async def test_run_serves_telegram_and_healthz_until_sigterm(
         CRM_HTTP_HOST="127.0.0.1",
         CRM_HTTP_PORT=str(port),
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stderr is not None
-    log: list[str] = []
-    try:
-        async with asyncio.timeout(30):
-            while "started Telegram @crm_test_bot: polling" not in "".join(log):
-                line = (await proc.stderr.readline()).decode()
-                assert line, "".join(log)
-                log.append(line)
+    async with crmbot_running(tmp_path, env, "started Telegram @crm_test_bot: polling") as log:
         assert any(f"HTTP server on 127.0.0.1:{port}" in line for line in log)
         async with ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as health:
             assert health.status == 200
@@ -88,10 +107,3 @@ async def test_run_serves_telegram_and_healthz_until_sigterm(
         api.send(stranger, "/start")
         await api.wait_for(lambda: bool(api.bot_messages(stranger.id)), within=10)
         assert "private sales bot" in api.bot_messages(stranger.id)[0]["text"]
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(20):
-            rest = (await proc.stderr.read()).decode()
-            assert await proc.wait() == 0, "".join(log) + rest
-    assert "stopped" in rest

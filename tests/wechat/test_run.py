@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +9,7 @@ from pathlib import Path
 from aiohttp import ClientSession
 
 from tests.telegram.conftest import free_port
-from tests.telegram.test_run import env_for
+from tests.telegram.test_run import crmbot_running, env_for
 from tests.wechat.callbacks import WECOM_AES_KEY, WECOM_TOKEN, wecom_callbacks
 from tests.wechat.fake_wechat_api import AGENT_ID, CORP_ID, CORP_SECRET, FakeWeChatApi
 
@@ -29,39 +27,20 @@ async def test_run_serves_wecom_alone_until_sigterm(tmp_path: Path, api: FakeWeC
         WECOM_AES_KEY=WECOM_AES_KEY,
         WECOM_API_BASE_URL=api.base_url,
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stderr is not None
-    log: list[str] = []
     wecom = wecom_callbacks(f"http://127.0.0.1:{port}/wecom")
     try:
-        async with asyncio.timeout(30):
-            while "dispatcher" not in "".join(log):
-                line = (await proc.stderr.readline()).decode()
-                assert line, "".join(log)
-                log.append(line)
-        assert any("WeCom app" in line and "/wecom (encrypted)" in line for line in log)
-        async with ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as health:
-            assert health.status == 200
-            assert (await health.json())["channels"] == {"wecom": "ok"}
-        answer = await wecom.say("someone", "你好")
-        assert answer.text is not None and "邀请" in answer.text
+        async with crmbot_running(tmp_path, env, "dispatcher") as log:
+            assert any("WeCom app" in line and "/wecom (encrypted)" in line for line in log)
+            async with (
+                ClientSession() as http,
+                http.get(f"http://127.0.0.1:{port}/healthz") as health,
+            ):
+                assert health.status == 200
+                assert (await health.json())["channels"] == {"wecom": "ok"}
+            answer = await wecom.say("someone", "你好")
+            assert answer.text is not None and "邀请" in answer.text
     finally:
         await wecom.close()
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(20):
-            rest = (await proc.stderr.read()).decode()
-            assert await proc.wait() == 0, "".join(log) + rest
-    assert "stopped" in rest
 
 
 def test_run_without_a_channel_names_the_wechat_settings_too(tmp_path: Path) -> None:
