@@ -17,6 +17,7 @@ from typing import Any
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+from bot import db
 from bot.models import Customer, Invoice, InvoiceStatus, Payment, PaymentAllocation, Role, User
 from bot.services import audit, money
 from bot.services.customers import get_visible
@@ -277,7 +278,7 @@ class _Sql:
         if isinstance(value, date) and self.sqlite:
             value = value.isoformat()
         self.params.append(value)
-        return f"?{len(self.params)}" if self.sqlite else f"${len(self.params)}"
+        return f"${len(self.params)}"  # `db.fetch` gives SQLite its own spelling
 
     def ids(self, values: Iterable[int]) -> str:
         return ", ".join(self.p(v) for v in values)
@@ -367,7 +368,7 @@ async def _aging(
 ) -> list[Aging]:
     sql = _Sql()
     query = aging_sql(sql, today, owner_ids=owner_ids, customer_id=customer_id)
-    rows = await connections.get("default").execute_query_dict(query, sql.params)
+    rows = await db.fetch(query, sql.params)
     result = []
     for row in rows:
         buckets = {name: sql.value(row[name]) for name in BUCKETS}
@@ -393,7 +394,7 @@ async def largest_overdue(
         f"GROUP BY i.customer_id, i.currency "
         f"ORDER BY overdue DESC, i.customer_id LIMIT {int(limit)}"
     )
-    rows = await connections.get("default").execute_query_dict(query, sql.params)
+    rows = await db.fetch(query, sql.params)
     found = {
         cid: (name, owner)
         for cid, name, owner in await Customer.filter(
@@ -432,7 +433,7 @@ async def count_over_limit(owner_ids: Iterable[int] | None, *, currency: str) ->
         f"JOIN customers c ON c.id = x.customer_id "
         f"WHERE {sql.num('c.credit_limit')} > 0 AND x.owed > {limit_cents}"
     )
-    rows = await connections.get("default").execute_query_dict(query, sql.params)
+    rows = await db.fetch(query, sql.params)
     return int(rows[0]["n"]) if rows else 0
 
 
@@ -476,7 +477,7 @@ async def digest_amounts(
         f"GROUP BY c.owner_id, i.currency"
     )
     result: dict[int, dict[str, dict[str, Decimal]]] = {}
-    for row in await connections.get("default").execute_query_dict(query, sql.params):
+    for row in await db.fetch(query, sql.params):
         due, overdue = sql.value(row["due"]), sql.value(row["overdue"])
         if due or overdue:
             result.setdefault(row["owner_id"], {})[row["currency"]] = {
