@@ -17,6 +17,17 @@ def action(label: str, name: str, arg: object = "") -> Button:
     return Button(label, f"a:{name}:{arg}", ButtonKind.ACTION)
 
 
+def pager(ctx: Ctx, name: str, offset: int, shown: int, total: int) -> tuple[Button, ...]:
+    """‹ Previous / More › under a list page; the action `name` gets the offset to show."""
+    size = ctx.settings.page_size
+    buttons: list[Button] = []
+    if offset:
+        buttons.append(action(ctx._("‹ Previous"), name, max(0, offset - size)))
+    if offset + shown < total:
+        buttons.append(action(ctx._("More ›"), name, offset + size))
+    return tuple(buttons)
+
+
 def local_today(ctx: Ctx) -> date:
     """Today in the user's time zone: 'due today' and 'overdue' mean their today."""
     return ctx.now.astimezone(ctx.t.timezone).date()

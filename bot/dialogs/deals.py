@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
-from bot.dialogs.common import CUSTOMER_STEP, action, preselect_customer, text_of
+from bot.dialogs.common import CUSTOMER_STEP, action, pager, preselect_customer, text_of
 from bot.dialogs.engine import Registry
-from bot.dialogs.messages import Button, ButtonKind, Reply
+from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
 from bot.models import Stage
 from bot.services import deals, money
@@ -324,15 +324,8 @@ async def list_deals(ctx: Ctx, arg: str) -> list[Reply]:
             line += f" ({item.owner_name})"
         lines.append(line)
         rows.append((action(f"{number}. {item.title[:36]}", "deal", item.id),))
-    pager: list[Button] = []
-    if offset:
-        pager.append(
-            Button(ctx._("‹ Previous"), f"a:deals:{max(0, offset - size)}", ButtonKind.ACTION)
-        )
-    if offset + len(items) < total:
-        pager.append(Button(ctx._("More ›"), f"a:deals:{offset + size}", ButtonKind.ACTION))
-    if pager:
-        rows.append(tuple(pager))
+    if more := pager(ctx, "deals", offset, len(items), total):
+        rows.append(more)
     return [Reply("\n".join(lines), tuple(rows))]
 
 

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
-from bot.dialogs.common import CUSTOMER_STEP, action, preselect_customer, text_of
-from bot.dialogs.messages import Button, ButtonKind, Reply
+from bot.dialogs.common import CUSTOMER_STEP, action, pager, preselect_customer, text_of
+from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
 from bot.models import VisitKind
 from bot.services import visits
@@ -267,13 +267,6 @@ async def followups(ctx: Ctx, arg: str) -> list[Reply]:
             line += f" ({item.owner_name})"
         lines.append(line)
         rows.append((action(item.customer_name[:40], "cust", item.customer_id),))
-    pager: list[Button] = []
-    if offset:
-        pager.append(
-            Button(ctx._("‹ Previous"), f"a:fu:{max(0, offset - size)}", ButtonKind.ACTION)
-        )
-    if offset + len(items) < total:
-        pager.append(Button(ctx._("More ›"), f"a:fu:{offset + size}", ButtonKind.ACTION))
-    if pager:
-        rows.append(tuple(pager))
+    if more := pager(ctx, "fu", offset, len(items), total):
+        rows.append(more)
     return [Reply("\n".join(lines), tuple(rows))]
