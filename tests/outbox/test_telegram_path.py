@@ -18,17 +18,6 @@ from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 CHATS = [910001, 910002, 910003]
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as fake:
-        yield fake
-
-
 @pytest.fixture
 async def sender(api: FakeBotApi) -> AsyncIterator[TelegramSender]:
     bot = Bot(TOKEN, base_url=api.base_url)
