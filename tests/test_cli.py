@@ -12,21 +12,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def env_for(tmp_path: Path) -> dict[str, str]:
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a crmbot process: none of ours, a database in `tmp_path`, `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "TELEGRAM_"))}
     env["PYTHONPATH"] = str(ROOT)
     env["CRM_DATABASE_URL"] = f"sqlite://{tmp_path / 'cli.db'}"
-    return env
+    return env | extra
 
 
-def crmbot(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def crmbot(
+    tmp_path: Path, *args: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """One crmbot command, as an operator runs it in `tmp_path` (settings in `env`)."""
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env=env_for(tmp_path),
+        env=env_for(tmp_path, **env),
         timeout=60,
         check=False,
     )

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,14 +13,7 @@ from aiohttp import ClientSession
 
 from tests.telegram.conftest import free_port
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi, Person
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "TELEGRAM_"))}
-    env |= {"PYTHONPATH": str(ROOT), "CRM_DATABASE_URL": f"sqlite://{tmp_path / 'run.db'}"}
-    return env | extra
+from tests.test_cli import crmbot, env_for
 
 
 @asynccontextmanager
@@ -60,30 +51,15 @@ async def crmbot_running(
 
 
 def test_run_without_a_channel_says_what_is_missing(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env_for(tmp_path),
-        timeout=60,
-        check=False,
-    )
+    done = crmbot(tmp_path, "run")
     assert done.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in done.stderr and "TELEGRAM_WEBHOOK_URL" in done.stderr
     assert "crmbot chat" in done.stderr
 
 
 def test_invite_prints_the_deep_link_when_the_bot_is_known(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "invite", "--role", "rep"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env_for(tmp_path, TELEGRAM_BOT_USERNAME="crm_test_bot"),
-        timeout=60,
-        check=True,
-    )
+    done = crmbot(tmp_path, "invite", "--role", "rep", TELEGRAM_BOT_USERNAME="crm_test_bot")
+    assert done.returncode == 0, done.stderr
     assert "https://t.me/crm_test_bot?start=" in done.stdout
 
 

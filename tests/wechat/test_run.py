@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from aiohttp import ClientSession
 
 from tests.telegram.conftest import free_port
-from tests.telegram.test_run import crmbot_running, env_for
+from tests.telegram.test_run import crmbot_running
+from tests.test_cli import crmbot, env_for
 from tests.wechat.callbacks import WECOM_AES_KEY, WECOM_TOKEN, wecom_callbacks
 from tests.wechat.fake_wechat_api import AGENT_ID, CORP_ID, CORP_SECRET, FakeWeChatApi
 
@@ -44,14 +43,6 @@ async def test_run_serves_wecom_alone_until_sigterm(tmp_path: Path, api: FakeWeC
 
 
 def test_run_without_a_channel_names_the_wechat_settings_too(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env_for(tmp_path, WECOM_CORP_ID=CORP_ID),  # one WeCom setting alone is not enough
-        timeout=60,
-        check=False,
-    )
+    done = crmbot(tmp_path, "run", WECOM_CORP_ID=CORP_ID)  # one WeCom setting alone is not enough
     assert done.returncode == 2
     assert "WECHAT_TOKEN" in done.stderr and "WECOM_AES_KEY" in done.stderr
