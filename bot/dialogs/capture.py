@@ -30,7 +30,7 @@ from bot.dialogs.visits import KIND_LABELS, save_visit
 from bot.i18n import N_
 from bot.models import VisitKind
 from bot.services import capture
-from bot.services.customers import summaries
+from bot.services.customers import briefs
 
 CONFIRM, EDIT, OTHER = "confirm", "edit", "other"
 CHOOSE = "choose"
@@ -80,7 +80,7 @@ async def _draft_data(ctx: Ctx, draft: capture.Draft, text: str) -> dict[str, An
         data["customer_id"] = draft.customer.customer_id
         data["customer_name"] = draft.customer.name
     elif draft.candidates:
-        found = await summaries([c.customer_id for c in draft.candidates])
+        found = await briefs([c.customer_id for c in draft.candidates])
         data["candidates"] = [[s.id, customer_line(ctx, s)] for s in found]
         data[CHOOSE] = True
     return data
