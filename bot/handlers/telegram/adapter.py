@@ -67,8 +67,7 @@ class TelegramAdapter:
         if audio is None or not self.engine.wants_audio_bytes(audio):
             return incoming
         try:
-            file = await bot.get_file(audio.ref)
-            data = bytes(await file.download_as_bytearray())
+            data = await download(bot, audio.ref)
         except TelegramError as failed:
             log.warning("could not download voice note %s: %s", audio.ref, failed)
             return incoming
@@ -126,6 +125,12 @@ class TelegramAdapter:
         t = parse.translator(update)
         line = t.gettext("I only work in private chats. Please write to me directly: {link}")
         await bot.send_message(chat.id, line.format(link=f"https://t.me/{bot.username}"))
+
+
+async def download(bot: Bot, file_id: str) -> bytes:
+    """The bytes of a file Telegram holds, through the bot's configured Bot API server."""
+    file = await bot.get_file(file_id)
+    return bytes(await file.download_as_bytearray())
 
 
 async def _answer(update: Update) -> None:

@@ -25,7 +25,7 @@ from bot.config import Settings
 from bot.dialogs.account import COMMANDS
 from bot.dialogs.engine import Engine
 from bot.dialogs.messages import Reply
-from bot.handlers.telegram.adapter import CHANNEL, TelegramAdapter
+from bot.handlers.telegram.adapter import CHANNEL, TelegramAdapter, download
 from bot.handlers.telegram.ratelimit import ChatRateLimiter
 from bot.handlers.telegram.request import AiohttpRequest
 from bot.handlers.telegram.updates import ChatOrderedProcessor
@@ -210,9 +210,8 @@ class TelegramChannel:
         await self.adapter.send(self.application.bot, external_id, replies)
 
     async def download(self, ref: str) -> bytes:
-        """The bytes behind a file reference such as `Audio.ref` (for transcription later)."""
-        file = await self.application.bot.get_file(ref)
-        return bytes(await file.download_as_bytearray())
+        """The bytes behind a file reference such as `Audio.ref`."""
+        return await download(self.application.bot, ref)
 
     async def _menu(self) -> None:
         try:
