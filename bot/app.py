@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.db import close_db, open_db
 from bot.dialogs import Engine, build_registry
@@ -33,7 +33,7 @@ def build_speech(settings: Settings) -> Speech:
 
 
 def build_engine(
-    settings: Settings, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    settings: Settings, *, clock: Clock = system_clock
 ) -> Engine:
     """The engine with the database-backed state storage and the configured speech backend."""
     return Engine(
@@ -48,7 +48,7 @@ def build_engine(
 
 @asynccontextmanager
 async def running(
-    settings: Settings, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    settings: Settings, *, clock: Clock = system_clock
 ) -> AsyncIterator[App]:
     """Open the database (migrating it first), yield the app, close the database."""
     await open_db(settings.database_url)

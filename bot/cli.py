@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.app import running
+from bot.clock import system_clock
 from bot.config import Settings
 from bot.db import close_db, migrate, open_db
 from bot.models import ChannelIdentity, Notification, Role, User
@@ -105,7 +106,12 @@ async def _invite(settings: Settings, role: str, manager: int | None, name: str)
     await open_db(settings.database_url)
     try:
         invite = await users.create_invite(
-            None, Role(role), manager_id=manager, name=name, days=settings.invite_days
+            None,
+            Role(role),
+            manager_id=manager,
+            name=name,
+            days=settings.invite_days,
+            now=system_clock(),
         )
     except InvalidInput as bad:
         print(f"Cannot invite: {bad.code} {bad.detail}", file=sys.stderr)
@@ -130,7 +136,9 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if args.action == "deactivate":
             try:
-                result = await users.deactivate(args.user_id, handover_to=args.handover_to)
+                result = await users.deactivate(
+                    args.user_id, handover_to=args.handover_to, now=system_clock()
+                )
             except (InvalidInput, NotFound) as bad:
                 print(f"Cannot deactivate: {bad}", file=sys.stderr)
                 return 2
@@ -197,7 +205,11 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
     await open_db(settings.database_url)
     try:
         counts = await generate(
-            reps=args.reps, customers=args.customers, visits=args.visits, seed=args.seed
+            reps=args.reps,
+            customers=args.customers,
+            visits=args.visits,
+            seed=args.seed,
+            now=system_clock(),
         )
     finally:
         await close_db()
@@ -352,8 +364,7 @@ class _Senders:
 
 async def _one(settings: Settings, kind: str, user_id: int, dry_run: bool) -> int:
     """Today's digest/summary of one user: printed, or queued under the job's key and sent."""
-    from datetime import UTC, datetime
-
+    from bot.clock import system_clock
     from bot.dialogs.digests import render
     from bot.i18n import Translator
     from bot.scheduler import Dispatcher
@@ -365,13 +376,14 @@ async def _one(settings: Settings, kind: str, user_id: int, dry_run: bool) -> in
         if user is None:
             print(f"No user {user_id}.", file=sys.stderr)
             return 2
-        result = await for_user(kind, user_id, settings, now=datetime.now(UTC), dry_run=dry_run)
+        now = system_clock()
+        result = await for_user(kind, user_id, settings, now=now, dry_run=dry_run)
         if result.already:
             print(f"Already queued or sent today ({result.key}); not sent again.")
             return 0
         assert result.data is not None
         if dry_run:
-            t = Translator.for_user(user.locale, user.timezone)
+            t = Translator.for_user(user.locale, user.timezone, now=now)
             reply = render(kind, {"params": result.data.params()}, t)
             if result.data.empty and (kind == "summary" or settings.digest_when_empty == "skip"):
                 print(f"Nothing to send to {user.name} today ({result.key}).")

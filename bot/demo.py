@@ -7,7 +7,7 @@ Rows are inserted in large batches so a million visits load in about a minute on
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
@@ -169,11 +169,10 @@ def company_name(rng: random.Random) -> str:
 
 
 async def generate(
-    *, reps: int, customers: int, visits: int, seed: int = 1, now: datetime | None = None
+    *, reps: int, customers: int, visits: int, seed: int = 1, now: datetime
 ) -> dict[str, int]:
     """Add managers (one per ten reps), reps, customers and visits; returns what was added."""
     rng = random.Random(seed)
-    now = now or datetime.now(UTC)
     managers = max(1, reps // 10)
     async with in_transaction():
         boss_rows = [

@@ -62,19 +62,23 @@ def _catalog(language: str) -> gettext.NullTranslations:
 
 @dataclass(frozen=True, slots=True)
 class Translator:
-    """Everything user-facing for one person: their language and their time zone."""
+    """Everything user-facing for one person: their language, their time zone, and the moment
+    the text is written (from the injected clock), which decides whether a date needs its year."""
 
     language: str
     timezone: ZoneInfo
+    now: datetime | None = None
 
     @classmethod
-    def for_user(cls, language: str | None, timezone: str | None) -> Translator:
+    def for_user(
+        cls, language: str | None, timezone: str | None, *, now: datetime | None = None
+    ) -> Translator:
         """Build from stored user preferences, falling back safely on bad values."""
         try:
             zone = ZoneInfo(timezone or "UTC")
         except (KeyError, ValueError):
             zone = ZoneInfo("UTC")
-        return cls(normalize_locale(language), zone)
+        return cls(normalize_locale(language), zone, now)
 
     @property
     def babel_locale(self) -> Locale:
@@ -91,13 +95,14 @@ class Translator:
         return moment.astimezone(self.timezone)
 
     def datetime(self, moment: datetime) -> str:
-        """Short date and time in the user's zone and language: 'Nov 18, 15:00'."""
+        """Short date and time in the user's zone and language: 'Nov 18, 15:00'; the year shows
+        when it is not the current one, or when no current moment was given."""
         local = self.local(moment)
-        now = datetime.now(self.timezone)
+        this_year = self.now is not None and local.year == self.local(self.now).year
         if self.language == "zh":
-            pattern = "M月d日 HH:mm" if local.year == now.year else "y年M月d日 HH:mm"
+            pattern = "M月d日 HH:mm" if this_year else "y年M月d日 HH:mm"
         else:
-            pattern = "MMM d, HH:mm" if local.year == now.year else "MMM d, y, HH:mm"
+            pattern = "MMM d, HH:mm" if this_year else "MMM d, y, HH:mm"
         return _babel_datetime(local, pattern, tzinfo=self.timezone, locale=self.babel_locale)
 
     def date(self, moment: datetime) -> str:

@@ -119,7 +119,9 @@ class Team:
 
     async def join(self, name: str, role: Role, manager: str | None = None) -> Chat:
         manager_id = self.users[manager].id if manager else None
-        invite = await users.create_invite(None, role, manager_id=manager_id, name=name)
+        invite = await users.create_invite(
+            None, role, manager_id=manager_id, name=name, now=self.engine.clock()
+        )
         chat = Chat(self.engine, external_id=f"ext-{name}", name=name)
         reply = await chat.say(f"/start {invite.code}")
         assert "Welcome" in reply, reply

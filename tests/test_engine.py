@@ -10,7 +10,7 @@ import pytest
 from bot.dialogs.storage import Conversation, MemoryStorage, StorageKey, TortoiseStorage
 from bot.handlers.console import render
 from bot.models import Customer, User
-from tests.conftest import Team
+from tests.conftest import START, Team
 
 
 @pytest.fixture(params=["memory", "tortoise"])
@@ -31,7 +31,7 @@ async def test_storage_contract(storage: MemoryStorage | TortoiseStorage) -> Non
         expires_at=moment,
         user_id=7,
     )
-    await storage.save(key, conv)
+    await storage.save(key, conv, now=moment)
     conv.data["a"].append("changed after save")
     loaded = await storage.load(key)
     assert loaded.data == {"a": [1, "二"], "b": {"c": None}}
@@ -45,7 +45,7 @@ async def test_storage_contract(storage: MemoryStorage | TortoiseStorage) -> Non
     assert loaded.expires_at == moment
     assert await storage.load(StorageKey("wechat", "42")) == Conversation()
     loaded.end_dialog()
-    await storage.save(key, loaded)
+    await storage.save(key, loaded, now=moment)
     assert (await storage.load(key)).dialog is None
 
 
@@ -143,7 +143,9 @@ async def test_storage_opens_user_and_state_together(
     """One read per message: the active user behind the chat and its conversation."""
     li = team.chats["Li Wei"]
     key = StorageKey("console", li.external_id)
-    await storage.save(key, Conversation(dialog="visit", step="notes", token="t1", user_id=3))
+    await storage.save(
+        key, Conversation(dialog="visit", step="notes", token="t1", user_id=3), now=START
+    )
     user, conv = await storage.open(key)
     assert user is not None and user.name == "Li Wei"
     assert (conv.dialog, conv.step, conv.token) == ("visit", "notes", "t1")

@@ -9,7 +9,7 @@ import pytest
 from bot.models import AuditEvent, ChannelIdentity, Customer, DialogState, Invite, Role, User, Visit
 from bot.services import customers, users, visits
 from bot.services.errors import NotFound, PermissionDenied
-from tests.conftest import Team
+from tests.conftest import START, Team
 from tests.support import Chat, FakeClock
 
 
@@ -46,8 +46,8 @@ async def test_invite_codes_work_once_and_expire(team: Team, clock: FakeClock) -
 
 async def test_only_admins_invite(team: Team) -> None:
     with pytest.raises(PermissionDenied):
-        await users.create_invite(team.users["Mia"], Role.REP)
-    assert await users.create_invite(team.users["admin"], Role.REP)
+        await users.create_invite(team.users["Mia"], Role.REP, now=START)
+    assert await users.create_invite(team.users["admin"], Role.REP, now=START)
 
 
 async def test_a_rep_cannot_reach_another_reps_customer_through_any_command(team: Team) -> None:
@@ -66,11 +66,13 @@ async def test_a_rep_cannot_reach_another_reps_customer_through_any_command(team
 
     rep = team.users["Li Wei"]
     with pytest.raises(NotFound):
-        await customers.card(rep, sams.id)
+        await customers.card(rep, sams.id, today=START.date())
     with pytest.raises(NotFound):
         await customers.add_contact(rep, sams.id, customers.ContactDraft("X"))
     with pytest.raises(NotFound):
-        await visits.log_visit(rep, visits.VisitDraft(sams.id, "call", team.engine.clock()))
+        await visits.log_visit(
+            rep, visits.VisitDraft(sams.id, "call", team.engine.clock()), now=START
+        )
     with pytest.raises(PermissionDenied):
         await customers.reassign(rep, sams.id, rep.id)
     assert await Visit.all().count() == 0
@@ -114,7 +116,9 @@ async def test_handover_moves_everything_and_loses_nothing(team: Team, clock: Fa
             ),
             now=clock.now,
         )
-    result = await users.deactivate(sam.id, handover_to=li.id, actor_id=team.users["admin"].id)
+    result = await users.deactivate(
+        sam.id, handover_to=li.id, actor_id=team.users["admin"].id, now=START
+    )
     assert (result.customers, result.followups) == (5, 3)
     assert await Customer.filter(owner_id=li.id).count() == 5
     assert await Customer.filter(owner_id=sam.id).count() == 0
@@ -135,9 +139,9 @@ async def test_handover_is_all_or_nothing(team: Team) -> None:
     from bot.services.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
-        await users.deactivate(sam.id, handover_to=99999)
+        await users.deactivate(sam.id, handover_to=99999, now=START)
     with pytest.raises(InvalidInput):
-        await users.deactivate(sam.id, handover_to=sam.id)
+        await users.deactivate(sam.id, handover_to=sam.id, now=START)
     assert (await User.get(id=sam.id)).active
     assert await Customer.filter(owner_id=sam.id).count() == 1
 

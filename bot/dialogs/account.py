@@ -79,7 +79,7 @@ ROLE_LABELS = {
 
 async def _set_language(ctx: Ctx, value: str) -> Reply:
     language = await users.set_locale(ctx.user, value)
-    t = Translator.for_user(language, ctx.user.timezone)
+    t = Translator.for_user(language, ctx.user.timezone, now=ctx.now)
     return Reply(
         t.gettext("Language set to English.")
         if language == "en"

@@ -1,11 +1,12 @@
 """The dialog engine: one incoming message in, the replies out, state kept in the database.
 
-Flow per message: lock the chat, identify the person (strangers get one polite line), load the
-conversation, expire it if idle, then route: buttons by their prefix, commands by name, everything
-else to the open dialog's current step. A voice note is first transcribed (in a worker process, so
-other chats go on) and then routed exactly as if its transcript had been typed. Steps validate;
-nothing is written until a dialog's last step confirms. The state is saved before the replies
-leave, so a restart continues where it was.
+Flow per message: a voice note is first transcribed (in a worker process, so other chats go on).
+Then, in the chat's turn (one transaction, holding the chat's lock across instances): identify the
+person (strangers get one polite line), load the conversation, expire it if idle, route (buttons by
+their prefix, commands by name, everything else, a transcript included, to the open dialog's
+current step) and save the state with whatever the step wrote. Steps validate; nothing is written
+until a dialog's last step confirms. The turn commits before the replies leave, so a restart
+continues where it was and a second tap on a Save already taken finds the dialog over.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.dialogs.base import (
     Answer,
@@ -33,6 +34,7 @@ from bot.dialogs.base import (
 from bot.dialogs.messages import Audio, Button, ButtonKind, Incoming, Reply, numbered_buttons
 from bot.dialogs.storage import Conversation, KeyLocks, StateStorage, StorageKey
 from bot.i18n import Translator
+from bot.models import User
 from bot.services import users
 from bot.services.customers import DuplicateFinder
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
@@ -77,7 +79,7 @@ class Engine:
         *,
         finder: DuplicateFinder | None = None,
         transcriber: Transcriber | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
     ) -> None:
         self.settings = settings
         self.storage = storage
@@ -106,45 +108,82 @@ class Engine:
         return users.Defaults(locale=locale, timezone=self.settings.timezone)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
-        """Process one message from one chat; messages of a chat are handled strictly in order."""
+        """Process one message from one chat; messages of a chat are handled strictly in order.
+
+        A voice note is heard first, outside the chat's turn: recognition takes seconds in a
+        worker process and must hold neither the chat's lock nor a database connection. The turn
+        (`StateStorage.turn`) then reads the state under the chat's lock, across instances, and
+        commits the message's writes together with the new state: a failure keeps neither.
+        """
         if msg.channel in CHINESE_FIRST_CHANNELS and msg.text and (bind := BIND.match(msg.text)):
             msg = replace(msg, text=f"/start {bind.group(1)}")
         key = StorageKey(msg.channel, msg.external_id)
         async with self._locks.hold(key):
-            now = self.clock()
-            user, conv = await self.storage.open(key)
-            if user is None:
-                return await self._stranger(msg, now)
-            t = Translator.for_user(user.locale, user.timezone)
-            conv.user_id = user.id
-            ctx = Ctx(user, t, now, self.settings, self.finder, msg)
-            replies: list[Reply] = []
-            if conv.dialog and conv.expires_at and conv.expires_at <= now:
-                replies.append(Reply(self._expired_notice(ctx, conv)))
-                conv.end_dialog()
-                conv.buttons = []
-            asked = (conv.dialog, conv.token)
+            heard = await self._heard(msg)
             try:
-                replies += await self._route(ctx, conv, msg)
-            except ServiceError as refused:
-                replies.append(Reply(service_error_text(ctx, refused)))
+                async with self.storage.turn(key):
+                    return await self._turn(key, msg, heard)
             except Exception:
                 log.exception("failed on message from %s:%s", msg.channel, msg.external_id)
+                return await self._recover(key)
+
+    async def _turn(self, key: StorageKey, msg: Incoming, heard: str | Reply | None) -> list[Reply]:
+        now = self.clock()
+        user, conv = await self.storage.open(key)
+        if user is None:
+            return await self._stranger(msg, now)
+        t = Translator.for_user(user.locale, user.timezone, now=now)
+        conv.user_id = user.id
+        ctx = Ctx(user, t, now, self.settings, self.finder, msg)
+        replies: list[Reply] = []
+        if conv.dialog and conv.expires_at and conv.expires_at <= now:
+            replies.append(Reply(self._expired_notice(ctx, conv)))
+            conv.end_dialog()
+            conv.buttons = []
+        asked = (conv.dialog, conv.token)
+        try:
+            replies += await self._route(ctx, conv, msg, heard)
+        except ServiceError as refused:
+            replies.append(Reply(service_error_text(ctx, refused)))
+        numbered = _numbered(replies)
+        if numbered or (conv.dialog, conv.token) != asked or not conv.dialog:
+            conv.buttons = numbered
+        await self.storage.save(key, conv, now=now)
+        return replies
+
+    async def _recover(self, key: StorageKey) -> list[Reply]:
+        """After a failure nothing of the message was kept; end the dialog so the next message
+        starts clean, and say so in one line."""
+        now = self.clock()
+        async with self.storage.turn(key):
+            user, conv = await self.storage.open(key)
+            if user is None:
+                defaults = self.defaults_for(key.channel)
+                t = Translator.for_user(defaults.locale, defaults.timezone, now=now)
+            else:
+                t = Translator.for_user(user.locale, user.timezone, now=now)
                 conv.end_dialog()
-                replies.append(
-                    Reply(ctx._("Sorry, something went wrong on my side. Please try again."))
-                )
-            numbered = _numbered(replies)
-            if numbered or (conv.dialog, conv.token) != asked or not conv.dialog:
-                conv.buttons = numbered
-            await self.storage.save(key, conv)
-            return replies
+                conv.buttons = []
+                await self.storage.save(key, conv, now=now)
+        return [Reply(t.gettext("Sorry, something went wrong on my side. Please try again."))]
+
+    async def _heard(self, msg: Incoming) -> str | Reply | None:
+        """A voice note's transcript (or the one line saying why there is none); None when the
+        message needs no hearing. Strangers are not heard: their turn answers them."""
+        audio = msg.audio
+        if (msg.text or "").strip() or audio is None or audio.recognition.strip():
+            return None
+        user = await users.identify(msg.channel, msg.external_id)
+        if user is None:
+            return None
+        t = Translator.for_user(user.locale, user.timezone, now=self.clock())
+        return await self._hear(user, t, audio)
 
     # --- strangers -------------------------------------------------------------------------
 
     async def _stranger(self, msg: Incoming, now: datetime) -> list[Reply]:
         defaults = self.defaults_for(msg.channel)
-        t = Translator.for_user(defaults.locale, defaults.timezone)
+        t = Translator.for_user(defaults.locale, defaults.timezone, now=now)
         command, args = _split_command(msg.text or "")
         code = args.split()[0] if command == "start" and args.split() else ""
         if not code:
@@ -173,7 +212,7 @@ class Engine:
                     )
                 )
             ]
-        t = Translator.for_user(user.locale, user.timezone)
+        t = Translator.for_user(user.locale, user.timezone, now=now)
         ctx = Ctx(user, t, now, self.settings, self.finder, msg)
         welcome = t.gettext("Welcome, {name}! You are in.").format(name=user.name)
         help_command = self.registry.commands.get("help")
@@ -184,52 +223,53 @@ class Engine:
 
     # --- routing ---------------------------------------------------------------------------
 
-    async def _route(self, ctx: Ctx, conv: Conversation, msg: Incoming) -> list[Reply]:
+    async def _route(
+        self, ctx: Ctx, conv: Conversation, msg: Incoming, heard: str | Reply | None
+    ) -> list[Reply]:
         if msg.button is not None:
             return await self._button(ctx, conv, msg.button)
         text = (msg.text or "").strip()
-        heard: list[Reply] = []
+        echo: list[Reply] = []
+        if isinstance(heard, Reply):
+            if conv.dialog:
+                return await self._ask(ctx, conv, self._current(conv), heard.text)
+            return [heard]
+        if heard is not None and msg.audio is not None:
+            echo = [Reply(ctx._("🎙 “{text}”").format(text=heard))]
+            # From here on the note is what was heard, for the steps and quick capture alike.
+            msg = replace(msg, audio=replace(msg.audio, recognition=heard, data=None))
+            ctx.incoming = msg
         if not text and msg.audio is not None:
-            if not msg.audio.recognition.strip():
-                transcript = await self._hear(ctx, msg.audio)
-                if isinstance(transcript, Reply):
-                    if conv.dialog:
-                        return await self._ask(ctx, conv, self._current(conv), transcript.text)
-                    return [transcript]
-                heard = [Reply(ctx._("🎙 “{text}”").format(text=transcript))]
-                # From here on the note is what was heard, for the steps and quick capture alike.
-                msg = replace(msg, audio=replace(msg.audio, recognition=transcript, data=None))
-                ctx.incoming = msg
-            text = msg.audio.recognition.strip() if msg.audio is not None else ""
-        return heard + await self._route_text(ctx, conv, msg, text)
+            text = msg.audio.recognition.strip()
+        return echo + await self._route_text(ctx, conv, msg, text)
 
-    async def _hear(self, ctx: Ctx, audio: Audio) -> str | Reply:
+    async def _hear(self, user: User, t: Translator, audio: Audio) -> str | Reply:
         """The transcript of a voice note, or the one line that says why there is none."""
         limit = self.settings.voice_max_seconds
         if (audio.duration or 0.0) > limit:
             return Reply(
-                ctx._(
+                t.gettext(
                     "That voice note is longer than {seconds} seconds. Please send a shorter "
                     "one, or type it."
                 ).format(seconds=f"{limit:g}")
             )
         if self.transcriber is None:
             log.error("a voice note arrived but no speech backend is configured")
-            return Reply(ctx._("I cannot transcribe voice notes here — please type it."))
+            return Reply(t.gettext("I cannot transcribe voice notes here — please type it."))
         if not audio.data:
             log.warning("voice note %s arrived without its audio", audio.ref)
-            return Reply(ctx._("I could not make out that voice note — please type it."))
+            return Reply(t.gettext("I could not make out that voice note — please type it."))
         try:
-            hints = await hints_for(ctx.user)
+            hints = await hints_for(user)
             transcript = await self.transcriber.transcribe(audio.data, audio.mime, hints)
         except SpeechUnavailable:
-            return Reply(ctx._("I cannot transcribe voice notes here — please type it."))
+            return Reply(t.gettext("I cannot transcribe voice notes here — please type it."))
         except SpeechError as failed:
             log.info("voice note %s not transcribed: %s", audio.ref, failed.detail)
             transcript = ""
         transcript = " ".join(transcript.split())
         if not transcript:
-            return Reply(ctx._("I could not make out that voice note — please type it."))
+            return Reply(t.gettext("I could not make out that voice note — please type it."))
         return transcript
 
     async def _route_text(

@@ -2,6 +2,10 @@
 
 State is plain JSON under a frozen key (channel, chat), step names are strings such as
 "visit:notes", so a stored conversation stays readable and survives a restart of the bot.
+
+A chat's turn (`turn`) is one database transaction that starts by taking the chat's lock, so the
+state is read under the lock and the message's business writes commit together with the new state:
+two instances handed two taps of one chat take turns, and the second sees what the first saved.
 """
 
 from __future__ import annotations
@@ -10,10 +14,13 @@ import asyncio
 import copy
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from bot import db
 from bot.models import DialogState, User
@@ -49,7 +56,12 @@ class Conversation:
 
 
 class StateStorage(Protocol):
-    """Load and save a chat's conversation; callers hold the key's lock around both."""
+    """Load and save a chat's conversation; callers load and save inside the chat's `turn`."""
+
+    def turn(self, key: StorageKey) -> AbstractAsyncContextManager[None]:
+        """Hold the chat against every process until the block ends; what the block writes,
+        the state included, commits at its end or not at all."""
+        ...
 
     async def load(self, key: StorageKey) -> Conversation: ...
 
@@ -58,14 +70,22 @@ class StateStorage(Protocol):
         every message needs both, so a database reads them together."""
         ...
 
-    async def save(self, key: StorageKey, conversation: Conversation) -> None: ...
+    async def save(self, key: StorageKey, conversation: Conversation, *, now: datetime) -> None:
+        ...
 
 
 class MemoryStorage:
-    """In-memory storage for unit tests; copies on the way in and out, as a database would."""
+    """In-memory storage for unit tests; copies on the way in and out, as a database would.
+
+    One process only: the engine's per-chat asyncio lock is all the holding a turn needs.
+    """
 
     def __init__(self) -> None:
         self._rows: dict[StorageKey, Conversation] = {}
+
+    @asynccontextmanager
+    async def turn(self, key: StorageKey) -> AsyncIterator[None]:
+        yield
 
     async def load(self, key: StorageKey) -> Conversation:
         return copy.deepcopy(self._rows.get(key, Conversation()))
@@ -73,7 +93,7 @@ class MemoryStorage:
     async def open(self, key: StorageKey) -> tuple[User | None, Conversation]:
         return await users.identify(key.channel, key.external_id), await self.load(key)
 
-    async def save(self, key: StorageKey, conversation: Conversation) -> None:
+    async def save(self, key: StorageKey, conversation: Conversation, *, now: datetime) -> None:
         self._rows[key] = copy.deepcopy(conversation)
 
 
@@ -97,11 +117,26 @@ ON CONFLICT (channel, external_id) DO UPDATE SET
     user_id = excluded.user_id, updated_at = excluded.updated_at
 """
 _EXPIRES_AT = DialogState._meta.fields_map["expires_at"]
+# A transaction-level advisory lock: released by the commit or rollback, so a crashed instance
+# cannot leave a chat locked. Two keys hashing alike only wait for each other.
+_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
 
 
 class TortoiseStorage:
     """The product's storage: one `dialog_states` row per chat, read and upserted by hand-written
-    SQL since both run on every message."""
+    SQL since both run on every message.
+
+    On PostgreSQL, where several instances share the database, a turn takes an advisory lock keyed
+    by (channel, chat) first. SQLite serves one instance: its transaction already holds the only
+    connection, and the engine's per-chat asyncio lock orders a chat's messages.
+    """
+
+    @asynccontextmanager
+    async def turn(self, key: StorageKey) -> AsyncIterator[None]:
+        async with in_transaction():
+            if connections.get("default").capabilities.dialect == "postgres":
+                await db.fetch(_LOCK, (f"{key.channel}\x1f{key.external_id}",))
+            yield
 
     async def load(self, key: StorageKey) -> Conversation:
         rows = await db.fetch(_LOAD, (key.channel, key.external_id))
@@ -116,7 +151,7 @@ class TortoiseStorage:
         user = User._init_from_db(**row)
         return user, _conversation(state) if state["token"] is not None else Conversation()
 
-    async def save(self, key: StorageKey, conversation: Conversation) -> None:
+    async def save(self, key: StorageKey, conversation: Conversation, *, now: datetime) -> None:
         await db.execute(
             _SAVE,
             (
@@ -130,7 +165,7 @@ class TortoiseStorage:
                 # Stored in UTC as the ORM stores datetimes: SQLite compares them as text.
                 conversation.expires_at.astimezone(UTC) if conversation.expires_at else None,
                 conversation.user_id,
-                datetime.now(UTC),
+                now.astimezone(UTC),
             ),
         )
 

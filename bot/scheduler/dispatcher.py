@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
 
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.dialogs.digests import render
 from bot.i18n import Translator
@@ -53,7 +54,7 @@ class Dispatcher:
         max_attempts: int = 8,
         concurrency: int = 64,
         idle: float = 0.5,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
         worker: str | None = None,
     ) -> None:
         self.senders = dict(senders)
@@ -151,7 +152,7 @@ class Dispatcher:
             log.warning("notification %s to user %s: %s", item.id, item.recipient_id, reason)
             return
         channel, external_id = route
-        t = Translator.for_user(item.locale, item.timezone)
+        t = Translator.for_user(item.locale, item.timezone, now=self.clock())
         reply = render(item.kind, item.payload, t)
         if reply is None:
             await outbox.mark_sent(item.id, self.worker, channel, now=self.clock())

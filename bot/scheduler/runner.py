@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.scheduler.dispatcher import Dispatcher
 from bot.scheduler.jobs import JOBS
@@ -33,7 +34,7 @@ class Scheduler:
         settings: Settings,
         senders: Mapping[str, Sender],
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
         tick_seconds: float = TICK_SECONDS,
     ) -> None:
         self.settings = settings
@@ -65,7 +66,8 @@ class Scheduler:
                 IntervalTrigger(seconds=self.tick_seconds, timezone=UTC),
                 args=[name],
                 id=name,
-                next_run_time=datetime.now(UTC),
+                # APScheduler keeps its own timeline in machine time; `fire` reads our clock.
+                next_run_time=system_clock(),
             )
         aps.start()
         self._aps = aps

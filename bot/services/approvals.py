@@ -143,7 +143,7 @@ async def create_request(
             request.id,
             after={**fields, "levels_needed": levels, "approver_id": chain[0]},
         )
-        await _ask_approver(request, chain[0], "request")
+        await _ask_approver(request, chain[0], "request", now)
     return request
 
 
@@ -218,10 +218,10 @@ async def decide(
         await request.refresh_from_db()
         next_name = ""
         if next_id is not None:
-            await _ask_approver(request, next_id, "request")
+            await _ask_approver(request, next_id, "request", now)
             next_name = (await User.get(id=next_id)).name
         else:
-            await _tell_requester(request, actor)
+            await _tell_requester(request, actor, now)
             if approve:
                 await _apply(actor, request)
     return Outcome(request.id, status, next_name)
@@ -340,7 +340,7 @@ async def remind_and_escalate(now: datetime, *, sla_hours: int = 24) -> dict[str
                 id=request.id, status=ApprovalStatus.PENDING, reminded_at__isnull=True
             ).update(reminded_at=now)
             if changed and request.approver_id is not None:
-                await _ask_approver(request, request.approver_id, "remind")
+                await _ask_approver(request, request.approver_id, "remind", now)
                 reminded += changed
     stale = await ApprovalRequest.filter(
         status=ApprovalStatus.PENDING,
@@ -374,7 +374,7 @@ async def remind_and_escalate(now: datetime, *, sla_hours: int = 24) -> dict[str
                     after={"approver_id": above[0]},
                 )
                 await request.refresh_from_db()
-                await _ask_approver(request, above[0], "escalated")
+                await _ask_approver(request, above[0], "escalated", now)
                 escalated += 1
     return {"reminded": reminded, "escalated": escalated}
 
@@ -421,11 +421,13 @@ HEADS = {
 }
 
 
-async def _ask_approver(request: ApprovalRequest, approver_id: int, event: str) -> None:
+async def _ask_approver(
+    request: ApprovalRequest, approver_id: int, event: str, now: datetime
+) -> None:
     """Queue the request for one approver with Approve / Reject / Comment buttons."""
     approver = await User.get(id=approver_id)
     requester = await User.get(id=request.requester_id)
-    t = Translator.for_user(approver.locale, approver.timezone)
+    t = Translator.for_user(approver.locale, approver.timezone, now=now)
     lines = [
         t.gettext(HEADS[event]).format(
             requester=requester.name, since=t.datetime(request.waiting_since)
@@ -456,10 +458,10 @@ async def _ask_approver(request: ApprovalRequest, approver_id: int, event: str) 
     await money.queue_alert(approver_id, key, "approval", payload)
 
 
-async def _tell_requester(request: ApprovalRequest, decider: User) -> None:
+async def _tell_requester(request: ApprovalRequest, decider: User, now: datetime) -> None:
     """Queue the outcome for the requester."""
     requester = await User.get(id=request.requester_id)
-    t = Translator.for_user(requester.locale, requester.timezone)
+    t = Translator.for_user(requester.locale, requester.timezone, now=now)
     head = (
         t.gettext("✅ Approved by {name}:")
         if request.status == ApprovalStatus.APPROVED

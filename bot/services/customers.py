@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
 from bot import db
+from bot.clock import system_clock
 from bot.models import Contact, Customer, Deal, Invoice, InvoiceStatus, Stage, User, Visit
 from bot.services import audit
 from bot.services.capture_names import MentionIndex
@@ -361,18 +362,17 @@ async def summaries(ids: list[int]) -> list[CustomerSummary]:
     return [by_id[cid] for cid in ids if cid in by_id]
 
 
-async def card(actor: User, customer_id: int, *, today: date | None = None) -> CustomerSummary:
+async def card(actor: User, customer_id: int, *, today: date) -> CustomerSummary:
     """One customer's card, if the actor may see it (NotFound for missing and for not visible),
     with the money a rep should know before walking in: open deals and what is owed.
 
     The summary carries the owner, so the permission check needs no extra load of the customer.
-    Overdue means due before `today` (the user's date; the UTC date if not given).
+    Overdue means due before `today` (the user's own date).
     """
     found = await summaries([customer_id])
     if not found:
         raise NotFound()
     await require_owner_visible(actor, found[0].owner_id)
-    today = today or datetime.now(UTC).date()
     pipeline: dict[str, Decimal] = {}
     deals = await Deal.filter(
         customer_id=customer_id, stage__not_in=[Stage.WON, Stage.LOST]
@@ -400,7 +400,7 @@ async def move_owner(customer_id: int, new_owner_id: int) -> None:
     with its open follow-ups, and `updated_at`, so every process's name indexes catch up (quick
     capture scopes them by owner). Callers check permissions and audit."""
     await Customer.filter(id=customer_id).update(
-        owner_id=new_owner_id, updated_at=datetime.now(UTC)
+        owner_id=new_owner_id, updated_at=system_clock()
     )
     await Visit.filter(customer_id=customer_id, followup_done_at__isnull=True).update(
         followup_owner_id=new_owner_id

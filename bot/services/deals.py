@@ -138,7 +138,7 @@ async def create_deal(
             },
         )
         if money.at_or_above(deal.amount, currency, large):
-            await _alert(deal, customer, "created", change.id)
+            await _alert(deal, customer, "created", change.id, now)
     return deal
 
 
@@ -193,7 +193,7 @@ async def move_stage(
         if money.at_or_above(deal.amount, deal.currency, large):
             customer = await Customer.get(id=deal.customer_id)
             event = to_stage.value if to_stage in FINAL_STAGES else "stage"
-            await _alert(deal, customer, event, change.id)
+            await _alert(deal, customer, event, change.id, now)
     return deal
 
 
@@ -297,14 +297,16 @@ ALERT_TEXT = {
 }
 
 
-async def _alert(deal: Deal, customer: Customer, event: str, change_id: int) -> None:
+async def _alert(
+    deal: Deal, customer: Customer, event: str, change_id: int, now: datetime
+) -> None:
     """Queue one alert per manager above the owner, once per deal and event."""
     chain = await money.manager_chain(deal.owner_id)
     if not chain:
         return
     owner = await User.get(id=deal.owner_id)
     for manager in await User.filter(id__in=chain, active=True):
-        t = Translator.for_user(manager.locale, manager.timezone)
+        t = Translator.for_user(manager.locale, manager.timezone, now=now)
         text = t.gettext(ALERT_TEXT[event]).format(
             title=deal.title,
             customer=customer.name,

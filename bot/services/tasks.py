@@ -63,7 +63,7 @@ async def assign(
             after={"assignee_id": assignee.id, "text": text},
         )
         if assignee.id != actor.id:
-            t = Translator.for_user(assignee.locale, assignee.timezone)
+            t = Translator.for_user(assignee.locale, assignee.timezone, now=now)
             body = t.gettext("📌 New task from {name}: {text}").format(name=actor.name, text=text)
             if due_at is not None:
                 body += "\n" + t.gettext("Due {when}").format(when=t.datetime(due_at))

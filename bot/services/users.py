@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from tortoise.transactions import in_transaction
 
 from bot import db
+from bot.clock import system_clock
 from bot.i18n import normalize_locale
 from bot.models import ChannelIdentity, Customer, Invite, Role, User, Visit
 from bot.services import audit
@@ -69,14 +70,13 @@ async def create_invite(
     manager_id: int | None = None,
     name: str = "",
     days: int = 7,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Invite:
     """A one-time code for a new person; only admins (or the CLI, actor None) may invite."""
     if actor is not None and actor.role != Role.ADMIN:
         raise PermissionDenied()
     if manager_id is not None and not await User.filter(id=manager_id).exists():
         raise InvalidInput("unknown_manager", str(manager_id))
-    now = now or datetime.now(UTC)
     async with in_transaction():
         invite = await Invite.create(
             code=_new_code(),
@@ -96,13 +96,12 @@ async def create_invite(
     return invite
 
 
-async def create_link_code(user: User, *, days: int = 1, now: datetime | None = None) -> Invite:
+async def create_link_code(user: User, *, now: datetime, days: int = 1) -> Invite:
     """A one-time code that binds one more messenger account to this same user.
 
     Stored as an invite already naming who redeems it (`used_by`, with `used_at` still empty):
     redeeming it adds an identity instead of creating a person.
     """
-    now = now or datetime.now(UTC)
     async with in_transaction():
         invite = await Invite.create(
             code=_new_code(),
@@ -124,14 +123,13 @@ async def redeem_invite(
     *,
     display_name: str,
     defaults: Defaults,
-    now: datetime | None = None,
+    now: datetime,
 ) -> User:
     """Turn a valid code into a user bound to this messenger account; each code works once.
 
     An account that already belongs to a user binds that same user again, so one person can
     use Telegram and WeChat with the same data.
     """
-    now = now or datetime.now(UTC)
     normalized = code.strip().upper()
     async with in_transaction():
         invite = await Invite.filter(code=normalized).select_for_update().first()
@@ -265,7 +263,7 @@ class HandoverResult:
 
 
 async def deactivate(
-    user_id: int, *, handover_to: int, actor_id: int | None = None, now: datetime | None = None
+    user_id: int, *, handover_to: int, actor_id: int | None = None, now: datetime
 ) -> HandoverResult:
     """Deactivate a leaver and give everything they own to someone else, all or nothing.
 
@@ -284,7 +282,7 @@ async def deactivate(
         customer_ids = await Customer.filter(owner_id=user_id).values_list("id", flat=True)
         # updated_at too: every process's name indexes catch up on the new owner.
         moved = await Customer.filter(owner_id=user_id).update(
-            owner_id=handover_to, updated_at=datetime.now(UTC)
+            owner_id=handover_to, updated_at=system_clock()
         )
         followups = await Visit.filter(
             followup_owner_id=user_id, followup_done_at__isnull=True

@@ -48,12 +48,11 @@ WHERE id = $2 AND (last_contact_at IS NULL OR last_contact_at < $1)
 """
 
 
-async def log_visit(actor: User, draft: VisitDraft, *, now: datetime | None = None) -> Visit:
+async def log_visit(actor: User, draft: VisitDraft, *, now: datetime) -> Visit:
     """Record a contact; it closes the customer's open follow-ups, since this contact answers them.
 
     The new follow-up (if any) belongs to the customer's owner, who is the one to act on it.
     """
-    now = now or datetime.now(UTC)
     if draft.at.tzinfo is None or (
         draft.next_followup_at is not None and draft.next_followup_at.tzinfo is None
     ):

@@ -13,11 +13,12 @@ from bot.handlers.wechat.sender import WeChatSender
 from bot.models import ApiToken, ChannelIdentity, Notification, Role, User
 from bot.scheduler.senders import Retryable
 from bot.services import outbox, users
+from tests.conftest import START
 from tests.wechat.conftest import Rig
 
 
 async def join(rig: Rig, side: str, external_id: str, name: str) -> User:
-    invite = await users.create_invite(None, Role.REP, name=name)
+    invite = await users.create_invite(None, Role.REP, name=name, now=START)
     callbacks = rig.oa if side == "wechat" else rig.wecom
     answer = await callbacks.say(external_id, f"/start {invite.code}")
     assert answer.text is not None and name in answer.text

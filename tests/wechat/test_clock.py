@@ -9,13 +9,14 @@ import pytest
 from bot.config import Settings
 from bot.models import ChannelIdentity, Notification, ProcessedUpdate, Role, User
 from bot.services import users
+from tests.conftest import START
 from tests.support import FakeClock
 from tests.wechat.conftest import Rig
 from tests.wechat.fake_wechat_api import FakeWeChatApi
 
 
 async def test_a_retried_message_is_processed_once(rig: Rig, db_url: str) -> None:
-    invite = await users.create_invite(None, Role.REP, name="陈静")
+    invite = await users.create_invite(None, Role.REP, name="陈静", now=START)
     xml = rig.wecom.text("chenjing", f"/start {invite.code}")
     first = await rig.wecom.post(xml)
     assert first.text is not None and first.text.startswith("欢迎，陈静")
@@ -44,7 +45,7 @@ async def slow(wx_settings: Settings, clock: FakeClock, api: FakeWeChatApi) -> A
 async def test_a_slow_answer_arrives_by_push_and_a_retry_meanwhile_gets_success(
     slow: Rig, db_url: str
 ) -> None:
-    invite = await users.create_invite(None, Role.MANAGER, name="周强")
+    invite = await users.create_invite(None, Role.MANAGER, name="周强", now=START)
     await slow.oa.post(slow.oa.text("o-zhou", f"绑定 {invite.code}"))
     await slow.channels["wechat"].webhook.drain()
     await slow.deliver()
@@ -77,7 +78,7 @@ async def test_an_answer_that_misses_the_budget_is_pushed_once_it_is_ready(
     rig = Rig(wx_settings.model_copy(update={"wechat_reply_budget": 0.2}), clock, api)
     await rig.start()
     try:
-        invite = await users.create_invite(None, Role.REP, name="林涛")
+        invite = await users.create_invite(None, Role.REP, name="林涛", now=START)
         await rig.wecom.say("lintao", f"/start {invite.code}")
         api.media["slow-1"] = (b"#!AMR\n" + bytes(100), "audio/amr")
         api.media_delay = 0.6  # the voice note downloads slowly: the core answers after 0.6 s
@@ -97,14 +98,14 @@ async def test_events_follow_unfollow_and_opening_the_app(rig: Rig, db_url: str)
     assert follow.text is not None and "邀请" in follow.text  # a stranger: the polite line
     assert (await rig.wecom.post(rig.wecom.event("u-new", "enter_agent"))).text is not None
 
-    invite = await users.create_invite(None, Role.REP, name="孙悦")
+    invite = await users.create_invite(None, Role.REP, name="孙悦", now=START)
     await rig.wecom.say("sunyue", f"/start {invite.code}")
     opened = await rig.wecom.post(rig.wecom.event("sunyue", "enter_agent"))
     assert opened.body == "success"  # a known person opening the app is not spoken to
 
     await rig.oa.say("o-sunyue", "/link")  # a stranger on the account: no code for them
     sun = await User.get(name="孙悦")
-    link = await users.create_link_code(sun)
+    link = await users.create_link_code(sun, now=START)
     await rig.oa.say("o-sunyue", f"绑定 {link.code}")
     assert (await rig.oa.post(rig.oa.event("o-sunyue", "unsubscribe"))).body == "success"
     identity = await ChannelIdentity.get(channel="wechat", external_id="o-sunyue")
@@ -120,7 +121,7 @@ async def test_an_answer_longer_than_one_message_is_pushed_whole_in_order(
 ) -> None:
     from bot.services import customers
 
-    invite = await users.create_invite(None, Role.REP, name="高峰")
+    invite = await users.create_invite(None, Role.REP, name="高峰", now=START)
     await rig.wecom.say("gaofeng", f"/start {invite.code}")
     gao = await User.get(name="高峰")
     await customers.create_customer(gao, customers.CustomerDraft(name="无锡长河机械"))

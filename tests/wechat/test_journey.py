@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.models import ChannelIdentity, Customer, Role, User, Visit
 from bot.scheduler.jobs import for_user
 from bot.services import customers, users
+from tests.conftest import START
 from tests.support import Chat, FakeClock
 from tests.wechat.conftest import Rig
 from tests.wechat.fake_wechat_api import AGENT_ID, FakeWeChatApi
@@ -23,7 +24,7 @@ async def colleague_with_customer(name: str) -> User:
 
 async def test_bind_newcustomer_visit_and_digest_on_wecom(rig: Rig, db_url: str) -> None:
     await colleague_with_customer("上海星辰贸易")
-    invite = await users.create_invite(None, Role.REP, name="李伟")
+    invite = await users.create_invite(None, Role.REP, name="李伟", now=START)
     wecom = rig.wecom
 
     stranger = await wecom.say("liwei", "你好")
@@ -67,7 +68,7 @@ async def test_bind_newcustomer_visit_and_digest_on_wecom(rig: Rig, db_url: str)
 
 
 async def test_same_person_on_telegram_and_wechat_sees_the_same_data(rig: Rig, db_url: str) -> None:
-    invite = await users.create_invite(None, Role.REP, name="Zhang Min")
+    invite = await users.create_invite(None, Role.REP, name="Zhang Min", now=START)
     telegram = Chat(rig.engine, external_id="5550001", channel="telegram", name="Zhang Min")
     assert "Welcome" in await telegram.say(f"/start {invite.code}")
     zhang = await User.get(name="Zhang Min")

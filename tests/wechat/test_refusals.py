@@ -10,6 +10,7 @@ from aiohttp import ClientSession
 
 from bot.models import ChannelIdentity, ProcessedUpdate, Role, User
 from bot.services import users
+from tests.conftest import START
 from tests.wechat.callbacks import Callbacks, sign, wecom_callbacks
 from tests.wechat.conftest import Rig
 
@@ -29,7 +30,7 @@ async def nothing_processed() -> None:
 
 
 async def test_forged_signature_is_refused_and_nothing_processed(rig: Rig, db_url: str) -> None:
-    invite = await users.create_invite(None, Role.REP, name="假冒")
+    invite = await users.create_invite(None, Role.REP, name="假冒", now=START)
     for side in (rig.wecom, rig.oa):
         xml = side.text("intruder", f"/start {invite.code}")
         query, body = side.envelope(xml, timestamp=str(int(time.time())), nonce="42")

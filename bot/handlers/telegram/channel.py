@@ -12,7 +12,7 @@ import os
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
@@ -21,6 +21,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 from telegram.request import BaseRequest
 
+from bot.clock import system_clock
 from bot.config import Settings
 from bot.dialogs.account import COMMANDS
 from bot.dialogs.engine import Engine
@@ -243,7 +244,7 @@ class TelegramChannel:
         """Forget old update claims now and then; a failure only postpones it."""
         while True:
             try:
-                removed = await updates.prune(CHANNEL, datetime.now(UTC) - KEEP_CLAIMS)
+                removed = await updates.prune(CHANNEL, system_clock() - KEEP_CLAIMS)
                 if removed:
                     log.info("forgot %d old Telegram update claims", removed)
             except Exception:

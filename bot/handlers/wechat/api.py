@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from aiohttp import ClientError, ClientSession, ClientTimeout
 from tortoise.transactions import in_transaction
 
+from bot.clock import Clock, system_clock
 from bot.handlers.wechat.platform import Platform
 from bot.models import ApiToken
 
@@ -59,7 +59,7 @@ class Api:
         self,
         platform: Platform,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
     ) -> None:
         self.platform = platform
         self.clock = clock

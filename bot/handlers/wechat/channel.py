@@ -9,9 +9,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.dialogs.engine import Engine
 from bot.handlers.wechat.api import Api
@@ -40,7 +41,7 @@ class WeChatChannel:
         engine: Engine,
         server: HttpServer,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
     ) -> None:
         self.platform = platform
         self.api = Api(platform, clock=clock)
@@ -85,7 +86,7 @@ class WeChatChannel:
         """Forget old message claims hourly until stopped; a failure only postpones it."""
         while not self._stopping.is_set():
             try:
-                await updates.prune(self.channel, datetime.now(UTC) - KEEP_CLAIMS)
+                await updates.prune(self.channel, self.api.clock() - KEEP_CLAIMS)
             except Exception:
                 log.exception("pruning %s message claims failed", self.channel)
             with contextlib.suppress(TimeoutError):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -119,7 +118,7 @@ class Webhook:
     ) -> web.Response:
         xml = TextReply(source=inbound.receiver, target=inbound.sender, content=text).render()
         if encrypted:
-            stamp = request.query.get("timestamp") or str(int(time.time()))
+            stamp = request.query.get("timestamp") or str(int(self.engine.clock().timestamp()))
             xml = self.crypto.seal(xml, request.query.get("nonce", ""), stamp)
         return web.Response(text=xml, content_type="application/xml")
 
