@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.app import build_engine
+from bot.config import Settings
 from bot.dialogs.storage import Conversation, MemoryStorage, StorageKey, TortoiseStorage
 from bot.handlers.console import render
 from bot.models import Customer, User
 from tests.conftest import START, Team
+from tests.support import FakeClock
 
 
 @pytest.fixture(params=["memory", "tortoise"])
@@ -154,3 +157,41 @@ async def test_storage_opens_user_and_state_together(
     assert await storage.open(StorageKey("console", "nobody")) == (None, Conversation())
     await User.filter(name="Li Wei").update(active=False)
     assert (await storage.open(key))[0] is None
+
+
+async def test_two_instances_take_one_chats_updates_in_update_order(
+    team: Team, settings: Settings, clock: FakeClock
+) -> None:
+    """Update 11 reaches instance B before update 10 reaches instance A: 10 still goes first."""
+    from bot.dialogs.messages import Incoming
+    from bot.services import updates
+
+    a, b = build_engine(settings, clock=clock), build_engine(settings, clock=clock)
+    chat = team.chats["Li Wei"].external_id
+    assert await updates.claim("console", "u10", chat=chat, seq=10)
+    assert await updates.claim("console", "u11", chat=chat, seq=11)
+    later = asyncio.create_task(b.handle(Incoming("console", chat, text="Globex Ltd", seq=11)))
+    await asyncio.sleep(0.3)
+    assert not later.done(), "the later update waits while the earlier one is pending"
+    first = await a.handle(Incoming("console", chat, text="/newcustomer", seq=10))
+    assert "company called" in render(first)
+    second = render(await later)
+    assert second.startswith("Phone number?"), second
+
+
+async def test_an_earlier_update_that_never_comes_delays_the_chat_once(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its instance died after the claim: the next update waits a bounded time, then goes on,
+    and nobody waits for the lost one again."""
+    from bot.dialogs import engine as engine_module
+    from bot.dialogs.messages import Incoming
+    from bot.services import updates
+
+    monkeypatch.setattr(engine_module, "ORDER_WAIT_SECONDS", 0.2)
+    chat = team.chats["Li Wei"].external_id
+    assert await updates.claim("console", "lost", chat=chat, seq=20)
+    await updates.claim("console", "u21", chat=chat, seq=21)
+    replies = await team.engine.handle(Incoming("console", chat, text="/hel", seq=21))
+    assert "/help" in render(replies)
+    assert not await updates.earlier_pending("console", chat, 22)

@@ -11,6 +11,7 @@ continues where it was and a second tap on a Save already taken finds the dialog
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
@@ -35,7 +36,7 @@ from bot.dialogs.messages import Audio, Button, ButtonKind, Incoming, Reply, num
 from bot.dialogs.storage import Conversation, KeyLocks, StateStorage, StorageKey
 from bot.i18n import Translator
 from bot.models import User
-from bot.services import users
+from bot.services import updates, users
 from bot.services.customers import DuplicateFinder
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from bot.services.speech import SpeechError, SpeechUnavailable, Transcriber, hints_for
@@ -43,6 +44,8 @@ from bot.services.speech import SpeechError, SpeechUnavailable, Transcriber, hin
 log = logging.getLogger(__name__)
 
 CHINESE_FIRST_CHANNELS = frozenset({"wechat", "wecom"})
+ORDER_POLL_SECONDS = 0.05
+ORDER_WAIT_SECONDS = 5.0
 NAV_BACK, NAV_SKIP, NAV_CANCEL = "back", "skip", "cancel"
 # "绑定 CODE" is how people on WeChat expect to bind an account; it means "/start CODE".
 BIND = re.compile(r"^\s*绑定[\s:：]*([A-Za-z0-9]{4,32})\s*$")
@@ -118,6 +121,7 @@ class Engine:
         if msg.channel in CHINESE_FIRST_CHANNELS and msg.text and (bind := BIND.match(msg.text)):
             msg = replace(msg, text=f"/start {bind.group(1)}")
         key = StorageKey(msg.channel, msg.external_id)
+        await self._after_earlier(msg)
         async with self._locks.hold(key):
             heard = await self._heard(msg)
             try:
@@ -125,10 +129,33 @@ class Engine:
                     return await self._turn(key, msg, heard)
             except Exception:
                 log.exception("failed on message from %s:%s", msg.channel, msg.external_id)
-                return await self._recover(key)
+                return await self._recover(key, msg)
+
+    async def _after_earlier(self, msg: Incoming) -> None:
+        """Let an earlier update of this chat, taken by another instance, go first.
+
+        Bounded: an instance that died holding one must not stall the chat for good.
+        """
+        if msg.seq is None:
+            return
+        waited = 0.0
+        while await updates.earlier_pending(msg.channel, msg.external_id, msg.seq):
+            if waited >= ORDER_WAIT_SECONDS:
+                log.warning(
+                    "update %s of %s:%s went ahead of an earlier one still pending",
+                    msg.seq,
+                    msg.channel,
+                    msg.external_id,
+                )
+                await updates.abandon_earlier(msg.channel, msg.external_id, msg.seq)
+                return
+            await asyncio.sleep(ORDER_POLL_SECONDS)
+            waited += ORDER_POLL_SECONDS
 
     async def _turn(self, key: StorageKey, msg: Incoming, heard: str | Reply | None) -> list[Reply]:
         now = self.clock()
+        if msg.seq is not None:
+            await updates.mark_handled(msg.channel, msg.external_id, msg.seq)
         user, conv = await self.storage.open(key)
         if user is None:
             return await self._stranger(msg, now)
@@ -151,11 +178,13 @@ class Engine:
         await self.storage.save(key, conv, now=now)
         return replies
 
-    async def _recover(self, key: StorageKey) -> list[Reply]:
+    async def _recover(self, key: StorageKey, msg: Incoming) -> list[Reply]:
         """After a failure nothing of the message was kept; end the dialog so the next message
         starts clean, and say so in one line."""
         now = self.clock()
         async with self.storage.turn(key):
+            if msg.seq is not None:
+                await updates.mark_handled(msg.channel, msg.external_id, msg.seq)
             user, conv = await self.storage.open(key)
             if user is None:
                 defaults = self.defaults_for(key.channel)

@@ -95,6 +95,7 @@ class Incoming:
     location: Location | None = None
     audio: Audio | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    seq: int | None = None  # the platform's order of the chat's updates, where it gives one
 
 
 def numbered_buttons(replies: list[Reply]) -> tuple[int, list[Button]]:

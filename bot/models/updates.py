@@ -10,17 +10,23 @@ class ProcessedUpdate(Model):
     """An inbound update (Telegram update_id, WeChat MsgId…) already taken for processing.
 
     Inserting the row is the claim, before any processing: a redelivered update finds it and
-    changes nothing twice, across restarts and instances.
+    changes nothing twice, across restarts and instances. A message for the dialog engine also
+    names its chat and its place in the platform's order (`seq`), and is marked `handled` in the
+    chat's turn: an instance holding a later message of the chat lets an earlier one go first.
     """
 
     id = fields.BigIntField(primary_key=True)
     channel = fields.CharField(max_length=16)
     key = fields.CharField(max_length=128)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    chat = fields.CharField(max_length=64, null=True)
+    seq = fields.BigIntField(null=True)
+    handled = fields.BooleanField(default=False)
 
     class Meta:
         table = "processed_updates"
         unique_together = (("channel", "key"),)
+        indexes = (("channel", "chat", "seq"),)
 
 
 class ApiToken(Model):

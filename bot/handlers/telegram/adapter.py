@@ -32,25 +32,30 @@ class TelegramAdapter:
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One update, once: claimed before anything happens, so a redelivery does nothing."""
         bot = context.bot
-        if not await updates.claim(CHANNEL, f"{bot.id}:{update.update_id}"):
+        private = parse.is_private(update)
+        incoming = parse.incoming(update) if private else None
+        if incoming is not None:
+            incoming = replace(incoming, seq=update.update_id)
+        chat = incoming.external_id if incoming is not None else None
+        claimed = await updates.claim(
+            CHANNEL, f"{bot.id}:{update.update_id}", chat=chat, seq=update.update_id
+        )
+        if not claimed:
             log.info("update %s was already processed; skipped", update.update_id)
             return
         # A tap's spinner stops at once, whatever the core answers; in parallel with the core.
         answering = asyncio.ensure_future(_answer(update)) if update.callback_query else None
         try:
-            await self._process(update, bot)
+            if not private:
+                await self._group(update, bot)
+            elif incoming is not None:
+                await self._process(update, bot, incoming)
         finally:
             if answering is not None:
                 await answering
 
-    async def _process(self, update: Update, bot: Bot) -> None:
+    async def _process(self, update: Update, bot: Bot, incoming: Incoming) -> None:
         """Private chats go to the core; a tapped question then shows its answer, no buttons."""
-        if not parse.is_private(update):
-            await self._group(update, bot)
-            return
-        incoming = parse.incoming(update)
-        if incoming is None:
-            return
         incoming = await self._with_audio(bot, incoming)
         replies = await self.engine.handle(incoming)
         query = update.callback_query

@@ -75,8 +75,10 @@ def inbound(channel: str, parse_message: Any, xml: str) -> Inbound:
         key = f"{sender}:{flat.get('CreateTime', '')}:{flat.get('Event', '').lower()}"
     kind = flat["MsgType"].lower()
 
+    seq = int(msg_id) if msg_id.isdigit() and msg_id != "0" else None
+
     def say(**what: Any) -> Incoming:
-        return Incoming(channel, sender, **what)
+        return Incoming(channel, sender, seq=seq, **what)
 
     if kind == "text":
         return Inbound(key, sender, receiver, say(text=str(message.content or "")))

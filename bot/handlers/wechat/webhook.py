@@ -93,7 +93,9 @@ class Webhook:
             # Another app of the same company pointed at this URL: not ours to answer.
             log.warning("%s callback for another app's AgentID ignored", self.platform.channel)
             return web.Response(text=SUCCESS)
-        if not await updates.claim(self.platform.channel, inbound.key):
+        chat = inbound.incoming.external_id if inbound.incoming is not None else None
+        seq = inbound.incoming.seq if inbound.incoming is not None else None
+        if not await updates.claim(self.platform.channel, inbound.key, chat=chat, seq=seq):
             return web.Response(text=SUCCESS)  # a retry: the first delivery answers
         job = _Job(inbound)
         task = asyncio.create_task(self._process(job))
