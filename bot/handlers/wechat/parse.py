@@ -75,7 +75,8 @@ def inbound(channel: str, parse_message: Any, xml: str) -> Inbound:
         key = f"{sender}:{flat.get('CreateTime', '')}:{flat.get('Event', '').lower()}"
     kind = flat["MsgType"].lower()
 
-    seq = int(msg_id) if msg_id.isdigit() and msg_id != "0" else None
+    # MsgIds grow with time: the order of one sender's messages, when they fit a BIGINT.
+    seq = int(msg_id) if msg_id.isdigit() and 0 < int(msg_id) < 2**63 else None
 
     def say(**what: Any) -> Incoming:
         return Incoming(channel, sender, seq=seq, **what)
