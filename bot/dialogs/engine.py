@@ -30,6 +30,7 @@ from bot.dialogs.base import (
     Start,
     Step,
 )
+from bot.dialogs.common import nav_word
 from bot.dialogs.messages import Audio, Button, ButtonKind, Incoming, Reply, numbered_buttons
 from bot.dialogs.storage import Conversation, KeyLocks, StateStorage, StorageKey
 from bot.i18n import Translator
@@ -238,6 +239,8 @@ class Engine:
         if text.startswith("/"):
             return await self._command(ctx, conv, text)
         if conv.dialog:
+            if nav_word(text):  # typed skip/back/cancel (跳过, 返回, 取消…) act as the buttons
+                return await self._command(ctx, conv, f"/{nav_word(text)}")
             typed = _match_button(conv.buttons, text) if text else None
             if typed is not None:
                 return await self._button(ctx, conv, typed)
