@@ -238,9 +238,10 @@ class Engine:
     ) -> list[Reply]:
         if text.startswith("/"):
             return await self._command(ctx, conv, text)
+        nav = nav_word(text)  # typed skip/back/cancel (跳过, 返回, 取消…) act as the buttons
+        if nav and (conv.dialog or nav == NAV_CANCEL):
+            return await self._command(ctx, conv, f"/{nav}")
         if conv.dialog:
-            if nav_word(text):  # typed skip/back/cancel (跳过, 返回, 取消…) act as the buttons
-                return await self._command(ctx, conv, f"/{nav_word(text)}")
             typed = _match_button(conv.buttons, text) if text else None
             if typed is not None:
                 return await self._button(ctx, conv, typed)
