@@ -109,6 +109,9 @@ async def test_an_edit_changes_the_card_and_is_audited(team: Team) -> None:
     assert "This may already exist:" in text and "Beta Foods (Sam)" in text
     await chat.tap("Save")
     assert (await Customer.get(id=acme.id)).normalized_name == "beta foods"
+    hits = await team.engine.finder.find("Beta Foods")  # the name indexes caught up
+    assert acme.id in [hit.customer_id for hit in hits]
+    assert "Acme" not in await chat.say("/customer acme")
 
 
 async def test_finance_edits_only_the_credit_limit(team: Team) -> None:
