@@ -2,6 +2,7 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise.fields.base import OnDelete
 from tortoise import fields
+from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0005_voice')]
@@ -22,5 +23,9 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'customer_aliases', 'app': 'models', 'pk_attr': 'id', 'table_description': 'The name and phone of a customer merged into another: still searchable, so the old name'},
             bases=['Model'],
+        ),
+        ops.AddIndex(
+            model_name='Visit',
+            index=Index(fields=['user_id', 'at']),
         ),
     ]
