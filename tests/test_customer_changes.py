@@ -21,7 +21,7 @@ from bot.models import (
     Task,
     Visit,
 )
-from bot.services import customers, users
+from bot.services import customer_changes, customers, users
 from tests.conftest import Team
 from tests.support import Chat
 
@@ -213,3 +213,15 @@ async def test_typed_navigation_words_act_like_the_buttons(team: Team) -> None:
     assert await wu.say("返回") == phone_question  # back, as the button would
     assert "取消" in await wu.say("取消")
     assert not await Customer.filter(name="星辰贸易").exists()
+
+
+async def test_an_alias_follows_its_customer_to_a_new_owner(team: Team) -> None:
+    li, sam = team.users["Li Wei"], team.users["Sam"]
+    dup = await customers.create_customer(li, customers.CustomerDraft("Starlight Trading"))
+    keep = await customers.create_customer(sam, customers.CustomerDraft("Zenith Imports"))
+    await customer_changes.merge(team.users["Mia"], dup.id, keep.id)
+    li_chat = team.chats["Li Wei"]
+    assert "Zenith" not in await li_chat.say("Visited Starlight Trading today")
+    await li_chat.say("cancel")
+    await customers.reassign(team.users["Mia"], keep.id, li.id)
+    assert "Zenith Imports" in await li_chat.say("Visited Starlight Trading today")

@@ -191,6 +191,8 @@ class DuplicateFinder:
             self._index.add(-alias_id, key)
             changed.add(target)
             self._alias_mark = max(self._alias_mark, alias_id)
+        if not changed or not self._alias_target:
+            return
         for alias, target in self._alias_target.items():
             owner = self.mentions.owner_of(target)
             if target in changed and owner is not None:
