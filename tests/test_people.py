@@ -44,10 +44,15 @@ async def test_invite_codes_work_once_and_expire(team: Team, clock: FakeClock) -
     assert await Invite.filter(used_at__isnull=True).count() == 1
 
 
-async def test_only_admins_invite(team: Team) -> None:
+async def test_admins_invite_anyone_managers_reps_into_their_team(team: Team) -> None:
     with pytest.raises(PermissionDenied):
+        await users.create_invite(team.users["Mia"], Role.MANAGER, now=START)
+    with pytest.raises(PermissionDenied):
+        await users.create_invite(team.users["Sam"], Role.REP, now=START)
+    assert (
         await users.create_invite(team.users["Mia"], Role.REP, now=START)
-    assert await users.create_invite(team.users["admin"], Role.REP, now=START)
+    ).manager_id == team.users["Mia"].id
+    assert await users.create_invite(team.users["admin"], Role.ADMIN, now=START)
 
 
 async def test_a_rep_cannot_reach_another_reps_customer_through_any_command(team: Team) -> None:

@@ -11,6 +11,11 @@ from bot.models import Role
 from bot.services import users
 from bot.services.errors import InvalidInput
 
+_ALL = frozenset(Role)
+_LEADS = frozenset({Role.MANAGER, Role.ADMIN})
+_MONEY = frozenset({Role.FINANCE, Role.ADMIN})
+_DECIDERS = frozenset({Role.MANAGER, Role.FINANCE, Role.ADMIN})
+
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("newcustomer", N_("create a customer")),
     ("customer", N_("find a customer: /customer acme")),
@@ -25,17 +30,31 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("approvals", N_("requests waiting for your decision")),
     ("tasks", N_("your open tasks")),
     ("task", N_("assign a task (managers)")),
+    ("invite", N_("invite someone new (a deep link or a 绑定 code to forward)")),
+    ("team", N_("your team: roles, managers, visits this week")),
     ("lang", N_("language: /lang en or /lang zh")),
     ("tz", N_("time zone: /tz Europe/Berlin")),
     ("link", N_("use this account on another messenger too")),
     ("cancel", N_("stop what you are doing")),
     ("help", N_("this list")),
 )
+# Who sees a command in /help (everyone unless listed): nobody is shown what they cannot do.
+SHOWN_TO: dict[str, frozenset[Role]] = {
+    "payment": _MONEY,
+    "approvals": _DECIDERS,
+    "task": _LEADS,
+    "invite": _LEADS,
+    "team": _LEADS,
+}
 
 
 async def help_command(ctx: Ctx, args: str) -> list[Reply]:
+    """The commands this person has, by role."""
+    role = Role(ctx.user.role)
     lines = [ctx._("What I can do:")]
-    lines += [f"/{name} — {ctx._(text)}" for name, text in COMMANDS]
+    lines += [
+        f"/{name} — {ctx._(text)}" for name, text in COMMANDS if role in SHOWN_TO.get(name, _ALL)
+    ]
     lines += [
         "",
         ctx._(

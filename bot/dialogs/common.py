@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Goto, Invalid, Question, Step, Transition
 from bot.dialogs.messages import Button, ButtonKind, Reply
-from bot.services import customers
+from bot.i18n import N_
+from bot.services import customer_changes, customers, timeline
 
 MORE = "more:"
+# The labels /visit shows for each kind (the same catalog entries).
+KIND_LABELS = {
+    "visit": N_("Visit"),
+    "call": N_("Call"),
+    "message": N_("Message"),
+    "meeting": N_("Meeting"),
+}
+
+
+def kind_label(ctx: Ctx, kind: str) -> str:
+    """A visit's kind in the user's language."""
+    return ctx._(KIND_LABELS.get(kind, kind))
 
 
 def action(label: str, name: str, arg: object = "") -> Button:
@@ -45,8 +59,13 @@ def customer_line(ctx: Ctx, summary: customers.CustomerBrief | customers.Custome
     return " · ".join(parts)
 
 
-def customer_card(ctx: Ctx, summary: customers.CustomerSummary) -> Reply:
-    """The card /customer and buttons open: owner, contact details, last and next contact."""
+def customer_card(
+    ctx: Ctx,
+    summary: customers.CustomerSummary,
+    recent: Sequence[timeline.VisitLine] = (),
+) -> Reply:
+    """The card /customer and buttons open: owner, contact details, last and next contact,
+    the money, the last visits with what was said, and what the user may do with it."""
     lines = [f"🏢 {summary.name}"]
     lines.append(ctx._("Owner: {name}").format(name=summary.owner_name))
     if summary.phone:
@@ -91,18 +110,29 @@ def customer_card(ctx: Ctx, summary: customers.CustomerSummary) -> Reply:
     for name, title, phone in summary.contacts[:5]:
         person = ", ".join(x for x in (name, title, phone or "") if x)
         lines.append(f"👤 {person}")
-    buttons = (
+    for visit in recent:
+        head = f"🗓 {ctx.t.date(visit.at)} · {kind_label(ctx, visit.kind)} · {visit.user_name}"
+        said = " ".join(visit.notes.split())
+        lines.append(f"{head}: {said[:160]}" if said else head)
+    rows = [
         (
             action(ctx._("Log a visit"), "visit", summary.id),
             action(ctx._("Add a contact"), "contact", summary.id),
         ),
-    )
-    return Reply("\n".join(lines), buttons)
+        (
+            action(ctx._("History"), "hist", f"{summary.id}:0"),
+            action(ctx._("Edit"), "cedit", summary.id),
+        ),
+    ]
+    if customer_changes.can_merge(ctx.user):
+        rows.append((action(ctx._("Merge into…"), "cmerge", summary.id),))
+    return Reply("\n".join(lines), tuple(rows))
 
 
 async def card_reply(ctx: Ctx, customer_id: int) -> Reply:
     """The card of a customer the user may see, with money figures as of the user's today."""
-    return customer_card(ctx, await customers.card(ctx.user, customer_id, today=local_today(ctx)))
+    summary = await customers.card(ctx.user, customer_id, today=local_today(ctx))
+    return customer_card(ctx, summary, await timeline.recent_visits(customer_id))
 
 
 async def _ask_customer(ctx: Ctx, data: dict[str, Any]) -> Question | None:
@@ -195,3 +225,23 @@ def text_of(answer: Answer, ctx: Ctx, *, max_len: int, what: str) -> str:
     if len(value) > max_len:
         raise Invalid(ctx._("That is too long (at most {n} characters).").format(n=max_len))
     return value
+
+
+# Typed words that act like the navigation buttons, for channels without buttons (WeChat) and
+# thumbs that type faster than they aim. Whole messages only: "skip the demo" is an answer.
+NAV_WORDS: dict[str, str] = {
+    "skip": "skip",
+    "跳过": "skip",
+    "不填": "skip",
+    "back": "back",
+    "返回": "back",
+    "上一步": "back",
+    "cancel": "cancel",
+    "取消": "cancel",
+}
+
+
+def nav_word(text: str) -> str | None:
+    """'Skip', ' 跳过 ', 'cancel.' → the navigation they mean; anything else → None."""
+    folded = text.strip().strip(".!。！").strip().casefold()
+    return NAV_WORDS.get(folded)

@@ -32,6 +32,7 @@ from bot.dialogs.base import (
     Start,
     Step,
 )
+from bot.dialogs.common import nav_word
 from bot.dialogs.messages import Audio, Button, ButtonKind, Incoming, Reply, numbered_buttons
 from bot.dialogs.storage import Conversation, KeyLocks, StateStorage, StorageKey
 from bot.i18n import Translator
@@ -306,6 +307,9 @@ class Engine:
     ) -> list[Reply]:
         if text.startswith("/"):
             return await self._command(ctx, conv, text)
+        nav = nav_word(text)  # typed skip/back/cancel (跳过, 返回, 取消…) act as the buttons
+        if nav and (conv.dialog or nav == NAV_CANCEL):
+            return await self._command(ctx, conv, f"/{nav}")
         if conv.dialog:
             typed = _match_button(conv.buttons, text) if text else None
             if typed is not None:

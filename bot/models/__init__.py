@@ -8,7 +8,7 @@ from bot.models.approvals import (
     Task,
 )
 from bot.models.audit import AuditEvent
-from bot.models.customers import Contact, Customer, CustomerStatus
+from bot.models.customers import Contact, Customer, CustomerAlias, CustomerStatus
 from bot.models.deals import Deal, DealStageChange, Stage
 from bot.models.dialogs import DialogState
 from bot.models.notifications import JobRun, Notification, NotificationStatus
@@ -27,6 +27,7 @@ __all__ = [
     "ChannelIdentity",
     "Contact",
     "Customer",
+    "CustomerAlias",
     "CustomerStatus",
     "Deal",
     "DealStageChange",

@@ -65,3 +65,22 @@ class Contact(Model):
 
     class Meta:
         table = "contacts"
+
+
+class CustomerAlias(Model):
+    """The name and phone of a customer merged into another: still searchable, so the old name
+    (on a business card, in a rep's memory) finds the customer that was kept."""
+
+    id = fields.IntField(primary_key=True)
+    customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
+        "models.Customer", related_name="aliases", on_delete=fields.CASCADE
+    )
+    customer_id: int
+    merged_id = fields.IntField()
+    name = fields.CharField(max_length=200)
+    normalized_name = fields.CharField(max_length=200, db_index=True)
+    phone = fields.CharField(max_length=32, null=True, db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "customer_aliases"

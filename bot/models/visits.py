@@ -54,4 +54,5 @@ class Visit(Model):
         indexes = (
             ("followup_owner_id", "followup_done_at", "next_followup_at"),
             ("customer_id", "at"),
+            ("user_id", "at"),  # visits per person this week (/team, summaries)
         )

@@ -12,7 +12,7 @@ loads the few candidate customers (and drops any the actor may not see).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -70,6 +70,18 @@ def close_mentions(mentions: list[Mention]) -> list[Mention]:
     return close[:MAX_CHOICES]
 
 
+def _resolved(mentions: list[Mention], finder: DuplicateFinder) -> list[Mention]:
+    """Mentions of a merged customer's old name count for the customer kept (once)."""
+    seen: set[int] = set()
+    resolved: list[Mention] = []
+    for mention in mentions:
+        cid = finder.resolve(mention.customer_id)
+        if cid not in seen:
+            seen.add(cid)
+            resolved.append(replace(mention, customer_id=cid))
+    return resolved
+
+
 async def draft_visit(
     actor: User,
     text: str,
@@ -89,7 +101,7 @@ async def draft_visit(
     found = index.mentions(reading.text, scope.allows)
     if not found:
         found = index.misspelt_mentions(reading.text, scope.owner_ids)
-    close = close_mentions(found)
+    close = _resolved(close_mentions(found), finder)
     if not close:
         return Draft(reading, ())
     query = Customer.filter(id__in=[m.customer_id for m in close])

@@ -233,6 +233,19 @@ class MentionIndex:
             if entry.isascii():
                 self._by_length = None
 
+    def remove(self, customer_id: int) -> None:
+        """Forget a customer (merged into another); unknown ids are ignored."""
+        key = self._key_of.pop(customer_id, None)
+        owner = self._owner_of.pop(customer_id, None)
+        if owner is not None:
+            self._ids_of_owner.get(owner, set()).discard(customer_id)
+        if key is not None:
+            self._drop(customer_id, key)
+
+    def owner_of(self, customer_id: int) -> int | None:
+        """The owner a customer is indexed under, if it is indexed."""
+        return self._owner_of.get(customer_id)
+
     def _drop(self, customer_id: int, key: str) -> None:
         ids = self._ids_of.get(key, set())
         ids.discard(customer_id)

@@ -13,7 +13,17 @@ from tortoise.transactions import in_transaction
 
 from bot import db
 from bot.clock import system_clock
-from bot.models import Contact, Customer, Deal, Invoice, InvoiceStatus, Stage, User, Visit
+from bot.models import (
+    Contact,
+    Customer,
+    CustomerAlias,
+    Deal,
+    Invoice,
+    InvoiceStatus,
+    Stage,
+    User,
+    Visit,
+)
 from bot.services import audit
 from bot.services.capture_names import MentionIndex
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -110,7 +120,11 @@ def _name_filter(needle: str, raw: str, scope: Scope) -> tuple[str, list[Any]]:
     case), within the actor's scope. Written out because a picker runs it on every typed name
     and the ORM takes longer to build it than SQLite to run it."""
     params: list[Any] = [_like_contains(needle)]
-    where = "c.normalized_name LIKE $1 ESCAPE '\\'"
+    # The names of customers merged into this one still find it.
+    where = (
+        "(c.normalized_name LIKE $1 ESCAPE '\\' OR c.id IN (SELECT a.customer_id FROM "
+        "customer_aliases a WHERE a.normalized_name LIKE $1 ESCAPE '\\'))"
+    )
     if raw and raw.lower() != needle:
         params.append(_like_contains(raw))
         where = f"({where} OR UPPER(c.name) LIKE UPPER($2) ESCAPE '\\')"
@@ -136,6 +150,10 @@ class DuplicateFinder:
         self.mentions = MentionIndex()
         self._mark: datetime | None = None
         self._lock = asyncio.Lock()
+        # Aliases (names of merged customers) sit in both indexes under negative ids.
+        self._alias_mark = 0
+        self._alias_target: dict[int, int] = {}
+        self._alias_key: dict[int, str] = {}
 
     async def refresh(self) -> None:
         async with self._lock:
@@ -143,27 +161,65 @@ class DuplicateFinder:
             if self._mark is not None:
                 query = query.filter(updated_at__gte=self._mark)
             rows = await query.values_list("id", "normalized_name", "owner_id", "updated_at")
-            if not rows:
-                return
-            if self._mark is None:
-                self._index.bulk_load((cid, norm) for cid, norm, _, _ in rows)
-            else:
-                for cid, norm, _, _ in rows:
-                    self._index.add(cid, norm)
-            self.mentions.bulk_load((cid, norm, owner) for cid, norm, owner, _ in rows)
-            newest = max(updated for *_, updated in rows)
-            self._mark = newest if self._mark is None else max(self._mark, newest)
+            if rows:
+                if self._mark is None:
+                    self._index.bulk_load((cid, norm) for cid, norm, _, _ in rows)
+                else:
+                    for cid, norm, _, _ in rows:
+                        self._index.add(cid, norm)
+                self.mentions.bulk_load((cid, norm, owner) for cid, norm, owner, _ in rows)
+                newest = max(updated for *_, updated in rows)
+                self._mark = newest if self._mark is None else max(self._mark, newest)
+            await self._refresh_aliases({cid for cid, *_ in rows})
+
+    async def _refresh_aliases(self, changed: set[int]) -> None:
+        """New aliases replace their merged customer in the indexes; aliases follow the owner
+        of the customer they point to."""
+        new = (
+            await CustomerAlias.filter(id__gt=self._alias_mark)
+            .order_by("id")
+            .values_list("id", "customer_id", "merged_id", "normalized_name")
+        )
+        for alias_id, target, merged, key in new:
+            self._index.remove(merged)
+            self.mentions.remove(merged)
+            for other, pointed in self._alias_target.items():
+                if pointed == merged:  # a merged customer's own aliases moved with it
+                    self._alias_target[other] = target
+                    changed.add(target)
+            self._alias_target[-alias_id] = target
+            self._alias_key[-alias_id] = key
+            self._index.add(-alias_id, key)
+            changed.add(target)
+            self._alias_mark = max(self._alias_mark, alias_id)
+        if not changed or not self._alias_target:
+            return
+        for alias, target in self._alias_target.items():
+            owner = self.mentions.owner_of(target)
+            if target in changed and owner is not None:
+                self.mentions.add(alias, self._alias_key[alias], owner)
+
+    def resolve(self, indexed_id: int) -> int:
+        """The customer an index entry stands for (an alias stands for the customer kept)."""
+        return self._alias_target.get(indexed_id, indexed_id)
 
     async def find(
         self, name: str, phone: str | None = None, *, limit: int = 5
     ) -> list[DuplicateHit]:
         """Likely duplicates of a new customer among all customers, best first."""
         await self.refresh()
-        scores = dict(self._index.similar(normalize_name(name), limit=limit))
+        scores: dict[int, float] = {}
+        for indexed, score in self._index.similar(normalize_name(name), limit=limit):
+            cid = self.resolve(indexed)
+            scores[cid] = max(score, scores.get(cid, 0.0))
         phone_ids: set[int] = set()
         if phone:
             phone_ids = set(
                 await Customer.filter(phone=phone).limit(limit).values_list("id", flat=True)
+            ) | set(
+                await CustomerAlias.filter(phone=phone)
+                .limit(limit)
+                .values_list("customer_id", flat=True)
             )
         ids = list(scores) + [cid for cid in phone_ids if cid not in scores]
         if not ids:
@@ -183,6 +239,9 @@ class DuplicateFinder:
         self._index = NameIndex()
         self.mentions = MentionIndex()
         self._mark = None
+        self._alias_mark = 0
+        self._alias_target.clear()
+        self._alias_key.clear()
 
 
 def clean_name(text: str) -> str:
@@ -232,7 +291,7 @@ async def create_customer(
             owner_id=owner,
         )
         await audit.record(
-            actor.id, "customer.create", "customer", customer.id, after=_customer_dict(customer)
+            actor.id, "customer.create", "customer", customer.id, after=customer_details(customer)
         )
     return customer
 
@@ -482,7 +541,8 @@ async def add_contact(actor: User, customer_id: int, draft: ContactDraft) -> Con
     return contact
 
 
-def _customer_dict(customer: Customer) -> dict[str, object]:
+def customer_details(customer: Customer) -> dict[str, object]:
+    """The audited details of a customer (plain values)."""
     return {
         "name": customer.name,
         "phone": customer.phone,

@@ -15,6 +15,7 @@ from bot.i18n import normalize_locale
 from bot.models import ChannelIdentity, Customer, Invite, Role, User, Visit
 from bot.services import audit
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.permissions import team_ids
 
 CONSOLE_CHANNEL = "console"
 LOCAL_CONSOLE_ID = "local"
@@ -72,10 +73,17 @@ async def create_invite(
     days: int = 7,
     now: datetime,
 ) -> Invite:
-    """A one-time code for a new person; only admins (or the CLI, actor None) may invite."""
-    if actor is not None and actor.role != Role.ADMIN:
+    """A one-time code for a new person: admins (and the CLI, actor None) invite anyone; a
+    manager invites reps into their own team only (their manager defaults to the inviter)."""
+    if actor is not None and actor.role == Role.MANAGER:
+        if role != Role.REP:
+            raise PermissionDenied()
+        manager_id = actor.id if manager_id is None else manager_id
+        if manager_id not in await team_ids(actor.id):
+            raise PermissionDenied()
+    elif actor is not None and actor.role != Role.ADMIN:
         raise PermissionDenied()
-    if manager_id is not None and not await User.filter(id=manager_id).exists():
+    if manager_id is not None and not await User.filter(id=manager_id, active=True).exists():
         raise InvalidInput("unknown_manager", str(manager_id))
     async with in_transaction():
         invite = await Invite.create(

@@ -5,7 +5,7 @@ from tortoise.indexes import Index
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0005_voice")]
+    dependencies = [("models", "0006_aliases")]
 
     initial = False
 
