@@ -10,8 +10,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from bot.app import running
-from bot.config import Settings
+from bot.config import Settings, describe
 from bot.db import close_db, migrate, open_db
 from bot.models import ChannelIdentity, Notification, Role, User
 from bot.services import users
@@ -460,12 +463,27 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
+def _load_settings() -> Settings | None:
+    """The settings, or None after one line per bad setting on stderr (what was given, what is
+    expected): a mistyped value stops every command here rather than failing later."""
+    try:
+        return Settings()
+    except ValidationError as bad:
+        for line in describe(bad):
+            print(f"crmbot: {line}", file=sys.stderr)
+    except SettingsError as unreadable:  # e.g. a .env file that cannot be read
+        print(f"crmbot: the settings cannot be read: {unreadable}", file=sys.stderr)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = Settings()
+    settings = _load_settings()
+    if settings is None:
+        return 2
     match args.command:
         case "chat":
             return asyncio.run(_chat(settings, args.user, args.identity))
