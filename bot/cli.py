@@ -295,9 +295,7 @@ async def _serve(settings: Settings, telegram: Any, others: list[Any], stop: asy
                 log.info("started %s", described)
             senders = {channel.channel: channel.sender for channel in others}
             if telegram is not None:
-                from bot.handlers.telegram.sender import TelegramSender
-
-                senders["telegram"] = TelegramSender(telegram.application.bot)
+                senders["telegram"] = telegram.sender  # no retrying limiter: see its module
             scheduler = await _start_scheduler(settings, senders)
             for channel in others:
                 channel.on_queued(scheduler.dispatcher.wake)
