@@ -52,6 +52,7 @@ class FakeWeChatApi:
         self.media_calls: list[str] = []
         self.media_delay = 0.0  # seconds a download takes (a slow network)
         self.busy: list[tuple[int, str]] = []  # next pushes refused: (errcode, errmsg) each
+        self.busy_after = 0  # pushes that still go through before `busy` applies
         self.push_calls = 0
         self.held = 0  # pushes waiting now
         self.hold_next = 0  # how many of the next pushes wait for `release`
@@ -144,7 +145,9 @@ class FakeWeChatApi:
             self.changed.set()
             await self.release.wait()
             self.held -= 1
-        if self.busy:
+        if self.busy and self.busy_after > 0:
+            self.busy_after -= 1
+        elif self.busy:
             code, message = self.busy.pop(0)
             self.changed.set()
             return web.json_response({"errcode": code, "errmsg": message})
