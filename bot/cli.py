@@ -322,15 +322,15 @@ class _Senders:
     def __init__(self, settings: Settings) -> None:
         self.senders: dict[str, Any] = {}
         self._bot: Any = None
+        self._request: Any = None
         self._apis: list[Any] = []
         if _has_telegram(settings):
-            from telegram import Bot
-
+            from bot.handlers.telegram.channel import outbox_bot
+            from bot.handlers.telegram.request import AiohttpRequest
             from bot.handlers.telegram.sender import TelegramSender
 
-            token = settings.telegram_bot_token
-            assert token is not None
-            self._bot = Bot(token.get_secret_value(), base_url=settings.telegram_api_base_url)
+            self._request = AiohttpRequest()
+            self._bot = outbox_bot(settings, self._request)  # the same Bot as `crmbot run`'s
             self.senders["telegram"] = TelegramSender(self._bot)
         from bot.handlers.wechat import WeChatSender, configured
         from bot.handlers.wechat.api import Api
@@ -341,12 +341,13 @@ class _Senders:
             self.senders[platform.channel] = WeChatSender(api)
 
     async def open(self) -> None:
-        if self._bot is not None:
-            await self._bot.initialize()
+        """Open the HTTP session; nothing is asked of Telegram (it may be unreachable now)."""
+        if self._request is not None:
+            await self._request.initialize()
 
     async def close(self) -> None:
-        if self._bot is not None:
-            await self._bot.shutdown()
+        if self._request is not None:
+            await self._request.shutdown()
         for api in self._apis:
             await api.close()
 
@@ -446,6 +447,7 @@ async def _scheduler(settings: Settings) -> int:
     await open_db(settings.database_url)
     scheduler = Scheduler(settings, pushing.senders)
     try:
+        await pushing.open()
         await scheduler.start()
         await stop.wait()
     finally:
