@@ -282,7 +282,9 @@ async def renew(
     if not wanted:
         return set()
     pending = Q(id__in=wanted, status=NotificationStatus.PENDING)
-    await Notification.filter(pending & Q(claimed_by=worker)).update(claimed_until=now + lease)
+    # A row whose outcome was just recorded (no lease any more) is not leased again.
+    mine = Q(claimed_by=worker, claimed_until__isnull=False)
+    await Notification.filter(pending & mine).update(claimed_until=now + lease)
     return set(
         await Notification.filter(pending & ~Q(claimed_by=worker)).values_list("id", flat=True)
     )
