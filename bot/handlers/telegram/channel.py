@@ -108,6 +108,7 @@ def outbox_bot(settings: Settings, request: BaseRequest) -> Bot:
     429 reaches the dispatcher at once; its own limits keep the pace)."""
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    os.environ.setdefault("PTB_TIMEDELTA", "true")  # as for the Application
     return Bot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_base_url,
