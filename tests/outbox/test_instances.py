@@ -43,7 +43,7 @@ async def start(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Proce
 
 async def sent(texts: list[str], api: FakeBotApi, chat: int) -> None:
     """Until the row is recorded as sent, and a little longer: a second claim would have sent
-    the message again by then (the lease is one second)."""
+    the message again by then (the lease is two seconds)."""
     for _ in range(300):
         if await Notification.filter(status=NotificationStatus.SENT).count() == len(texts):
             break
@@ -64,16 +64,16 @@ async def test_two_processes_push_each_alert_once(
         CRM_DATABASE_URL=db_url,
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=api.base_url,
-        CRM_SEND_LEASE="1",
+        CRM_SEND_LEASE="2",
     )
     procs = await asyncio.gather(start(tmp_path, env), start(tmp_path, env))
     try:
-        api.hold("sendMessage", seconds=3)  # a slow network: the send takes three leases
+        api.hold("sendMessage", seconds=4)  # slow, yet within the 5 s read timeout: two leases
         await outbox.notify(boss, Reply("Large deal: Acme"), "deal:1:large")
         await sent(["Large deal: Acme"], api, CHAT)
         assert len(api.calls_of("sendMessage")) == 1
 
-        api.fail("sendMessage", status=429, retry_after=2)  # a wait of two leases
+        api.fail("sendMessage", status=429, retry_after=3)  # a wait of 1.5 leases
         await outbox.notify(boss, Reply("Large deal: Zeta"), "deal:2:large")
         await sent(["Large deal: Acme", "Large deal: Zeta"], api, CHAT)
         assert len(api.calls_of("sendMessage")) == 3  # the 429, then one delivery
