@@ -10,9 +10,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from bot.app import running
 from bot.clock import system_clock
-from bot.config import Settings
+from bot.config import Settings, describe
 from bot.db import close_db, migrate, open_db
 from bot.models import ChannelIdentity, Notification, Role, User
 from bot.services import users
@@ -304,9 +307,7 @@ async def _serve(settings: Settings, telegram: Any, others: list[Any], stop: asy
                 log.info("started %s", described)
             senders = {channel.channel: channel.sender for channel in others}
             if telegram is not None:
-                from bot.handlers.telegram.sender import TelegramSender
-
-                senders["telegram"] = TelegramSender(telegram.application.bot)
+                senders["telegram"] = telegram.sender  # no retrying limiter: see its module
             scheduler = await _start_scheduler(settings, senders)
             for channel in others:
                 channel.on_queued(scheduler.dispatcher.wake)
@@ -333,15 +334,15 @@ class _Senders:
     def __init__(self, settings: Settings) -> None:
         self.senders: dict[str, Any] = {}
         self._bot: Any = None
+        self._request: Any = None
         self._apis: list[Any] = []
         if _has_telegram(settings):
-            from telegram import Bot
-
+            from bot.handlers.telegram.channel import outbox_bot
+            from bot.handlers.telegram.request import AiohttpRequest
             from bot.handlers.telegram.sender import TelegramSender
 
-            token = settings.telegram_bot_token
-            assert token is not None
-            self._bot = Bot(token.get_secret_value(), base_url=settings.telegram_api_base_url)
+            self._request = AiohttpRequest()
+            self._bot = outbox_bot(settings, self._request)  # the same Bot as `crmbot run`'s
             self.senders["telegram"] = TelegramSender(self._bot)
         from bot.handlers.wechat import WeChatSender, configured
         from bot.handlers.wechat.api import Api
@@ -352,12 +353,13 @@ class _Senders:
             self.senders[platform.channel] = WeChatSender(api)
 
     async def open(self) -> None:
-        if self._bot is not None:
-            await self._bot.initialize()
+        """Open the HTTP session; nothing is asked of Telegram (it may be unreachable now)."""
+        if self._request is not None:
+            await self._request.initialize()
 
     async def close(self) -> None:
-        if self._bot is not None:
-            await self._bot.shutdown()
+        if self._request is not None:
+            await self._request.shutdown()
         for api in self._apis:
             await api.close()
 
@@ -457,6 +459,7 @@ async def _scheduler(settings: Settings) -> int:
     await open_db(settings.database_url)
     scheduler = Scheduler(settings, pushing.senders)
     try:
+        await pushing.open()
         await scheduler.start()
         await stop.wait()
     finally:
@@ -472,12 +475,27 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
+def _load_settings() -> Settings | None:
+    """The settings, or None after one line per bad setting on stderr (what was given, what is
+    expected): a mistyped value stops every command here rather than failing later."""
+    try:
+        return Settings()
+    except ValidationError as bad:
+        for line in describe(bad):
+            print(f"crmbot: {line}", file=sys.stderr)
+    except SettingsError as unreadable:  # e.g. a .env file that cannot be read
+        print(f"crmbot: the settings cannot be read: {unreadable}", file=sys.stderr)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    settings = Settings()
+    settings = _load_settings()
+    if settings is None:
+        return 2
     match args.command:
         case "chat":
             return asyncio.run(_chat(settings, args.user, args.identity))

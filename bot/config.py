@@ -1,9 +1,158 @@
-"""Settings from the environment and a `.env` file; one object, built where the app is wired."""
+"""Settings from the environment and a `.env` file; one object, built where the app is wired.
+
+Every value is typed and checked when the settings are built, so a mistyped setting stops the
+program at once with one line naming it (`describe`), instead of failing hours later in a
+scheduled job or silently dropping a currency from a threshold.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import re
+from collections.abc import Mapping
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from annotated_types import Ge, Gt, Le
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PERCENT = "%"
+_HHMM = re.compile(r"(\d{1,2}):(\d{2})")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_AES_KEY = re.compile(r"[A-Za-z0-9]{43}")
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    """ISO 4217 codes, as Babel (already used to format amounts) knows them."""
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies())
+
+
+def currency_code(value: object) -> str:
+    """A known three-letter ISO 4217 code, upper-cased ('cny' → 'CNY')."""
+    code = str(value).strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code) or code not in _currencies():
+        raise ValueError(f"expected an ISO 4217 currency code such as CNY or USD, not {value!r}")
+    return code
+
+
+def time_of_day(value: object) -> time:
+    """'08:30' → 08:30; hours 0–23, minutes 00–59 (a `time` passes through)."""
+    if isinstance(value, time):
+        return value
+    match = _HHMM.fullmatch(str(value).strip())
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError("expected a time of day as HH:MM from 00:00 to 23:59, e.g. 08:30")
+    return time(int(match[1]), int(match[2]))
+
+
+def time_zone(value: object) -> str:
+    """An IANA time zone name that this machine's zone database knows (Asia/Shanghai)."""
+    name = str(value).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            "expected an IANA time zone such as Asia/Shanghai or Europe/Berlin"
+        ) from None
+    return name
+
+
+def _amounts(value: object, *, percent: bool) -> dict[str, Decimal]:
+    """'CNY:1000000,USD:150000' → {'CNY': Decimal('1000000'), 'USD': Decimal('150000')}.
+
+    Every part must be a known currency (or `%`, where allowed) and a positive amount; one bad
+    part rejects the whole setting, so no currency is ever dropped without a word.
+    """
+    example = "CNY:50000,USD:7500,%:10" if percent else "CNY:1000000,USD:150000"
+    expected = f"expected CURRENCY:AMOUNT pairs separated by commas, e.g. {example}"
+    if isinstance(value, Mapping):
+        parts = [f"{k}:{v}" for k, v in value.items()]
+    else:
+        text = str(value).strip()
+        parts = [p.strip() for p in text.split(",")] if text else []
+    limits: dict[str, Decimal] = {}
+    for part in parts:
+        code, colon, raw = part.partition(":")
+        if not colon:
+            raise ValueError(f"{expected} ({part!r} has no ':')")
+        code = code.strip().upper()
+        if code != PERCENT or not percent:
+            try:
+                code = currency_code(code)
+            except ValueError:
+                also = " or %" if percent else ""
+                raise ValueError(
+                    f"{expected} ({code!r} is not an ISO 4217 currency code{also})"
+                ) from None
+        try:
+            amount = Decimal(raw.strip())
+        except InvalidOperation:
+            amount = Decimal("NaN")
+        if not amount.is_finite() or amount <= 0 or (code == PERCENT and amount > 100):
+            what = "a percentage above 0 and at most 100" if code == PERCENT else "above 0"
+            raise ValueError(f"{expected} (the amount for {code} must be {what}, not {raw!r})")
+        if code in limits:
+            raise ValueError(f"{expected} ({code} appears twice)")
+        limits[code] = amount
+    return limits
+
+
+def _thresholds(value: object) -> dict[str, Decimal]:
+    return _amounts(value, percent=False)
+
+
+def _escalation(value: object) -> dict[str, Decimal]:
+    return _amounts(value, percent=True)
+
+
+def _web_url(value: str | None) -> str | None:
+    if value and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
+        raise ValueError("expected an http(s) URL such as https://crm.example.com/telegram")
+    return value
+
+
+def _api_url(value: str) -> str:
+    if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
+        raise ValueError("expected an http(s) URL")
+    return value
+
+
+def _webhook_secret(value: SecretStr | None) -> SecretStr | None:
+    text = value.get_secret_value() if value is not None else ""
+    if text and not _WEBHOOK_SECRET.fullmatch(text):
+        raise ValueError("expected 1 to 256 characters of A-Z a-z 0-9 _ -")
+    return value
+
+
+def _aes_key(value: SecretStr | None) -> SecretStr | None:
+    text = value.get_secret_value() if value is not None else ""
+    if text and not _AES_KEY.fullmatch(text):
+        raise ValueError("expected the EncodingAESKey: 43 letters and digits")
+    return value
+
+
+def _database_url(value: str) -> str:
+    if not re.fullmatch(r"(sqlite|postgres|postgresql|asyncpg|psycopg)://\S*", value):
+        raise ValueError("expected sqlite://path or postgres://user@host:5432/db")
+    return value
+
+
+TimeOfDay = Annotated[time, BeforeValidator(time_of_day)]
+Zone = Annotated[str, BeforeValidator(time_zone)]
+Currency = Annotated[str, BeforeValidator(currency_code)]
+Thresholds = Annotated[dict[str, Decimal], NoDecode, BeforeValidator(_thresholds)]
+Escalation = Annotated[dict[str, Decimal], NoDecode, BeforeValidator(_escalation)]
+WebUrl = Annotated[str | None, AfterValidator(_web_url)]
+ApiUrl = Annotated[str, AfterValidator(_api_url)]
+WebhookSecret = Annotated[SecretStr | None, AfterValidator(_webhook_secret)]
+AesKey = Annotated[SecretStr | None, AfterValidator(_aes_key)]
+DatabaseUrl = Annotated[str, AfterValidator(_database_url)]
 
 
 class Settings(BaseSettings):
@@ -11,53 +160,120 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = Field("sqlite://crm.db", alias="CRM_DATABASE_URL")
-    locale: str = Field("en", alias="CRM_LOCALE")
-    timezone: str = Field("Asia/Shanghai", alias="CRM_TIMEZONE")
+    database_url: DatabaseUrl = Field("sqlite://crm.db", alias="CRM_DATABASE_URL")
+    locale: Literal["en", "zh"] = Field("en", alias="CRM_LOCALE")
+    timezone: Zone = Field("Asia/Shanghai", alias="CRM_TIMEZONE")
     dialog_timeout_minutes: int = Field(30, alias="CRM_DIALOG_TIMEOUT", ge=1)
     invite_days: int = Field(7, alias="CRM_INVITE_DAYS", ge=1)
     page_size: int = Field(8, alias="CRM_PAGE_SIZE", ge=3, le=30)
     telegram_bot_username: str | None = Field(None, alias="TELEGRAM_BOT_USERNAME")
-    currency: str = Field("CNY", alias="CRM_CURRENCY", min_length=3, max_length=3)
-    large_deal_threshold: str = Field("CNY:1000000,USD:150000", alias="CRM_LARGE_DEAL_THRESHOLD")
-    approval_escalate_above: str = Field(
-        "CNY:50000,USD:7500,%:10", alias="CRM_APPROVAL_ESCALATE_ABOVE"
+    currency: Currency = Field("CNY", alias="CRM_CURRENCY")
+    large_deal_threshold: Thresholds = Field(
+        "CNY:1000000,USD:150000",  # type: ignore[arg-type]  # parsed by its validator
+        alias="CRM_LARGE_DEAL_THRESHOLD",
+        validate_default=True,
+    )
+    approval_escalate_above: Escalation = Field(
+        "CNY:50000,USD:7500,%:10",  # type: ignore[arg-type]  # parsed by its validator
+        alias="CRM_APPROVAL_ESCALATE_ABOVE",
+        validate_default=True,
     )
     approval_sla_hours: int = Field(24, alias="CRM_APPROVAL_SLA_HOURS", ge=1)
     telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
-    telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
-    telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
-    telegram_api_base_url: str = Field(
+    telegram_webhook_url: WebUrl = Field(None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: WebhookSecret = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_api_base_url: ApiUrl = Field(
         "https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
     )
-    http_host: str = Field("0.0.0.0", alias="CRM_HTTP_HOST")
+    http_host: str = Field("0.0.0.0", alias="CRM_HTTP_HOST", min_length=1)
     http_port: int = Field(8080, alias="CRM_HTTP_PORT", ge=0, le=65535)
-    digest_time: str = Field("08:30", alias="CRM_DIGEST_TIME", pattern=r"^\d{1,2}:\d{2}$")
-    summary_time: str = Field("18:30", alias="CRM_SUMMARY_TIME", pattern=r"^\d{1,2}:\d{2}$")
+    digest_time: TimeOfDay = Field(time(8, 30), alias="CRM_DIGEST_TIME")
+    summary_time: TimeOfDay = Field(time(18, 30), alias="CRM_SUMMARY_TIME")
     dormant_days: int = Field(30, alias="CRM_DORMANT_DAYS", ge=1)
-    digest_when_empty: str = Field("skip", alias="CRM_DIGEST_WHEN_EMPTY", pattern="^(skip|line)$")
+    digest_when_empty: Literal["skip", "line"] = Field("skip", alias="CRM_DIGEST_WHEN_EMPTY")
     misfire_grace_hours: float = Field(3.0, alias="CRM_MISFIRE_GRACE", gt=0)
     send_rate: float = Field(30.0, alias="CRM_SEND_RATE", gt=0)
     send_burst: int = Field(30, alias="CRM_SEND_BURST", ge=1)
     chat_send_rate: float = Field(1.0, alias="CRM_CHAT_SEND_RATE", gt=0)
     chat_send_burst: int = Field(5, alias="CRM_CHAT_SEND_BURST", ge=1)
     send_max_attempts: int = Field(8, alias="CRM_SEND_MAX_ATTEMPTS", ge=1)
+    send_lease_seconds: float = Field(60.0, alias="CRM_SEND_LEASE", ge=0.5, le=3600)
     wechat_token: SecretStr | None = Field(None, alias="WECHAT_TOKEN")
     wechat_app_id: str | None = Field(None, alias="WECHAT_APP_ID")
     wechat_app_secret: SecretStr | None = Field(None, alias="WECHAT_APP_SECRET")
-    wechat_aes_key: SecretStr | None = Field(None, alias="WECHAT_AES_KEY")
-    wechat_api_base_url: str = Field(
+    wechat_aes_key: AesKey = Field(None, alias="WECHAT_AES_KEY")
+    wechat_api_base_url: ApiUrl = Field(
         "https://api.weixin.qq.com/cgi-bin/", alias="WECHAT_API_BASE_URL"
     )
     wecom_corp_id: str | None = Field(None, alias="WECOM_CORP_ID")
     wecom_agent_id: str | None = Field(None, alias="WECOM_AGENT_ID")
     wecom_secret: SecretStr | None = Field(None, alias="WECOM_SECRET")
     wecom_token: SecretStr | None = Field(None, alias="WECOM_TOKEN")
-    wecom_aes_key: SecretStr | None = Field(None, alias="WECOM_AES_KEY")
-    wecom_api_base_url: str = Field(
+    wecom_aes_key: AesKey = Field(None, alias="WECOM_AES_KEY")
+    wecom_api_base_url: ApiUrl = Field(
         "https://qyapi.weixin.qq.com/cgi-bin/", alias="WECOM_API_BASE_URL"
     )
     wechat_reply_budget: float = Field(4.0, alias="WECHAT_REPLY_BUDGET", ge=0, le=4.5)
     voice_max_seconds: float = Field(120.0, alias="CRM_VOICE_MAX_SECONDS", gt=0)
     stt_model: str | None = Field(None, alias="CRM_STT_MODEL")
     stt_workers: int = Field(1, alias="CRM_STT_WORKERS", ge=1, le=16)
+
+
+# --- one line per bad setting -------------------------------------------------------------------
+
+_FIELDS_BY_ALIAS = {field.alias: (name, field) for name, field in Settings.model_fields.items()}
+
+
+def describe(error: ValidationError) -> list[str]:
+    """One line per bad setting: its name, what was given (never a secret), what is expected."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    for problem in error.errors(include_url=False):
+        alias = str(problem["loc"][0]) if problem["loc"] else "settings"
+        if alias in seen:
+            continue
+        seen.add(alias)
+        _, field = _FIELDS_BY_ALIAS.get(alias, (alias, None))
+        secret = field is not None and "SecretStr" in str(field.annotation)
+        given = problem.get("input")
+        shown = "(hidden)" if secret else _shown(given)
+        lines.append(f"{alias}={shown}: {_expected(problem, field)}")
+    return lines
+
+
+def _shown(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _expected(problem: Any, field: Any) -> str:
+    kind = problem["type"]
+    if kind == "value_error":
+        return str(problem["ctx"]["error"])
+    if kind == "literal_error":
+        return f"expected {problem['ctx']['expected']}"
+    if field is not None and field.annotation in (int, float):
+        return _number(field)
+    return str(problem["msg"])
+
+
+def _number(field: Any) -> str:
+    """'expected a whole number from 3 to 30', 'expected a number above 0', …"""
+    what = "a whole number" if field.annotation is int else "a number"
+    low = high = None
+    for rule in field.metadata:
+        if isinstance(rule, Ge):
+            low = f"{rule.ge}"
+        elif isinstance(rule, Gt):
+            low = f"above {rule.gt}"
+        elif isinstance(rule, Le):
+            high = f"{rule.le}"
+    if low is not None and high is not None:
+        if low.startswith("above"):
+            return f"expected {what} {low} and at most {high}"
+        return f"expected {what} from {low} to {high}"
+    if low is not None:
+        return f"expected {what} {low}" if low.startswith("above") else f"expected {what} ≥ {low}"
+    if high is not None:
+        return f"expected {what} ≤ {high}"
+    return f"expected {what}"

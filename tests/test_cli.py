@@ -7,7 +7,14 @@ import os
 import re
 import subprocess
 import sys
+from datetime import time
+from decimal import Decimal
 from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,3 +108,106 @@ def test_invite_users_and_handover_from_the_command_line(tmp_path: Path) -> None
     assert refused.returncode == 2 and "Cannot deactivate" in refused.stderr
     bad_role = crmbot(tmp_path, "invite", "--role", "boss")
     assert bad_role.returncode == 2 and "invalid choice" in bad_role.stderr
+
+
+BAD_SETTINGS = [
+    ("CRM_DIGEST_TIME", "25:99", "expected a time of day as HH:MM from 00:00 to 23:59"),
+    ("CRM_LARGE_DEAL_THRESHOLD", "CNY=1000000", "expected CURRENCY:AMOUNT pairs"),
+    ("CRM_TIMEZONE", "Mars/Base", "expected an IANA time zone"),
+]
+
+
+def _one_line_naming(stderr: str, name: str, value: str, expected: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith(f"crmbot: {name}={value}: ") and expected in lines[0], lines[0]
+
+
+def test_each_bad_setting_stops_every_command_with_one_line(tmp_path: Path) -> None:
+    """Run as the operator runs it: exit code 2, one line on stderr, no traceback."""
+    commands = [("run",), ("outbox",), ("chat",)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", *command],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env=env_for(tmp_path, **{name: value}),
+        )
+        for (name, value, _), command in zip(BAD_SETTINGS, commands, strict=True)
+    ]
+    for proc, (name, value, expected) in zip(procs, BAD_SETTINGS, strict=True):
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 2, err
+        _one_line_naming(err, name, value, expected)
+        assert out == ""
+    assert not (tmp_path / "cli.db").exists()  # stopped before touching the database
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        *BAD_SETTINGS,
+        ("CRM_SUMMARY_TIME", "6pm", "expected a time of day as HH:MM"),
+        ("CRM_LARGE_DEAL_THRESHOLD", "CNY:1000000,USX:150000", "'USX' is not an ISO 4217"),
+        ("CRM_LARGE_DEAL_THRESHOLD", "CNY:0", "the amount for CNY must be above 0"),
+        ("CRM_LARGE_DEAL_THRESHOLD", "CNY:1,CNY:2", "CNY appears twice"),
+        ("CRM_APPROVAL_ESCALATE_ABOVE", "CNY:50000,%:150", "at most 100"),
+        ("CRM_CURRENCY", "yuan", "expected an ISO 4217 currency code"),
+        ("CRM_LOCALE", "fr", "expected 'en' or 'zh'"),
+        ("CRM_PAGE_SIZE", "100", "expected a whole number from 3 to 30"),
+        ("CRM_SEND_RATE", "0", "expected a number above 0"),
+        ("CRM_DORMANT_DAYS", "thirty", "expected a whole number ≥ 1"),
+        ("CRM_DIGEST_WHEN_EMPTY", "always", "expected 'skip' or 'line'"),
+        ("CRM_DATABASE_URL", "crm.db", "expected sqlite://path or postgres://"),
+        ("TELEGRAM_WEBHOOK_URL", "crm.example.com/hook", "expected an http(s) URL"),
+    ],
+)
+def test_a_bad_setting_is_named_with_what_is_expected(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    value: str,
+    expected: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env of ours
+    for key in os.environ:
+        if key.startswith(("CRM_", "TELEGRAM_", "WECHAT_", "WECOM_")):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv(name, value)
+    assert main(["outbox"]) == 2
+    captured = capsys.readouterr()
+    _one_line_naming(captured.err, name, value, expected)
+
+
+def test_a_secret_is_never_echoed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "not allowed: spaces and s3cr3t")
+    assert main(["outbox"]) == 2
+    err = capsys.readouterr().err
+    assert "s3cr3t" not in err
+    assert err.strip() == (
+        "crmbot: TELEGRAM_WEBHOOK_SECRET=(hidden): expected 1 to 256 characters of A-Z a-z 0-9 _ -"
+    )
+
+
+def test_settings_are_typed() -> None:
+    settings = Settings(
+        CRM_DIGEST_TIME="7:05",
+        CRM_LARGE_DEAL_THRESHOLD=" cny:1000000 , USD:150000.50",
+        CRM_APPROVAL_ESCALATE_ABOVE="EUR:7000,%:12.5",
+        CRM_CURRENCY="usd",
+        CRM_TIMEZONE="Europe/Berlin",
+    )
+    assert settings.digest_time == time(7, 5) and settings.summary_time == time(18, 30)
+    assert settings.large_deal_threshold == {"CNY": Decimal(1000000), "USD": Decimal("150000.50")}
+    assert settings.approval_escalate_above == {"EUR": Decimal(7000), "%": Decimal("12.5")}
+    assert settings.currency == "USD" and settings.timezone == "Europe/Berlin"
+    assert Settings(CRM_LARGE_DEAL_THRESHOLD="").large_deal_threshold == {}  # no alerts at all
+    defaults = Settings()
+    assert defaults.large_deal_threshold == {"CNY": Decimal(1000000), "USD": Decimal(150000)}

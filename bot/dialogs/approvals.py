@@ -36,7 +36,8 @@ CATEGORIES = (
 
 
 def escalate_limits(ctx: Ctx) -> dict[str, Decimal]:
-    return money.parse_limits(ctx.settings.approval_escalate_above)
+    """Amounts per currency (and `%` for discounts) above which the next level decides too."""
+    return ctx.settings.approval_escalate_above
 
 
 def kind_label(ctx: Ctx, kind: ApprovalKind) -> str:

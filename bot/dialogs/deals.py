@@ -21,7 +21,7 @@ YES_WORDS = {"save", "yes", "y", "ok"}
 
 def large_limits(ctx: Ctx) -> dict[str, Decimal]:
     """The large-deal thresholds from the settings, per currency."""
-    return money.parse_limits(ctx.settings.large_deal_threshold)
+    return ctx.settings.large_deal_threshold
 
 
 def amount_text(ctx: Ctx, amount: Decimal | str, currency: str) -> str:

@@ -5,11 +5,18 @@ recipient at a time, so each person's messages arrive in order while different p
 in parallel as fast as the limits allow. Network errors and 5xx back off exponentially and give
 up after `max_attempts`; a 429 pauses every send for its `retry_after` and is not an attempt; a
 permanent error (blocked) marks the identity unreachable and fails the row with the reason.
+
+A claim is a lease in the database, renewed every third of it while the row is in this
+dispatcher's hands (waiting for the limits, or in a send that takes long on a slow network):
+another dispatcher, in this process or another, can take a row only once its holder has stopped
+renewing (crashed). A row whose lease was lost anyway (the database was out of reach for longer
+than a lease) is not sent unless its send had already begun.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -56,6 +63,8 @@ class Dispatcher:
         idle: float = 0.5,
         clock: Clock = system_clock,
         worker: str | None = None,
+        lease: timedelta = outbox.LEASE,
+        renew_every: float | None = None,
     ) -> None:
         self.senders = dict(senders)
         self.limits = limits or Limits()
@@ -64,8 +73,12 @@ class Dispatcher:
         self.idle = idle
         self.clock = clock
         self.worker = worker or outbox.new_worker_id()
+        self.lease = lease
+        self.renew_every = renew_every or lease.total_seconds() / 3
         self.delivered = 0
         self._wake = asyncio.Event()
+        self._holding: set[int] = set()  # claimed rows not yet recorded
+        self._lost: set[int] = set()  # of those, rows another dispatcher has claimed since
 
     @classmethod
     def from_settings(
@@ -75,6 +88,7 @@ class Dispatcher:
             senders,
             limits=limits_from(settings),
             max_attempts=settings.send_max_attempts,
+            lease=timedelta(seconds=settings.send_lease_seconds),
             **kwargs,  # type: ignore[arg-type]
         )
 
@@ -86,13 +100,15 @@ class Dispatcher:
         """Claim and deliver until `stop` is set; in-flight sends finish before returning."""
         stop = stop or asyncio.Event()
         tasks: set[asyncio.Task[None]] = set()
+        beating = asyncio.Event()
+        leases = asyncio.create_task(self._keep_leases(beating))
         try:
             while not stop.is_set():
                 got = 0
                 free = self.concurrency - len(tasks)
                 if free > 0:
                     try:
-                        claimed = await outbox.claim(self.worker, now=self.clock(), limit=free)
+                        claimed = await self._claim(free)
                     except Exception:
                         log.exception("claiming outbox rows failed; retrying")
                         claimed = []
@@ -118,18 +134,50 @@ class Dispatcher:
         finally:
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            beating.set()
+            await leases
 
     async def drain(self, *, within: float = 60.0) -> int:
         """Deliver until nothing is claimable right now (for `crmbot digest` and tests)."""
         delivered = self.delivered
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
-        while loop.time() < deadline:
-            claimed = await outbox.claim(self.worker, now=self.clock(), limit=self.concurrency)
-            if not claimed:
-                break
-            await asyncio.gather(*(self._deliver(item) for item in claimed))
+        beating = asyncio.Event()
+        leases = asyncio.create_task(self._keep_leases(beating))
+        try:
+            while loop.time() < deadline:
+                claimed = await self._claim(self.concurrency)
+                if not claimed:
+                    break
+                await asyncio.gather(*(self._deliver(item) for item in claimed))
+        finally:
+            beating.set()
+            await leases
         return self.delivered - delivered
+
+    async def _claim(self, limit: int) -> list[outbox.Claimed]:
+        """Claim due rows; from here until their outcome is recorded their leases are renewed."""
+        claimed = await outbox.claim(self.worker, now=self.clock(), limit=limit, lease=self.lease)
+        self._holding.update(item.id for item in claimed)
+        return claimed
+
+    async def _keep_leases(self, done: asyncio.Event) -> None:
+        """Renew the leases of the rows in hand every `renew_every` seconds until `done` (never
+        cancelled inside a query: it ends at its next wait)."""
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), self.renew_every)
+            holding = set(self._holding)
+            if not holding or done.is_set():
+                continue
+            try:
+                lost = await outbox.renew(holding, self.worker, now=self.clock(), lease=self.lease)
+            except Exception:  # the next beat tries again, well within the lease
+                log.exception("renewing the outbox leases of %s failed", self.worker)
+                continue
+            if lost - self._lost:
+                log.warning("outbox rows %s were claimed by another dispatcher", sorted(lost))
+            self._lost |= lost & self._holding
 
     async def _deliver(self, item: outbox.Claimed) -> None:
         """One row: route, render, wait for the limits, send, record the outcome."""
@@ -141,6 +189,9 @@ class Dispatcher:
                 await self._retry(item, f"error: {broken!r}")
             except Exception:  # the database is gone too: the lease brings the row back
                 log.exception("could not record the failure of notification %s", item.id)
+        finally:
+            self._holding.discard(item.id)
+            self._lost.discard(item.id)
 
     async def _attempt(self, item: outbox.Claimed) -> None:
         route = item.route(self.senders)
@@ -158,15 +209,23 @@ class Dispatcher:
             await outbox.mark_sent(item.id, self.worker, channel, now=self.clock())
             return
         await self.limits.acquire(f"{channel}:{external_id}")
+        if item.id in self._lost:  # another dispatcher has it now: it sends, not us
+            return
         try:
-            await self.senders[channel].send(external_id, reply)
+            await self.senders[channel].send(external_id, reply, skip=item.sent_parts)
         except Retryable as again:
             if again.retry_after is not None:
                 self.limits.pause(again.retry_after, channel)
                 at = self.clock() + timedelta(seconds=again.retry_after)
-                await outbox.mark_retry(item.id, again.reason, at=at, count_attempt=False)
+                await outbox.mark_retry(
+                    item.id,
+                    again.reason,
+                    at=at,
+                    count_attempt=False,
+                    progress=(item.payload, again.sent),
+                )
                 return
-            await self._retry(item, again.reason)
+            await self._retry(item, again.reason, sent=again.sent)
             return
         except Permanent as refused:
             if refused.unreachable:
@@ -184,10 +243,10 @@ class Dispatcher:
         await outbox.mark_sent(item.id, self.worker, channel, now=self.clock())
         self.delivered += 1
 
-    async def _retry(self, item: outbox.Claimed, reason: str) -> None:
+    async def _retry(self, item: outbox.Claimed, reason: str, *, sent: int = 0) -> None:
         attempts = item.attempts + 1
         if attempts >= self.max_attempts:
             await outbox.mark_failed(item.id, f"gave up after {attempts} attempts: {reason}")
             return
         at = self.clock() + timedelta(seconds=backoff(attempts))
-        await outbox.mark_retry(item.id, reason, at=at)
+        await outbox.mark_retry(item.id, reason, at=at, progress=(item.payload, sent))

@@ -63,7 +63,7 @@ def _key(kind: str, recipient: Recipient) -> str:
 async def _daily(kind: str, settings: Settings, now: datetime) -> TickResult:
     """Queue today's digest (or summary) for everyone whose local time for it has come."""
     roles = [Role.REP] if kind == "digest" else [Role.MANAGER]
-    at = digests.parse_hhmm(settings.digest_time if kind == "digest" else settings.summary_time)
+    at = settings.digest_time if kind == "digest" else settings.summary_time
     run = await digests.due_recipients(roles, at=at, now=now, grace=_grace(settings))
     keys = {id(r): _key(kind, r) for r in run.due + run.missed}
     taken = await outbox.existing_keys(sorted(set(keys.values())))

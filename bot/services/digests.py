@@ -41,11 +41,6 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def parse_hhmm(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The local day as a UTC half-open interval."""
     start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)

@@ -91,18 +91,6 @@ def parse_percent(text: str) -> Decimal:
     return percent
 
 
-def parse_limits(spec: str) -> dict[str, Decimal]:
-    """'CNY:1000000,USD:150000' → {'CNY': Decimal(1000000), 'USD': ...}; bad parts are ignored."""
-    limits: dict[str, Decimal] = {}
-    for part in (spec or "").split(","):
-        code, _, raw = part.strip().partition(":")
-        try:
-            limits[code.strip().upper()] = Decimal(raw.strip())
-        except InvalidOperation:
-            continue
-    return limits
-
-
 def at_or_above(amount: Decimal, currency: str, limits: Mapping[str, Decimal]) -> bool:
     """True when a threshold exists for the currency and the amount reaches it."""
     limit = limits.get(currency.upper())

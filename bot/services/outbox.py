@@ -5,7 +5,9 @@ Payloads are channel-neutral JSON, either a ready Reply (`{"text", "buttons"}`) 
 render later in the recipient's language (`{"params": {...}}`, rendered by its `kind`).
 Delivery is at-least-once at the messenger boundary: a dispatcher that dies between sending and
 recording may leave a row that another sends again after its lease; everything before that is
-exactly once (unique dedupe key, claims under `FOR UPDATE SKIP LOCKED` on PostgreSQL).
+exactly once (unique dedupe key, claims under `FOR UPDATE SKIP LOCKED` on PostgreSQL). A claim
+is a lease that its dispatcher renews while the row is in its hands (`renew`), so a slow send or
+a long rate-limit pause never lets another dispatcher take the row and send it again.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bot.models import ChannelIdentity, JobRun, Notification, NotificationStatus
 
 LEASE = timedelta(seconds=60)
 MAX_ERROR = 300
+SENT_PARTS = "sent_parts"  # payload key: parts of a split message already delivered
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +148,11 @@ class Claimed:
     locale: str
     timezone: str
 
+    @property
+    def sent_parts(self) -> int:
+        """Parts of this message an earlier attempt delivered (a long text split in several)."""
+        return int(self.payload.get(SENT_PARTS, 0))
+
     def route(self, channels: Iterable[str]) -> tuple[str, str] | None:
         """The chat to use: the preferred channel's, else the most recent one we can push to."""
         usable = [i for i in self.identities if i[0] in set(channels)]
@@ -173,14 +181,16 @@ RETURNING id
 """
 
 
-async def claim(worker: str, *, now: datetime, limit: int = 100) -> list[Claimed]:
+async def claim(
+    worker: str, *, now: datetime, limit: int = 100, lease: timedelta = LEASE
+) -> list[Claimed]:
     """Take up to `limit` due rows, at most the oldest pending one per recipient (keeps order).
 
     PostgreSQL: one UPDATE over a `FOR UPDATE SKIP LOCKED` subquery, so concurrent dispatchers
     never take the same row. SQLite: one writer at a time, so select-then-update-where-unclaimed
     in a transaction is enough. A claim is a lease: a crashed worker's rows come back after it.
     """
-    until = now + LEASE
+    until = now + lease
     conn = Notification._meta.db
     if conn.capabilities.dialect == "postgres":
         rows = await conn.execute_query_dict(_CLAIM_PG, [worker, until, now, limit])
@@ -262,6 +272,24 @@ async def _describe(ids: list[int]) -> list[Claimed]:
     return claimed
 
 
+async def renew(
+    ids: Iterable[int], worker: str, *, now: datetime, lease: timedelta = LEASE
+) -> set[int]:
+    """Extend this worker's leases on rows it is still delivering; returns the rows among them
+    that another worker has claimed since (our lease ran out unnoticed): those are not taken
+    back, and their delivery must not go ahead here."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    pending = Q(id__in=wanted, status=NotificationStatus.PENDING)
+    # A row whose outcome was just recorded (no lease any more) is not leased again.
+    mine = Q(claimed_by=worker, claimed_until__isnull=False)
+    await Notification.filter(pending & mine).update(claimed_until=now + lease)
+    return set(
+        await Notification.filter(pending & ~Q(claimed_by=worker)).values_list("id", flat=True)
+    )
+
+
 # --- outcomes ---------------------------------------------------------------------------------
 
 
@@ -281,9 +309,18 @@ def _attempts_plus_one() -> Any:
 
 
 async def mark_retry(
-    notification_id: int, reason: str, *, at: datetime, count_attempt: bool = True
+    notification_id: int,
+    reason: str,
+    *,
+    at: datetime,
+    count_attempt: bool = True,
+    progress: tuple[dict[str, Any], int] | None = None,
 ) -> None:
-    """Back to pending, due again at `at` (a 429's wait does not count as an attempt)."""
+    """Back to pending, due again at `at` (a 429's wait does not count as an attempt).
+
+    `progress` is the row's payload and how many parts of it are delivered now: the next
+    attempt sends the rest only.
+    """
     values: dict[str, Any] = {
         "next_attempt_at": at,
         "claimed_until": None,
@@ -291,6 +328,8 @@ async def mark_retry(
     }
     if count_attempt:
         values["attempts"] = _attempts_plus_one()
+    if progress is not None and progress[1] > int(progress[0].get(SENT_PARTS, 0)):
+        values["payload"] = {**progress[0], SENT_PARTS: progress[1]}
     await Notification.filter(id=notification_id).update(**values)
 
 

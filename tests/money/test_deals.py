@@ -148,7 +148,7 @@ async def test_team_activity_for_the_manager_summary(team: Team) -> None:
 
     li = team.users["Li Wei"]
     acme = await own_customer(team, "Li Wei", "Acme")
-    large = money.parse_limits("CNY:1000000")
+    large = {"CNY": Decimal(1000000)}
     one = await deals.create_deal(
         li, deals.DealDraft(acme.id, "One", Decimal(100), "CNY"), now=START, large=large
     )

@@ -22,7 +22,7 @@ class RecordingSender:
     flaky: dict[str, int] = field(default_factory=dict)  # external id -> network errors left
     delay: float = 0.0
 
-    async def send(self, external_id: str, reply: Reply) -> None:
+    async def send(self, external_id: str, reply: Reply, *, skip: int = 0) -> None:
         if self.delay:
             await asyncio.sleep(self.delay)
         if external_id in self.blocked:

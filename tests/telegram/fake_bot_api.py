@@ -3,7 +3,8 @@
 It speaks the Bot API envelope (`{"ok": true, "result": ...}`) on 127.0.0.1 for the methods the
 bot uses, long-polls `getUpdates` (held until an update is queued or the timeout passes), pushes
 updates to a webhook with the secret header once `setWebhook` is called, keeps the messages of
-every chat (edits included) and answers 429 with `retry_after`, or 502, when a test asks for it.
+every chat (edits included) and answers 429 with `retry_after`, or 502, when a test asks for it,
+and holds calls (a slow network) until the test lets them go or for a given time.
 """
 
 from __future__ import annotations
@@ -62,13 +63,29 @@ class Call:
 
 
 @dataclass
+class Hold:
+    """Planned slowness: `count` calls of `method` wait until released (or `seconds` pass)."""
+
+    method: str
+    count: int
+    seconds: float | None = None
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
 class Failure:
-    """A planned error answer: `count` calls of `method` ('*' for any) get it."""
+    """A planned error answer: `count` calls of `method` ('*' for any) get it, once `after`
+    more calls have gone through."""
 
     method: str
     count: int
     status: int
     retry_after: int | None = None
+    after: int = 0
 
 
 class FakeBotApi:
@@ -91,6 +108,7 @@ class FakeBotApi:
         self._new = asyncio.Event()
         self._progress = asyncio.Event()
         self._failures: list[Failure] = []
+        self._holds: list[Hold] = []
         self._update_ids = itertools.count(1000)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._other_ids = itertools.count(1)
@@ -204,12 +222,26 @@ class FakeBotApi:
     # --- what tests check ------------------------------------------------------------------
 
     def fail(
-        self, method: str, *, count: int = 1, status: int = 429, retry_after: int | None = 1
+        self,
+        method: str,
+        *,
+        count: int = 1,
+        status: int = 429,
+        retry_after: int | None = 1,
+        after: int = 0,
     ) -> None:
-        """The next `count` calls of `method` ('*': any) get an error answer."""
+        """The next `count` calls of `method` ('*': any) get an error answer (after `after`
+        calls that go through, e.g. the first part of a long message)."""
         self._failures.append(
-            Failure(method, count, status, retry_after if status == 429 else None)
+            Failure(method, count, status, retry_after if status == 429 else None, after)
         )
+
+    def hold(self, method: str, *, count: int = 1, seconds: float | None = None) -> Hold:
+        """The next `count` calls of `method` are answered only after `release()` (or after
+        `seconds`): a slow network or a slow Bot API."""
+        planned = Hold(method, count, seconds)
+        self._holds.append(planned)
+        return planned
 
     def calls_of(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
@@ -248,6 +280,7 @@ class FakeBotApi:
         try:
             if request.match_info["token"] != self.token:
                 return _error(401, "Unauthorized")
+            await self._planned_hold(method)
             failure = self._planned_failure(method)
             if failure is not None:
                 return failure
@@ -261,9 +294,23 @@ class FakeBotApi:
         finally:
             self._progress.set()
 
+    async def _planned_hold(self, method: str) -> None:
+        for planned in self._holds:
+            if planned.count > 0 and planned.method in (method, "*"):
+                planned.count -= 1
+                planned.waiting += 1
+                self._progress.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(planned.released.wait(), planned.seconds)
+                planned.waiting -= 1
+                return
+
     def _planned_failure(self, method: str) -> web.Response | None:
         for failure in self._failures:
             if failure.count > 0 and failure.method in (method, "*"):
+                if failure.after > 0:
+                    failure.after -= 1
+                    return None
                 failure.count -= 1
                 if failure.status == 429:
                     return _error(

@@ -3,7 +3,8 @@
 One server speaks both dialects under `/cgi-bin/`: `token` (Official Account) and `gettoken`
 (WeCom) hand out numbered tokens; `message/custom/send` and `message/send` record what was
 pushed to whom; `media/get` serves voice notes. A test can expire the current token (the next
-call with it gets 40001/42001, as WeChat answers), or have a person refuse pushes (45015).
+call with it gets 40001/42001, as WeChat answers), have a person refuse pushes (45015), have the
+next pushes refused as too frequent (45009), or hold pushes (a slow network).
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ class FakeWeChatApi:
         self.media: dict[str, tuple[bytes, str]] = {}
         self.media_calls: list[str] = []
         self.media_delay = 0.0  # seconds a download takes (a slow network)
+        self.busy: list[tuple[int, str]] = []  # next pushes refused: (errcode, errmsg) each
+        self.busy_after = 0  # pushes that still go through before `busy` applies
+        self.push_calls = 0
+        self.held = 0  # pushes waiting now
+        self.hold_next = 0  # how many of the next pushes wait for `release`
+        self.release = asyncio.Event()
         self.changed = asyncio.Event()
 
     @property
@@ -131,6 +138,19 @@ class FakeWeChatApi:
             return refused
         body = json.loads(await request.read())
         to = str(body["touser"])
+        self.push_calls += 1
+        if self.hold_next > 0:
+            self.hold_next -= 1
+            self.held += 1
+            self.changed.set()
+            await self.release.wait()
+            self.held -= 1
+        if self.busy and self.busy_after > 0:
+            self.busy_after -= 1
+        elif self.busy:
+            code, message = self.busy.pop(0)
+            self.changed.set()
+            return web.json_response({"errcode": code, "errmsg": message})
         if to in self.refusals:
             code, message = self.refusals[to]
             return web.json_response({"errcode": code, "errmsg": message})

@@ -1,6 +1,9 @@
 """Telegram in the running process: build the PTB Application, start it polling or on a webhook.
 
 Start-up waits out an unreachable Bot API (backoff, no crash); polling has PTB's own error backoff.
+Answers to updates go through the Application's bot, whose rate limiter waits out a 429 and
+retries; the outbox pushes through a second Bot without it (`sender`), because the dispatcher
+handles a 429 itself (pause, reschedule) and a send must never outlive its claim.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 from telegram.request import BaseRequest
@@ -29,6 +32,7 @@ from bot.dialogs.messages import Reply
 from bot.handlers.telegram.adapter import CHANNEL, TelegramAdapter, download
 from bot.handlers.telegram.ratelimit import ChatRateLimiter
 from bot.handlers.telegram.request import AiohttpRequest
+from bot.handlers.telegram.sender import TelegramSender
 from bot.handlers.telegram.updates import ChatOrderedProcessor
 from bot.handlers.telegram.webhook import webhook_handler, webhook_path
 from bot.i18n import Translator
@@ -100,6 +104,21 @@ def build_application(
     return application
 
 
+def outbox_bot(settings: Settings, request: BaseRequest) -> Bot:
+    """A Bot for the outbox's pushes: same token and API server, no retrying rate limiter (a
+    429 reaches the dispatcher at once; its own limits keep the pace)."""
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    os.environ.setdefault("PTB_TIMEDELTA", "true")  # as for the Application
+    return Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=file_base_url(settings.telegram_api_base_url),
+        request=request,
+        get_updates_request=request,
+    )
+
+
 async def set_commands(application: Application) -> None:
     """The command menu in English (everyone) and Chinese (apps set to Chinese)."""
     for language, code in MENU_LANGUAGES.items():
@@ -128,6 +147,8 @@ class TelegramChannel:
         self.application = build_application(
             settings, self.adapter, rate_limit=rate_limit, requests=self._requests
         )
+        self._pushes = AiohttpRequest(connection_pool_size=64)
+        self.sender = TelegramSender(outbox_bot(settings, self._pushes))
         self.webhook_url = settings.telegram_webhook_url or None
         secret = settings.telegram_webhook_secret
         self.secret = (secret.get_secret_value() if secret else "") or secrets.token_urlsafe(32)
@@ -152,6 +173,7 @@ class TelegramChannel:
         try:
             await self._retry("connect", self.application.initialize)
             self._connected = True
+            await self._retry("connect the outbox", self.sender.bot.initialize)
             bot = self.application.bot
             await self._menu()
             await self.application.start()
@@ -203,7 +225,7 @@ class TelegramChannel:
         if self._connected:
             await app.shutdown()
             self._connected = False
-        for request in self._requests:  # also after a start that never got through
+        for request in (*self._requests, self._pushes):  # also after a start that never got through
             await request.shutdown()
 
     async def send(self, external_id: str, replies: list[Reply]) -> None:

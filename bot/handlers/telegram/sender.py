@@ -1,7 +1,10 @@
 """The outbox's way to Telegram: a neutral Reply sent with python-telegram-bot's `Bot`.
 
 Rendering is the channel's (`render.plan`: text parts within limits, inline keyboards); this
-only maps Telegram's answers onto the dispatcher's two failure kinds.
+only maps Telegram's answers onto the dispatcher's two failure kinds. The Bot must not retry by
+itself (no `AIORateLimiter`): a 429 goes back to the dispatcher at once, which pauses sending
+for `retry_after` and reschedules the row; a send that waited out the 429 inside would outlive
+its claim, and another dispatcher would send the same message again.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.dialogs.messages import Reply
 from bot.handlers.telegram import render
-from bot.scheduler.senders import Permanent, Retryable
+from bot.scheduler.senders import Permanent, Retryable, SendError
 
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "peer_id_invalid")
 
@@ -26,21 +29,29 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send(self, external_id: str, reply: Reply) -> None:
+    async def send(self, external_id: str, reply: Reply, *, skip: int = 0) -> None:
         chat_id = int(external_id)
-        try:
-            for out in render.plan(reply):
+        for index, out in enumerate(render.plan(reply)):
+            if index < skip:
+                continue
+            try:
                 await self.bot.send_message(chat_id, out.text, reply_markup=out.markup)
-        except RetryAfter as flood:
-            wait = flood.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            raise Retryable(f"429: {flood.message}", retry_after=seconds) from flood
-        except Forbidden as blocked:
-            raise Permanent(f"blocked: {blocked.message}") from blocked
-        except BadRequest as bad:
-            gone = any(marker in bad.message.lower() for marker in GONE)
-            raise Permanent(f"refused: {bad.message}", unreachable=gone) from bad
-        except NetworkError as down:  # timeouts and 5xx answers too
-            raise Retryable(f"network: {down.message}") from down
-        except TelegramError as other:
-            raise Retryable(f"telegram: {other.message}") from other
+            except TelegramError as error:
+                failure = _failure(error)
+                failure.sent = index
+                raise failure from error
+
+
+def _failure(error: TelegramError) -> SendError:
+    if isinstance(error, RetryAfter):
+        wait = error.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return Retryable(f"429: {error.message}", retry_after=seconds)
+    if isinstance(error, Forbidden):
+        return Permanent(f"blocked: {error.message}")
+    if isinstance(error, BadRequest):
+        gone = any(marker in error.message.lower() for marker in GONE)
+        return Permanent(f"refused: {error.message}", unreachable=gone)
+    if isinstance(error, NetworkError):  # timeouts and 5xx answers too
+        return Retryable(f"network: {error.message}")
+    return Retryable(f"telegram: {error.message}")
