@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from bot.dialogs.alerts import describe
 from bot.dialogs.base import (
     Answer,
     Ctx,
@@ -20,6 +21,7 @@ from bot.dialogs.base import (
 from bot.dialogs.common import CUSTOMER_STEP, action, text_of
 from bot.dialogs.deals import amount_text, confirmed, read_amount
 from bot.dialogs.engine import Registry
+from bot.dialogs.labels import REQUEST_KINDS
 from bot.dialogs.messages import Button, OutFile, Reply
 from bot.i18n import N_
 from bot.models import ApprovalKind, ApprovalStatus, Role, User
@@ -41,7 +43,7 @@ def escalate_limits(ctx: Ctx) -> dict[str, Decimal]:
 
 
 def kind_label(ctx: Ctx, kind: ApprovalKind) -> str:
-    return ctx._(approvals.KIND_LABELS[kind])
+    return ctx._(REQUEST_KINDS[kind])
 
 
 async def begin_request(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
@@ -344,7 +346,7 @@ async def request_card(ctx: Ctx, request_id: int) -> Reply:
     requester = await User.get(id=request.requester_id)
     lines = [
         f"📋 {kind_label(ctx, ApprovalKind(request.kind))} · {requester.name}",
-        await approvals.describe(ctx.t, request),
+        describe(ctx.t, await approvals.facts(request)),
     ]
     if request.note:
         lines.append(f"📝 {request.note}")
@@ -367,7 +369,8 @@ async def receipt_reply(ctx: Ctx, request_id: int) -> Reply:
     request = await approvals.get_visible_request(ctx.user, request_id)
     if not request.attachment_ref:
         return Reply(ctx._("This request has no receipt attached."))
-    caption = ctx._("📎 Receipt · {what}").format(what=await approvals.describe(ctx.t, request))
+    what = describe(ctx.t, await approvals.facts(request))
+    caption = ctx._("📎 Receipt · {what}").format(what=what)
     receipt = OutFile(f"receipt-{request.id}.jpg", mime="image/jpeg", ref=request.attachment_ref)
     return Reply(caption, file=receipt)
 

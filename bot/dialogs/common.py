@@ -7,23 +7,18 @@ from datetime import date
 from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Goto, Invalid, Question, Step, Transition
+from bot.dialogs.labels import VISIT_KINDS
 from bot.dialogs.messages import Button, ButtonKind, Reply
-from bot.i18n import N_
+from bot.models import VisitKind
 from bot.services import customer_changes, customers, timeline
 
 MORE = "more:"
-# The labels /visit shows for each kind (the same catalog entries).
-KIND_LABELS = {
-    "visit": N_("Visit"),
-    "call": N_("Call"),
-    "message": N_("Message"),
-    "meeting": N_("Meeting"),
-}
 
 
 def kind_label(ctx: Ctx, kind: str) -> str:
     """A visit's kind in the user's language."""
-    return ctx._(KIND_LABELS.get(kind, kind))
+    label = VISIT_KINDS.get(VisitKind(kind)) if kind in set(VisitKind) else None
+    return ctx._(label) if label else kind
 
 
 def action(label: str, name: str, arg: object = "") -> Button:

@@ -22,10 +22,10 @@ from bot.dialogs.base import (
 from bot.dialogs.common import CUSTOMER_STEP, action, card_reply, kind_label
 from bot.dialogs.deals import confirmed
 from bot.dialogs.engine import Registry
+from bot.dialogs.labels import STAGES as STAGE_LABELS
 from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
 from bot.services import customer_changes, customers, timeline
-from bot.services.deals import STAGE_LABELS
 from bot.services.errors import InvalidInput
 from bot.services.phones import format_phone
 

@@ -9,6 +9,7 @@ from typing import Any
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
 from bot.dialogs.common import CUSTOMER_STEP, action, pager, preselect_customer, text_of
 from bot.dialogs.engine import Registry
+from bot.dialogs.labels import STAGES
 from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
 from bot.models import Stage
@@ -146,7 +147,7 @@ DEAL = Dialog(
 
 
 def stage_label(ctx: Ctx, stage: Stage) -> str:
-    return ctx._(deals.STAGE_LABELS[stage])
+    return ctx._(STAGES[stage])
 
 
 def deal_card(ctx: Ctx, view: deals.DealView) -> Reply:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from bot.dialogs import alerts
 from bot.dialogs.common import action
 from bot.dialogs.messages import Button, Reply
 from bot.i18n import Translator
@@ -189,6 +190,7 @@ RENDERERS: dict[str, Callable[[Translator, dict[str, Any]], Reply | None]] = {
     "summary": render_summary,
     "reminder": render_reminder,
     "dialog_expired": render_expired,
+    **alerts.RENDERERS,
 }
 
 

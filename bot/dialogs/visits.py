@@ -7,18 +7,13 @@ from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
 from bot.dialogs.common import CUSTOMER_STEP, action, pager, preselect_customer, text_of
+from bot.dialogs.labels import VISIT_KINDS as KIND_LABELS
 from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
 from bot.models import VisitKind
 from bot.services import visits
 from bot.services.dates import parse_when
 
-KIND_LABELS = {
-    VisitKind.VISIT: N_("Visit"),
-    VisitKind.CALL: N_("Call"),
-    VisitKind.MESSAGE: N_("Message"),
-    VisitKind.MEETING: N_("Meeting"),
-}
 NOW = "now"
 KEEP = "keep"
 

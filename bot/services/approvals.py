@@ -2,8 +2,8 @@
 
 A decision is a conditional UPDATE … WHERE status='pending' AND level=<the level read>; the
 loser of a race updates no row and is told who decided. The unique (request, level) decision
-row is the second guard. Alert texts are rendered per recipient here because the outbox stores
-finished messages (language chosen per recipient, as scheduled jobs must).
+row is the second guard. What approvers and requesters are told is queued as data (`Later`), and
+worded at send time in each reader's language by `bot.dialogs.alerts`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from bot.i18n import N_, Translator
 from bot.models import (
     ApprovalDecision,
     ApprovalKind,
@@ -26,17 +26,12 @@ from bot.models import (
     Role,
     User,
 )
-from bot.services import audit, money
+from bot.services import audit, money, outbox
 from bot.services.customers import get_visible, move_owner
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from bot.services.outbox import Later
 from bot.services.permissions import require_owner_visible
 
-KIND_LABELS = {
-    ApprovalKind.DISCOUNT: N_("Discount"),
-    ApprovalKind.CREDIT_LIMIT: N_("Credit limit"),
-    ApprovalKind.EXPENSE: N_("Expense claim"),
-    ApprovalKind.HANDOVER: N_("Customer handover"),
-}
 MAX_NOTE = 1000
 
 
@@ -143,7 +138,7 @@ async def create_request(
             request.id,
             after={**fields, "levels_needed": levels, "approver_id": chain[0]},
         )
-        await _ask_approver(request, chain[0], "request", now)
+        await _ask_approver(request, chain[0], "request")
     return request
 
 
@@ -218,10 +213,10 @@ async def decide(
         await request.refresh_from_db()
         next_name = ""
         if next_id is not None:
-            await _ask_approver(request, next_id, "request", now)
+            await _ask_approver(request, next_id, "request")
             next_name = (await User.get(id=next_id)).name
         else:
-            await _tell_requester(request, actor, now)
+            await _tell_requester(request, actor)
             if approve:
                 await _apply(actor, request)
     return Outcome(request.id, status, next_name)
@@ -340,7 +335,7 @@ async def remind_and_escalate(now: datetime, *, sla_hours: int = 24) -> dict[str
                 id=request.id, status=ApprovalStatus.PENDING, reminded_at__isnull=True
             ).update(reminded_at=now)
             if changed and request.approver_id is not None:
-                await _ask_approver(request, request.approver_id, "remind", now)
+                await _ask_approver(request, request.approver_id, "remind")
                 reminded += changed
     stale = await ApprovalRequest.filter(
         status=ApprovalStatus.PENDING,
@@ -374,103 +369,77 @@ async def remind_and_escalate(now: datetime, *, sla_hours: int = 24) -> dict[str
                     after={"approver_id": above[0]},
                 )
                 await request.refresh_from_db()
-                await _ask_approver(request, above[0], "escalated", now)
+                await _ask_approver(request, above[0], "escalated")
                 escalated += 1
     return {"reminded": reminded, "escalated": escalated}
 
 
-# --- what people read -------------------------------------------------------------------------
+# --- what people are told (data; the words are the dialogs') --------------------------------
 
 
-async def describe(t: Translator, request: ApprovalRequest) -> str:
-    """One line saying what is asked, in the reader's language."""
+async def facts(request: ApprovalRequest) -> dict[str, Any]:
+    """What is asked, as plain JSON data: what a message about the request is written from.
+
+    Taken when the message is queued, so it tells what was asked even if the deal or customer
+    changes before it is read; `bot.dialogs.alerts.describe` words it in the reader's language.
+    """
     kind = ApprovalKind(request.kind)
+    found: dict[str, Any] = {"kind": str(kind), "receipt": bool(request.attachment_ref)}
     if kind == ApprovalKind.DISCOUNT:
         deal = await Deal.filter(id=request.deal_id or 0).first()
-        title = deal.title if deal else "?"
-        amount = t.money(money.cents(deal.amount), deal.currency) if deal else ""
-        return t.gettext("Discount {percent}% on “{deal}” ({amount})").format(
-            percent=request.percent, deal=title, amount=amount
-        )
-    if kind == ApprovalKind.CREDIT_LIMIT:
+        found |= {
+            "percent": str(request.percent),
+            "deal": deal.title if deal else "?",
+            "amount": str(money.cents(deal.amount)) if deal else "",
+            "currency": deal.currency if deal else "",
+        }
+    elif kind == ApprovalKind.CREDIT_LIMIT:
         customer = await Customer.filter(id=request.customer_id or 0).first()
-        name = customer.name if customer else "?"
-        old = money.cents(customer.credit_limit) if customer else Decimal(0)
-        return t.gettext("Credit limit for {customer}: {old} → {new}").format(
-            customer=name,
-            old=t.money(old, request.currency or "CNY"),
-            new=t.money(money.cents(request.amount), request.currency or "CNY"),
-        )
-    if kind == ApprovalKind.EXPENSE:
-        text = t.gettext("Expense claim {amount}, {category}").format(
-            amount=t.money(money.cents(request.amount), request.currency or "CNY"),
-            category=request.category,
-        )
-        return text + (" 📎" if request.attachment_ref else "")
-    customer = await Customer.filter(id=request.customer_id or 0).first()
-    target = await User.filter(id=request.target_user_id or 0).first()
-    return t.gettext("Hand {customer} over to {person}").format(
-        customer=customer.name if customer else "?", person=target.name if target else "?"
-    )
+        found |= {
+            "customer": customer.name if customer else "?",
+            "old": str(money.cents(customer.credit_limit) if customer else Decimal(0)),
+            "new": str(money.cents(request.amount)),
+            "currency": request.currency or "CNY",
+        }
+    elif kind == ApprovalKind.EXPENSE:
+        found |= {
+            "amount": str(money.cents(request.amount)),
+            "currency": request.currency or "CNY",
+            "category": request.category,
+        }
+    else:
+        customer = await Customer.filter(id=request.customer_id or 0).first()
+        target = await User.filter(id=request.target_user_id or 0).first()
+        found |= {
+            "customer": customer.name if customer else "?",
+            "person": target.name if target else "?",
+        }
+    return found
 
 
-HEADS = {
-    "request": N_("🔔 {requester} asks for your approval:"),
-    "remind": N_("⏰ Still waiting for your approval since {since}:"),
-    "escalated": N_("⏫ Escalated to you, no answer in time:"),
-}
-
-
-async def _ask_approver(
-    request: ApprovalRequest, approver_id: int, event: str, now: datetime
-) -> None:
-    """Queue the request for one approver with Approve / Reject / Comment buttons."""
-    approver = await User.get(id=approver_id)
+async def _ask_approver(request: ApprovalRequest, approver_id: int, event: str) -> None:
+    """Queue the request for one approver (rendered with Approve / Reject / Comment buttons)."""
     requester = await User.get(id=request.requester_id)
-    t = Translator.for_user(approver.locale, approver.timezone, now=now)
-    lines = [
-        t.gettext(HEADS[event]).format(
-            requester=requester.name, since=t.datetime(request.waiting_since)
-        ),
-        await describe(t, request),
-    ]
-    if event != "request":
-        lines.append(t.gettext("From {requester}").format(requester=requester.name))
-    if request.note:
-        lines.append(f"📝 {request.note}")
-    payload = money.reply_payload(
-        "\n".join(lines),
-        [
-            [
-                (t.gettext("✅ Approve"), f"a:apr:{request.id}:y"),
-                (t.gettext("❌ Reject"), f"a:apr:{request.id}:n"),
-            ],
-            [(t.gettext("💬 Comment"), f"a:apr:{request.id}:c")],
-            *(
-                [[(t.gettext("📎 Receipt"), f"a:apr:{request.id}:r")]]
-                if request.attachment_ref
-                else []
-            ),
-        ],
-    )
-    payload["spec"] = {"type": "approval", "event": event, "request_id": request.id}
+    params = {
+        "event": event,
+        "request_id": request.id,
+        "requester": requester.name,
+        "since": request.waiting_since.isoformat(),
+        "facts": await facts(request),
+        "note": request.note,
+    }
     key = f"apr:{request.id}:{event}:L{request.level}:u{approver_id}"
-    await money.queue_alert(approver_id, key, "approval", payload)
+    await outbox.notify(approver_id, Later("approval", params), key)
 
 
-async def _tell_requester(request: ApprovalRequest, decider: User, now: datetime) -> None:
+async def _tell_requester(request: ApprovalRequest, decider: User) -> None:
     """Queue the outcome for the requester."""
-    requester = await User.get(id=request.requester_id)
-    t = Translator.for_user(requester.locale, requester.timezone, now=now)
-    head = (
-        t.gettext("✅ Approved by {name}:")
-        if request.status == ApprovalStatus.APPROVED
-        else t.gettext("❌ Rejected by {name}:")
-    ).format(name=decider.name)
-    lines = [head, await describe(t, request)]
-    if request.comment:
-        lines.append(f"💬 {request.comment}")
-    payload = money.reply_payload("\n".join(lines))
-    payload["spec"] = {"type": "approval_outcome", "request_id": request.id}
-    key = f"apr:{request.id}:outcome:u{requester.id}"
-    await money.queue_alert(requester.id, key, "approval", payload)
+    params = {
+        "request_id": request.id,
+        "approved": request.status == ApprovalStatus.APPROVED,
+        "decider": decider.name,
+        "facts": await facts(request),
+        "comment": request.comment,
+    }
+    key = f"apr:{request.id}:outcome:u{request.requester_id}"
+    await outbox.notify(request.requester_id, Later("approval_outcome", params), key)

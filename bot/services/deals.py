@@ -14,11 +14,11 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from bot.i18n import N_, Translator
 from bot.models import Customer, Deal, DealStageChange, Stage, User
-from bot.services import audit, money
+from bot.services import audit, money, outbox
 from bot.services.customers import get_visible
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.outbox import Later
 from bot.services.permissions import require_owner_visible, scope_for
 
 MAX_TITLE = 200
@@ -31,14 +31,6 @@ PROBABILITY = {
     Stage.NEGOTIATION: 75,
     Stage.WON: 100,
     Stage.LOST: 0,
-}
-STAGE_LABELS = {
-    Stage.LEAD: N_("Lead"),
-    Stage.QUALIFIED: N_("Qualified"),
-    Stage.PROPOSAL: N_("Proposal"),
-    Stage.NEGOTIATION: N_("Negotiation"),
-    Stage.WON: N_("Won"),
-    Stage.LOST: N_("Lost"),
 }
 
 
@@ -138,7 +130,7 @@ async def create_deal(
             },
         )
         if money.at_or_above(deal.amount, currency, large):
-            await _alert(deal, customer, "created", change.id, now)
+            await _alert(deal, customer, "created", change.id)
     return deal
 
 
@@ -193,7 +185,7 @@ async def move_stage(
         if money.at_or_above(deal.amount, deal.currency, large):
             customer = await Customer.get(id=deal.customer_id)
             event = to_stage.value if to_stage in FINAL_STAGES else "stage"
-            await _alert(deal, customer, event, change.id, now)
+            await _alert(deal, customer, event, change.id)
     return deal
 
 
@@ -289,36 +281,29 @@ async def history(actor: User, deal_id: int) -> list[tuple[Stage | None, Stage, 
     return [(Stage(f) if f else None, Stage(t), at, who or "") for f, t, at, who in rows]
 
 
-ALERT_TEXT = {
-    "created": N_("💰 Large deal created: {title} — {customer}, {amount} ({owner})"),
-    "stage": N_("💰 Large deal moved to {stage}: {title} — {customer}, {amount} ({owner})"),
-    "won": N_("🏆 Large deal won: {title} — {customer}, {amount} ({owner})"),
-    "lost": N_("❌ Large deal lost: {title} — {customer}, {amount} ({owner}). Reason: {reason}"),
-}
-
-
-async def _alert(
-    deal: Deal, customer: Customer, event: str, change_id: int, now: datetime
-) -> None:
-    """Queue one alert per manager above the owner, once per deal and event."""
+async def _alert(deal: Deal, customer: Customer, event: str, change_id: int) -> None:
+    """Queue one alert per manager above the owner, once per deal and event; the data of the
+    moment, worded at send time in each manager's language (`bot.dialogs.alerts`)."""
     chain = await money.manager_chain(deal.owner_id)
     if not chain:
         return
     owner = await User.get(id=deal.owner_id)
-    for manager in await User.filter(id__in=chain, active=True):
-        t = Translator.for_user(manager.locale, manager.timezone, now=now)
-        text = t.gettext(ALERT_TEXT[event]).format(
-            title=deal.title,
-            customer=customer.name,
-            amount=t.money(money.cents(deal.amount), deal.currency),
-            owner=owner.name,
-            stage=t.gettext(STAGE_LABELS[Stage(deal.stage)]),
-            reason=deal.lost_reason,
-        )
-        payload = money.reply_payload(text, [[(t.gettext("Open deal"), f"a:deal:{deal.id}")]])
-        payload["spec"] = {"type": "large_deal", "event": event, "deal_id": deal.id}
-        key = f"deal:{deal.id}:{event}:{change_id}:u{manager.id}"
-        await money.queue_alert(manager.id, key, "large_deal", payload)
+    params = {
+        "event": event,
+        "deal_id": deal.id,
+        "title": deal.title,
+        "customer": customer.name,
+        "amount": str(money.cents(deal.amount)),
+        "currency": deal.currency,
+        "owner": owner.name,
+        "stage": str(deal.stage),
+        "reason": deal.lost_reason,
+    }
+    managers = await User.filter(id__in=chain, active=True).values_list("id", flat=True)
+    key = f"deal:{deal.id}:{event}:{change_id}"
+    await outbox.notify_many(
+        (manager_id, Later("large_deal", params), f"{key}:u{manager_id}") for manager_id in managers
+    )
 
 
 @dataclass(frozen=True, slots=True)

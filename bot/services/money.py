@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from bot.models import User
-from bot.services import outbox
 from bot.services.errors import InvalidInput
 
 CENT = Decimal("0.01")
@@ -104,13 +103,6 @@ def cents(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-async def queue_alert(
-    recipient_id: int, dedupe_key: str, kind: str, payload: dict[str, Any]
-) -> bool:
-    """Queue an alert in the caller's transaction (the outbox); False when already queued."""
-    return await outbox.notify(recipient_id, outbox.payload_to_reply(payload), dedupe_key)
-
-
 async def manager_chain(user_id: int, *, limit: int = 10) -> list[int]:
     """The user's manager, their manager, and so on (stops at a loop or after `limit` levels)."""
     chain: list[int] = []
@@ -122,14 +114,3 @@ async def manager_chain(user_id: int, *, limit: int = 10) -> list[int]:
             break
         chain.append(current)
     return chain
-
-
-def reply_payload(text: str, buttons: Sequence[Sequence[tuple[str, str]]] = ()) -> dict[str, Any]:
-    """A neutral Reply as JSON (text and rows of action buttons) for the outbox to render."""
-    return {
-        "text": text,
-        "buttons": [
-            [{"label": label, "data": data, "kind": "action"} for label, data in row]
-            for row in buttons
-        ],
-    }

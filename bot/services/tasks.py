@@ -8,10 +8,10 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from bot.i18n import Translator
 from bot.models import Role, Task, User
-from bot.services import audit, money
+from bot.services import audit, outbox
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.outbox import Later
 from bot.services.permissions import require_owner_visible, scope_for
 
 MAX_TEXT = 500
@@ -63,13 +63,13 @@ async def assign(
             after={"assignee_id": assignee.id, "text": text},
         )
         if assignee.id != actor.id:
-            t = Translator.for_user(assignee.locale, assignee.timezone, now=now)
-            body = t.gettext("📌 New task from {name}: {text}").format(name=actor.name, text=text)
-            if due_at is not None:
-                body += "\n" + t.gettext("Due {when}").format(when=t.datetime(due_at))
-            payload = money.reply_payload(body, [[(t.gettext("✅ Done"), f"a:tdone:{task.id}")]])
-            payload["spec"] = {"type": "task", "task_id": task.id}
-            await money.queue_alert(assignee.id, f"task:{task.id}:new", "task", payload)
+            params = {
+                "task_id": task.id,
+                "from": actor.name,
+                "text": text,
+                "due_at": due_at.isoformat() if due_at is not None else None,
+            }
+            await outbox.notify(assignee.id, Later("task", params), f"task:{task.id}:new")
     return task
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.models import Customer, Notification
+from bot.dialogs.digests import render
+from bot.dialogs.messages import Reply
+from bot.i18n import Translator
+from bot.models import Customer, Notification, User
 from bot.services import customers
 from tests.conftest import Team
 
@@ -12,6 +15,11 @@ async def own_customer(team: Team, who: str, name: str) -> Customer:
     return await customers.create_customer(team.users[who], customers.CustomerDraft(name=name))
 
 
-async def outbox_for(team: Team, who: str) -> list[Notification]:
-    """The queued notifications for one person, oldest first."""
-    return await Notification.filter(recipient_id=team.users[who].id).order_by("id")
+async def outbox_for(team: Team, who: str) -> list[Reply]:
+    """The queued notifications for one person, oldest first, as they will read them: rendered
+    as the dispatcher renders them, in their language, at the engine's moment."""
+    person = await User.get(id=team.users[who].id)
+    t = Translator.for_user(person.locale, person.timezone, now=team.engine.clock())
+    rows = await Notification.filter(recipient_id=person.id).order_by("id")
+    rendered = [render(row.kind, row.payload, t) for row in rows]
+    return [reply for reply in rendered if reply is not None]

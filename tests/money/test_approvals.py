@@ -45,9 +45,9 @@ async def test_discount_request_is_approved_and_takes_effect(team: Team) -> None
     reply = await li.tap("Send")
     assert "Sent to Mia" in reply and "next level" not in reply
     alert = (await outbox_for(team, "Mia"))[-1]
-    assert "Li Wei asks for your approval" in alert.payload["text"]
-    assert "Discount 7.50% on “Forklifts” (CN¥90,000)" in alert.payload["text"]
-    buttons = [b["data"] for row in alert.payload["buttons"] for b in row]
+    assert "Li Wei asks for your approval" in alert.text
+    assert "Discount 7.50% on “Forklifts” (CN¥90,000)" in alert.text
+    buttons = [b.data for row in alert.buttons for b in row]
     request = await ApprovalRequest.get(deal_id=deal.id)
     assert buttons == [f"a:apr:{request.id}:y", f"a:apr:{request.id}:n", f"a:apr:{request.id}:c"]
     assert all(len(b.encode()) <= 64 for b in buttons)
@@ -65,7 +65,7 @@ async def test_discount_request_is_approved_and_takes_effect(team: Team) -> None
     reply = await mia.tap("Approve")
     assert "Approved. The requester is told." in reply
     assert (await Deal.get(id=deal.id)).discount_percent == Decimal("7.5")
-    told = (await outbox_for(team, "Li Wei"))[-1].payload["text"]
+    told = (await outbox_for(team, "Li Wei"))[-1].text
     assert "Approved by Mia" in told and "OK this once" in told
     reply = await mia.send(button=f"a:apr:{request.id}:n")
     assert "Already approved by Mia." in reply
@@ -124,11 +124,11 @@ async def test_large_expense_needs_two_levels_and_the_sla_reminds_then_escalates
     }
     assert (await approvals.remind_and_escalate(START + timedelta(hours=25)))["reminded"] == 1
     assert (await approvals.remind_and_escalate(START + timedelta(hours=26)))["reminded"] == 0
-    texts = [n.payload["text"] for n in await outbox_for(team, "Vic")]
+    texts = [n.text for n in await outbox_for(team, "Vic")]
     assert any("Still waiting for your approval" in t for t in texts)
     reply = await vic.send(button=f"a:apr:{request.id}:n")
     assert "Rejected" in reply
-    told = (await outbox_for(team, "Ray"))[-1].payload["text"]
+    told = (await outbox_for(team, "Ray"))[-1].text
     assert "Rejected by Vic" in told and "Expense claim CN¥60,000, Entertainment" in told
 
 
@@ -152,7 +152,7 @@ async def test_unanswered_request_is_escalated_one_level(team: Team) -> None:
     assert result == {"reminded": 0, "escalated": 1}
     request = await ApprovalRequest.get(id=request.id)
     assert request.approver_id == team.users["Vic"].id and request.escalated_at is not None
-    texts = [n.payload["text"] for n in await outbox_for(team, "Vic")]
+    texts = [n.text for n in await outbox_for(team, "Vic")]
     assert any("Escalated to you" in t and "Hand Acme Trading over to Sam" in t for t in texts)
     assert (await approvals.remind_and_escalate(START + timedelta(hours=100)))["escalated"] == 0
     reply = await team.chats["Vic"].send(button=f"a:apr:{request.id}:y")

@@ -55,8 +55,8 @@ async def test_large_deal_alerts_the_manager_and_a_small_one_does_not(team: Team
     deal = await Deal.get(title="Forklifts for the new warehouse")
     assert deal.amount == Decimal("1200000.00") and deal.currency == "CNY"
     alerts = await outbox_for(team, "Mia")
-    assert len(alerts) == 1 and "Large deal created" in alerts[0].payload["text"]
-    assert alerts[0].payload["buttons"][0][0]["data"] == f"a:deal:{deal.id}"
+    assert len(alerts) == 1 and "Large deal created" in alerts[0].text
+    assert alerts[0].buttons[0][0].data == f"a:deal:{deal.id}"
     assert not await outbox_for(team, "Otto")
     assert not await outbox_for(team, "Li Wei")
 
@@ -70,13 +70,13 @@ async def test_large_deal_alerts_the_manager_and_a_small_one_does_not(team: Team
 
     # the manager opens it from the alert and the card offers the next stages
     mia = team.chats["Mia"]
-    reply = await mia.send(button=alerts[0].payload["buttons"][0][0]["data"])
+    reply = await mia.send(button=alerts[0].buttons[0][0].data)
     assert "Forklifts" in reply and "Stage: Lead · 10%" in reply and "Owner: Li Wei" in reply
     reply = await mia.tap("Qualified")
     assert "Moved to Qualified." in reply and "25%" in reply
     reply = await li.send(button=f"a:dst:{deal.id}:won")
     assert "Won!" in reply
-    texts = [n.payload["text"] for n in await outbox_for(team, "Mia")]
+    texts = [n.text for n in await outbox_for(team, "Mia")]
     assert any("moved to Qualified" in t for t in texts) and any("won" in t for t in texts)
     assert len(texts) == 3
     history = await DealStageChange.filter(deal_id=deal.id).order_by("id")
@@ -112,7 +112,7 @@ async def test_lost_asks_for_a_reason_and_probability_by_hand(team: Team) -> Non
     assert "Marked as lost." in reply and "Went with a competitor" in reply
     deal = await Deal.get(id=deal.id)
     assert deal.stage == Stage.LOST and deal.closed_at is not None
-    texts = [n.payload["text"] for n in await outbox_for(team, "Mia")]
+    texts = [n.text for n in await outbox_for(team, "Mia")]
     assert any("lost" in t and "Shenzhen" in t for t in texts)
 
 

@@ -20,7 +20,7 @@ async def test_manager_assigns_and_rep_closes_with_one_tap(team: Team) -> None:
     reply = await mia.tap("Save")
     assert "Task assigned to Li Wei." in reply
     note = (await outbox_for(team, "Li Wei"))[-1]
-    assert "New task from Mia" in note.payload["text"]
+    assert "New task from Mia" in note.text
     reply = await li.say("/tasks")
     assert "1 open task" in reply and "Call Acme" in reply
     reply = await li.tap("Done")
