@@ -12,7 +12,7 @@ from bot.dialogs.engine import Registry
 from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
 from bot.models import Stage
-from bot.services import deals, money
+from bot.services import amounts, deals, money
 from bot.services.dates import parse_when
 from bot.services.errors import InvalidInput
 
@@ -30,12 +30,13 @@ def amount_text(ctx: Ctx, amount: Decimal | str, currency: str) -> str:
 
 
 def read_amount(ctx: Ctx, answer: Answer) -> tuple[Decimal, str]:
-    """A typed amount ("1.2m", "120万", "$80k") with the company currency as the default."""
+    """A typed or spoken amount ("1.2m", "5万美元", "三千元") in the one grammar of amounts, with
+    the company currency when none is said."""
     text = text_of(
         answer, ctx, max_len=40, what=ctx._("Please type an amount, e.g. 1.2m or 120万.")
     )
     try:
-        amount, currency = money.parse_amount(text)
+        amount, currency = amounts.parse_money(text)
     except InvalidInput as bad:
         raise Invalid(
             ctx._("I could not read that amount. Try 1,200,000 or 1.2m or 120万 or $80k.")
