@@ -2,8 +2,8 @@
 
 Pure functions of the text, the user's clock and the company currency, so every rule is tested
 without a database. Dates come from `bot.services.dates.search_when` (dateparser for English, the
-project's matcher for Chinese); this module adds what a note says that a date answer rarely does
-("end of the month", "月底", "过两天") and decides which date is which:
+project's matcher for Chinese, and the phrases both languages share: "end of the month", "月底",
+"on the 15th", "下周初"); this module decides which date is which:
 
 * every date in the past is a candidate for when the contact happened, the latest one wins;
 * every date in the future is a candidate for the next follow-up: one in a clause that announces
@@ -16,17 +16,15 @@ project's matcher for Chinese); this module adds what a note says that a date an
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.models import VisitKind
 from bot.services.amounts import Amount, find_amounts
-from bot.services.dates import FOLLOW_UP_TIME, parse_when, search_when
+from bot.services.dates import parse_when, search_when
 from bot.services.visits import MAX_NOTES
 
 # Dates, amounts and the kind are read in the first MAX_READ_CHARS characters (dateparser's time
@@ -145,55 +143,6 @@ def guess_kind(text: str, skip: tuple[int, int] | None = None) -> VisitKind | No
 
 # --------------------------------------------------------------------------- dates
 
-_DayFn = Callable[[date], date]
-
-
-def _en(pattern: str) -> re.Pattern[str]:
-    return re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
-
-
-def _month_end(day: date, months: int = 0) -> date:
-    year, month0 = divmod(day.month - 1 + months, 12)
-    year += day.year
-    return date(year, month0 + 1, calendar.monthrange(year, month0 + 1)[1])
-
-
-def _month_start(day: date, months: int) -> date:
-    year, month0 = divmod(day.month - 1 + months, 12)
-    return date(day.year + year, month0 + 1, 1)
-
-
-def _next_month(day: date) -> date:
-    """The same day next month, clamped (as dateparser reads "next month")."""
-    end = _month_end(day, 1)
-    return end.replace(day=min(day.day, end.day))
-
-
-def _week_end(day: date, weeks: int) -> date:
-    return day - timedelta(days=day.weekday()) + timedelta(weeks=weeks, days=4)
-
-
-# Phrases notes use for follow-ups that the date parser does not read, with the day each names
-# and whether a day already past moves on to the next month's ("end of the month" on the 30th).
-_EXTRA_DATES: tuple[tuple[re.Pattern[str], _DayFn, bool], ...] = (
-    (re.compile(r"下下?个?月(?:底|末)"), lambda d: _month_end(d, 1), False),
-    (re.compile(r"(?:这个|本)?月(?:底|末)"), _month_end, True),
-    (re.compile(r"下个?月初"), lambda d: _month_start(d, 1), False),
-    (re.compile(r"下个?月(?!\d|[一二三四五六七八九十]+[号日])"), _next_month, False),
-    (re.compile(r"年底|年末"), lambda d: date(d.year, 12, 31), False),
-    (re.compile(r"过两天|过几天"), lambda d: d + timedelta(days=2), False),
-    (re.compile(r"下周末"), lambda d: _week_end(d, 1) + timedelta(days=1), False),
-    (_en(r"(?:the )?end of next month"), lambda d: _month_end(d, 1), False),
-    (_en(r"(?:the )?end of (?:the |this )?month|eom"), _month_end, True),
-    (_en(r"(?:the )?end of next week"), lambda d: _week_end(d, 1), False),
-    (_en(r"(?:the )?end of (?:the |this )?week"), lambda d: _week_end(d, 0), False),
-    (_en(r"(?:the )?end of (?:the |this )?year"), lambda d: date(d.year, 12, 31), False),
-    (_en(r"(?:in )?a couple (?:of )?days|in a few days"), lambda d: d + timedelta(days=2), False),
-    (_en(r"in (?:a|one) week"), lambda d: d + timedelta(days=7), False),
-    (_en(r"in a fortnight"), lambda d: d + timedelta(days=14), False),
-    (_en(r"tmrw|tmr|tmw|2moro|tomorow|tommorow|tomorrw"), lambda d: d + timedelta(days=1), False),
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Found:
@@ -209,16 +158,7 @@ def find_dates(text: str, *, now: datetime, tz: ZoneInfo) -> list[Found]:
     local_now = now.astimezone(tz)
     today = local_now.date()
     found: list[Found] = []
-    masked = list(text)
-    for pattern, day_of, rolls in _EXTRA_DATES:
-        for m in pattern.finditer("".join(masked)):
-            value = datetime.combine(day_of(today), FOLLOW_UP_TIME, tz)
-            if value <= local_now and rolls:
-                value = datetime.combine(_month_end(today, 1), FOLLOW_UP_TIME, tz)
-            found.append(Found(m.start(), m.end(), value))
-            masked[m.start() : m.end()] = " " * (m.end() - m.start())
-    rest = "".join(masked)
-    for phrase, start, future in _search_by_clause(rest, now=now, tz=tz):
+    for phrase, start, future in _search_by_clause(text, now=now, tz=tz):
         cursor = start + len(phrase)
         value = future
         # Re-read as a past date only when that can change the answer: a past date without a
