@@ -89,5 +89,5 @@ class WhisperBackend:
                 import opencc
             except ImportError:
                 return text
-            self._simplified = opencc.OpenCC("t2s")
+            self._simplified = opencc.OpenCC("t2s.json")
         return str(self._simplified.convert(text)).strip()
