@@ -137,9 +137,10 @@ _ZH_NUM = (
     rf"(?:[点點][{_ZH_DIGIT}]+[万萬亿億]?)?"
 )
 _EN_WORD = "|".join(sorted((*_EN_VALUES, *_EN_SCALES), key=len, reverse=True))
+# Letters, not \b, bound the words: Chinese characters are word characters too ("预算two").
 _EN_NUM = (
-    rf"\b(?:(?:{_EN_WORD})|a(?=\s+(?:hundred|thousand|million|billion)\b))"
-    rf"(?:[\s-]+(?:and\s+)?(?:{_EN_WORD}))*\b"
+    rf"(?<![a-z])(?:(?:{_EN_WORD})|a(?=\s+(?:hundred|thousand|million|billion)(?![a-z])))"
+    rf"(?:[\s-]+(?:and\s+)?(?:{_EN_WORD}))*(?![a-z])"
 )
 _MULTIPLIERS = {
     "k": 1000,
@@ -276,7 +277,7 @@ _ZHE = r"\d(?:\.\d)?|\d\d|[一二三四五六七八九]{1,2}"
 
 _AMOUNT = re.compile(
     # 5%, 7.5 percent, five percent, 百分之五
-    rf"(?P<pct>{_DIGITS}|{_EN_NUM})\s*(?:%|percent\b|per\s+cent\b|pct\b)"
+    rf"(?P<pct>{_DIGITS}|{_EN_NUM})\s*(?:%|(?:percent|per\s+cent|pct)(?![a-z]))"
     rf"|百分之(?P<pctzh>{_DIGITS}|{_ZH_NUM})"
     # 打9折, 九五折, 8.5折
     rf"|打?(?P<zhe>{_ZHE})折"
@@ -286,7 +287,7 @@ _AMOUNT = re.compile(
     # 120万元, 80k USD, 三千块, 500 dollars, 200 units, 三千台, 8 robots, 120万, 1.2 million
     rf"|(?P<num>{_DIGITS}|{_ZH_NUM}|{_EN_NUM})(?:\s*(?P<mult>{_MULT})(?![a-z]))?"
     rf"(?:\s*(?P<about>多|余|来)?\s*(?:(?P<post>{_CUR_AFTER})(?![a-z])|(?P<unit>{_UNIT})(?![a-z])"
-    rf"|(?P<noun>[a-z]{{2,}}s)\b))?",
+    rf"|(?P<noun>[a-z]{{2,}}s)(?![a-z])))?",
     re.IGNORECASE,
 )
 # "两个月", "一个新客户": 个 after these counts months, people or hours, not goods.
