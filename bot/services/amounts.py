@@ -105,6 +105,7 @@ def en_number(text: str) -> int | None:
 
 _ZH_SCALES = {"百": 100, "佰": 100, "千": 1000, "仟": 1000, "万": 10_000, "萬": 10_000}
 _ZH_SCALES |= {"亿": 100_000_000, "億": 100_000_000}
+_TRADITIONAL_NUMERALS = str.maketrans({"萬": "万", "億": "亿", "兩": "两", "點": "点"})
 
 
 def zh_number(text: str) -> Decimal | None:
@@ -122,9 +123,6 @@ def zh_number(text: str) -> Decimal | None:
         head = zh_number(text[:-1])
         return None if head is None else head * _ZH_SCALES[text[-1]]
     return None
-
-
-_TRADITIONAL_NUMERALS = str.maketrans({"萬": "万", "億": "亿", "兩": "两", "點": "点"})
 
 
 # --------------------------------------------------------------------------- the grammar
