@@ -8,9 +8,12 @@ A multilingual model (base, small or larger; not a ".en" one) hears Chinese too.
 is the speaker's setting, never detected: detection on a few seconds of a short note guesses
 wrong often enough (Cantonese, Japanese, English) to turn a good note into nonsense. Voice
 activity filtering cuts the silences before and between phrases, where Whisper invents text,
-and repetition loops ("好的好的好的...") are cut off: no conditioning on the previous window, a
-ban on repeating three-token runs, and one retry at a higher temperature when a window's text
-compresses too well (a loop) or is too unlikely.
+and repetition loops ("好的好的好的...") are kept out by not conditioning on the previous window
+and by a penalty on tokens already written. Decoding is greedy at temperature 0: Whisper's
+fallback to sampling at higher temperatures (when a window compresses too well or is too
+unlikely) gave a different transcript for the same note from one try to the next and still
+looped on the test recordings, where the penalty did not; banning repeated three-token runs
+also stopped the loops but would forbid a rep from saying "500箱" twice.
 """
 
 from __future__ import annotations
@@ -25,14 +28,12 @@ from bot.services.speech.errors import SpeechUnavailable
 
 MODEL_FILES = ("model.bin", "config.json")
 # Decoding settings that keep a short note fast on two cores and free of loops (see above).
-DECODE = {
+DECODE: dict[str, Any] = {
     "beam_size": 1,
     "vad_filter": True,
     "condition_on_previous_text": False,
-    "compression_ratio_threshold": 2.4,
-    "log_prob_threshold": -1.0,
-    "no_repeat_ngram_size": 3,
-    "temperature": (0.0, 0.4),
+    "repetition_penalty": 1.2,
+    "temperature": 0.0,
 }
 
 
