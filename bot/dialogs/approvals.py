@@ -25,7 +25,7 @@ from bot.dialogs.labels import REQUEST_KINDS
 from bot.dialogs.messages import Button, OutFile, Reply
 from bot.i18n import N_
 from bot.models import ApprovalKind, ApprovalStatus, Role, User
-from bot.services import approvals, deals, money
+from bot.services import amounts, approvals, deals
 from bot.services.errors import InvalidInput, PermissionDenied
 
 CATEGORIES = (
@@ -99,7 +99,7 @@ async def ask_percent(ctx: Ctx, data: dict[str, Any]) -> Question | None:
 
 async def answer_percent(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
     try:
-        data["percent"] = str(money.parse_percent(answer.text or ""))
+        data["percent"] = str(amounts.parse_percent(answer.text or ""))
     except InvalidInput as bad:
         raise Invalid(ctx._("Please type a percent between 0 and 100, e.g. 7.5.")) from bad
     return None

@@ -13,7 +13,7 @@ from bot.dialogs.labels import STAGES
 from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
 from bot.models import Stage
-from bot.services import deals, money
+from bot.services import amounts, deals
 from bot.services.dates import parse_when
 from bot.services.errors import InvalidInput
 
@@ -30,17 +30,23 @@ def amount_text(ctx: Ctx, amount: Decimal | str, currency: str) -> str:
     return ctx.t.money(Decimal(str(amount)), currency)
 
 
-def read_amount(ctx: Ctx, answer: Answer) -> tuple[Decimal, str]:
-    """A typed amount ("1.2m", "120万", "$80k") with the company currency as the default."""
+def read_money(ctx: Ctx, answer: Answer) -> tuple[Decimal, str | None]:
+    """A typed or spoken amount ("1.2m", "5万美元", "三千元", "500 bucks") in the one grammar of
+    amounts, with the currency it names (None when it names none)."""
     text = text_of(
         answer, ctx, max_len=40, what=ctx._("Please type an amount, e.g. 1.2m or 120万.")
     )
     try:
-        amount, currency = money.parse_amount(text)
+        return amounts.parse_money(text)
     except InvalidInput as bad:
         raise Invalid(
             ctx._("I could not read that amount. Try 1,200,000 or 1.2m or 120万 or $80k.")
         ) from bad
+
+
+def read_amount(ctx: Ctx, answer: Answer) -> tuple[Decimal, str]:
+    """`read_money` with the company currency when the amount names none."""
+    amount, currency = read_money(ctx, answer)
     return amount, currency or ctx.settings.currency.upper()
 
 

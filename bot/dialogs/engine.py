@@ -40,7 +40,13 @@ from bot.models import User
 from bot.services import updates, users
 from bot.services.customers import DuplicateFinder
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
-from bot.services.speech import SpeechError, SpeechUnavailable, Transcriber, hints_for
+from bot.services.speech import (
+    LanguageUnsupported,
+    SpeechError,
+    SpeechUnavailable,
+    Transcriber,
+    hints_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +298,13 @@ class Engine:
         try:
             hints = await hints_for(user)
             transcript = await self.transcriber.transcribe(audio.data, audio.mime, hints)
+        except LanguageUnsupported:
+            return Reply(
+                t.gettext(
+                    "Voice notes in your language need a multilingual speech model: ask the "
+                    "admin to set CRM_STT_MODEL (see the README). Please type it for now."
+                )
+            )
         except SpeechUnavailable:
             return Reply(t.gettext("I cannot transcribe voice notes here — please type it."))
         except SpeechError as failed:

@@ -15,7 +15,7 @@ from bot.dialogs.common import (
     search_into,
     text_of,
 )
-from bot.dialogs.deals import amount_text, confirmed, read_amount
+from bot.dialogs.deals import amount_text, confirmed, read_money
 from bot.dialogs.engine import Registry
 from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
@@ -210,12 +210,14 @@ def overpayment_line(ctx: Ctx, open_amount: str) -> str:
 async def answer_amount(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
     if not data.get("invoices"):
         raise Invalid(ctx._("There is nothing open for this customer."))
-    amount, currency = read_amount(ctx, answer)
+    amount, said = read_money(ctx, answer)
     currencies = {row[2] for row in data["invoices"]}
-    if currency not in currencies and len(currencies) == 1:
-        typed = (answer.text or "").upper()
-        if not any(sym in typed for sym in ("$", "¥", "￥", "USD", "CNY", "RMB", "EUR")):
-            currency = next(iter(currencies))
+    if said is not None:
+        currency = said
+    elif len(currencies) == 1:  # no currency named: the one the invoices are in
+        currency = next(iter(currencies))
+    else:
+        currency = ctx.settings.currency.upper()
     if currency not in currencies:
         raise Invalid(
             ctx._("This customer has no open invoice in {currency}.").format(currency=currency)

@@ -2,8 +2,8 @@
 
 Pure functions of the text, the user's clock and the company currency, so every rule is tested
 without a database. Dates come from `bot.services.dates.search_when` (dateparser for English, the
-project's matcher for Chinese); this module adds what a note says that a date answer rarely does
-("end of the month", "月底", "过两天") and decides which date is which:
+project's matcher for Chinese, and the phrases both languages share: "end of the month", "月底",
+"on the 15th", "下周初"); this module decides which date is which:
 
 * every date in the past is a candidate for when the contact happened, the latest one wins;
 * every date in the future is a candidate for the next follow-up: one in a clause that announces
@@ -16,17 +16,15 @@ project's matcher for Chinese); this module adds what a note says that a date an
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.models import VisitKind
-from bot.services.dates import FOLLOW_UP_TIME, parse_when, search_when
+from bot.services.amounts import Amount, find_amounts
+from bot.services.dates import parse_when, search_when
 from bot.services.visits import MAX_NOTES
 
 # Dates, amounts and the kind are read in the first MAX_READ_CHARS characters (dateparser's time
@@ -34,22 +32,6 @@ from bot.services.visits import MAX_NOTES
 MAX_READ_CHARS = 1000
 MAX_NOTE_CHARS = MAX_NOTES
 _CJK_CHARS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-
-
-@dataclass(frozen=True, slots=True)
-class Amount:
-    """A number the note gives: money (with currency), a percent, or a quantity (with unit)."""
-
-    kind: str  # "money" | "percent" | "quantity"
-    value: Decimal
-    unit: str  # currency code, "%", or the unit as the note names it ("units", "台")
-    text: str
-
-    @property
-    def label(self) -> str:
-        """Language-neutral form, as the labelled set writes it: "200 units", "5 %"."""
-        number = format(self.value.normalize(), "f")
-        return f"{number} {self.unit}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,357 +141,7 @@ def guess_kind(text: str, skip: tuple[int, int] | None = None) -> VisitKind | No
     return best[1] if best else None
 
 
-# --------------------------------------------------------------------------- amounts
-
-_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_ZH_NUM = r"[零〇一二两三四五六七八九十百千万亿]+"
-# Numbers as a speech recogniser writes them: "two hundred", "twenty five", "a thousand".
-EN_ONES = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-EN_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_EN_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
-_EN_VALUES = {w: n for n, w in enumerate(EN_ONES)} | {w: 10 * n for n, w in enumerate(EN_TENS, 2)}
-_EN_WORD = "|".join(sorted((*_EN_VALUES, *_EN_SCALES), key=len, reverse=True))
-_EN_NUM = (
-    rf"(?:(?:{_EN_WORD})|a(?=\s+(?:hundred|thousand|million)\b))"
-    rf"(?:[\s-]+(?:and\s+)?(?:{_EN_WORD}))*\b"
-)
-_MULT = r"百万|千万|million|billion|mn|bn|[kmb千万萬亿億]"
-_MULTIPLIERS = {
-    "k": 1000,
-    "m": 1_000_000,
-    "mn": 1_000_000,
-    "million": 1_000_000,
-    "b": 1_000_000_000,
-    "bn": 1_000_000_000,
-    "billion": 1_000_000_000,
-    "千": 1000,
-    "万": 10_000,
-    "萬": 10_000,
-    "百万": 1_000_000,
-    "千万": 10_000_000,
-    "亿": 100_000_000,
-    "億": 100_000_000,
-}
-_CURRENCY_WORDS = {
-    "$": "USD",
-    "us$": "USD",
-    "usd": "USD",
-    "dollars": "USD",
-    "dollar": "USD",
-    "bucks": "USD",
-    "美元": "USD",
-    "美金": "USD",
-    "刀": "USD",
-    "¥": "CNY",
-    "rmb": "CNY",
-    "cny": "CNY",
-    "yuan": "CNY",
-    "元": "CNY",
-    "块钱": "CNY",
-    "块": "CNY",
-    "人民币": "CNY",
-    "€": "EUR",
-    "eur": "EUR",
-    "euros": "EUR",
-    "euro": "EUR",
-    "欧元": "EUR",
-    "£": "GBP",
-    "gbp": "GBP",
-    "hkd": "HKD",
-    "港币": "HKD",
-}
-_UNITS = {
-    "units": "units",
-    "unit": "units",
-    "pcs": "pcs",
-    "pc": "pcs",
-    "pieces": "pcs",
-    "piece": "pcs",
-    "boxes": "boxes",
-    "box": "boxes",
-    "cartons": "cartons",
-    "carton": "cartons",
-    "pallets": "pallets",
-    "pallet": "pallets",
-    "tons": "tons",
-    "ton": "tons",
-    "tonnes": "tons",
-    "tonne": "tons",
-    "kg": "kg",
-    "sets": "sets",
-    "set": "sets",
-    "machines": "machines",
-    "machine": "machines",
-    "containers": "containers",
-    "container": "containers",
-    "cases": "cases",
-    "case": "cases",
-    "bottles": "bottles",
-    "rolls": "rolls",
-    "licenses": "licenses",
-    "licences": "licenses",
-    "seats": "seats",
-    "samples": "samples",
-    "meters": "meters",
-    "metres": "meters",
-    "trucks": "trucks",
-    "rooms": "rooms",
-    "boats": "boats",
-    "bags": "bags",
-    "drums": "drums",
-    "liters": "liters",
-    "litres": "liters",
-    "users": "users",
-    "米": "米",
-    "本": "本",
-    "册": "册",
-    "袋": "袋",
-    "辆": "辆",
-    "台": "台",
-    "件": "件",
-    "个": "个",
-    "箱": "箱",
-    "吨": "吨",
-    "套": "套",
-    "盒": "盒",
-    "瓶": "瓶",
-    "包": "包",
-    "只": "只",
-    "张": "张",
-    "卷": "卷",
-    "公斤": "kg",
-    "千克": "kg",
-    "托": "托",
-    "柜": "柜",
-    "批": "批",
-    "份": "份",
-}
-_ALT_UNITS = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
-_ALT_CUR_BEFORE = r"us\$|\$|¥|￥|€|£|usd|rmb|cny|eur|gbp|hkd"
-_ALT_CUR_AFTER = "|".join(
-    sorted((re.escape(w) for w in _CURRENCY_WORDS if w not in "$¥€£"), key=len, reverse=True)
-)
-_AMOUNT = re.compile(
-    # 5% off, 5 percent, 打9折 / 九五折
-    rf"(?P<pct>{_NUM}|\b{_EN_NUM})\s*(?:%|percent\b|pct\b)"
-    rf"|打?(?P<zhe>\d(?:\.\d)?|\d\d|[一二三四五六七八九]{{1,2}})折"
-    # $80k, ¥3,000, USD 1.2m, RMB 50万
-    rf"|(?P<cur1>{_ALT_CUR_BEFORE})\s*(?P<num1>{_NUM})\s*(?P<mult1>{_MULT})?(?![a-z])"
-    # 200 units, 3千台, 两百台, 5 pallets
-    rf"|(?P<num2>{_NUM}|{_ZH_NUM}|\b{_EN_NUM})\s*(?P<mult2>{_MULT})?\s*(?P<unit>{_ALT_UNITS})(?![a-z])"
-    # 8 robots, 1000 tiles: a count of any plural noun (not of days, weeks...)
-    rf"|(?P<num4>{_NUM}|\b{_EN_NUM})\s+(?P<noun>[a-z]{{2,}}s)\b"
-    # 120万元, 80k USD, 三千块, 500 dollars, 120万 (no currency: the company's)
-    rf"|(?P<num3>{_NUM}|{_ZH_NUM})\s*(?P<mult3>{_MULT})?\s*(?P<cur3>{_ALT_CUR_AFTER})?(?![a-z])",
-    re.IGNORECASE,
-)
-_NOT_COUNTED = frozenset("月人小星礼钟点多半")
-# Plural nouns after a number that count time or tries, not goods.
-_NOT_GOODS = frozenset(
-    (
-        "seconds",
-        "secs",
-        "minutes",
-        "mins",
-        "hours",
-        "hrs",
-        "days",
-        "weeks",
-        "months",
-        "years",
-        "yrs",
-        "times",
-        "calls",
-        "visits",
-    )
-)
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
-_ZH_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_ZH_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
-_ZH_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
-
-
-def zh_number(text: str) -> int | None:
-    """'三千' 3000, '两百五十' 250, '十二' 12, '一万二千' 12000, '三五' (digits) 35."""
-    if not text or any(
-        ch not in _ZH_DIGITS and ch not in _ZH_SMALL_UNITS and ch not in _ZH_BIG_UNITS
-        for ch in text
-    ):
-        return None
-    if not any(ch in _ZH_SMALL_UNITS or ch in _ZH_BIG_UNITS for ch in text):
-        return int("".join(str(_ZH_DIGITS[ch]) for ch in text))
-    total = section = digit = 0
-    for ch in text:
-        if ch in _ZH_DIGITS:
-            digit = _ZH_DIGITS[ch]
-        elif ch in _ZH_SMALL_UNITS:
-            section += (digit or 1) * _ZH_SMALL_UNITS[ch]
-            digit = 0
-        else:
-            total += (section + digit or 1) * _ZH_BIG_UNITS[ch]
-            section = digit = 0
-    return total + section + digit
-
-
-def en_number(text: str) -> int | None:
-    """'two hundred' 200, 'twenty five' 25, 'a thousand' 1000, 'three thousand and ten' 3010."""
-    total = current = 0
-    for word in re.split(r"[\s-]+", text.lower()):
-        if word in _EN_VALUES:
-            current += _EN_VALUES[word]
-        elif word == "hundred":
-            current = (current or 1) * 100
-        elif word in _EN_SCALES:
-            total += (current or 1) * _EN_SCALES[word]
-            current = 0
-        elif word not in ("a", "and"):
-            return None
-    return total + current
-
-
-def _number(text: str) -> Decimal | None:
-    if re.fullmatch(_EN_NUM, text, re.IGNORECASE):
-        value = en_number(text)
-        return None if value is None else Decimal(value)
-    if re.fullmatch(_ZH_NUM, text):
-        value = zh_number(text)
-        return None if value is None else Decimal(value)
-    try:
-        return Decimal(text.replace(",", ""))
-    except InvalidOperation:
-        return None
-
-
-def _scaled(num: str, mult: str | None) -> Decimal | None:
-    value = _number(num)
-    if value is None:
-        return None
-    if mult:
-        value *= _MULTIPLIERS[mult.lower()]
-    return value
-
-
-def find_amounts(text: str, currency: str) -> list[tuple[int, int, Amount]]:
-    """Amounts in order of appearance, with where each stands.
-
-    Only numbers with a currency, a multiplier, a percent sign or a unit are amounts, so the
-    numbers of dates ("Dec 3", "下午3点", "3天后") are not; the caller reads dates in the text
-    with the amounts blanked out, so "¥50,000 next week" is not read as a date either.
-    """
-    found: list[tuple[int, int, Amount]] = []
-    for m in _AMOUNT.finditer(text):
-        amount = _amount(m, currency)
-        if amount is not None:
-            found.append((m.start(), m.end(), amount))
-    return found
-
-
-def _amount(m: re.Match[str], currency: str) -> Amount | None:
-    raw = m.group().strip()
-    if m["pct"]:
-        value = _number(m["pct"])
-        return Amount("percent", value, "%", raw) if value is not None else None
-    if m["zhe"]:
-        digits = m["zhe"] if m["zhe"][0].isdigit() else str(zh_number(m["zhe"]))
-        paid = Decimal(digits)
-        paid *= 10 if paid < 10 else 1
-        return Amount("percent", Decimal(100) - paid, "%", raw) if 0 < paid < 100 else None
-    if m["cur1"]:
-        value = _scaled(m["num1"], m["mult1"])
-        code = _CURRENCY_WORDS.get(m["cur1"].lower(), "CNY" if m["cur1"] == "￥" else currency)
-        return Amount("money", value, code, raw) if value else None
-    if m["unit"]:
-        if m["unit"] == "个" and (
-            m.string[m.end() : m.end() + 1] in _NOT_COUNTED
-            or re.fullmatch("[一两二三四五六七八九]", m["num2"])
-        ):
-            return None  # "两个月", "一个新客户": not a quantity of goods
-        value = _scaled(m["num2"], m["mult2"])
-        return Amount("quantity", value, _UNITS[m["unit"].lower()], raw) if value else None
-    if m["noun"]:
-        noun = m["noun"].lower()
-        if noun in _NOT_GOODS:
-            return None
-        value = _number(m["num4"])
-        return Amount("quantity", value, noun, raw) if value else None
-    if m["cur3"] or m["mult3"]:
-        value = _scaled(m["num3"], m["mult3"])
-        code = _CURRENCY_WORDS[m["cur3"].lower()] if m["cur3"] else currency
-        return Amount("money", value, code, raw) if value else None
-    return None
-
-
 # --------------------------------------------------------------------------- dates
-
-_DayFn = Callable[[date], date]
-
-
-def _en(pattern: str) -> re.Pattern[str]:
-    return re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
-
-
-def _month_end(day: date, months: int = 0) -> date:
-    year, month0 = divmod(day.month - 1 + months, 12)
-    year += day.year
-    return date(year, month0 + 1, calendar.monthrange(year, month0 + 1)[1])
-
-
-def _month_start(day: date, months: int) -> date:
-    year, month0 = divmod(day.month - 1 + months, 12)
-    return date(day.year + year, month0 + 1, 1)
-
-
-def _next_month(day: date) -> date:
-    """The same day next month, clamped (as dateparser reads "next month")."""
-    end = _month_end(day, 1)
-    return end.replace(day=min(day.day, end.day))
-
-
-def _week_end(day: date, weeks: int) -> date:
-    return day - timedelta(days=day.weekday()) + timedelta(weeks=weeks, days=4)
-
-
-# Phrases notes use for follow-ups that the date parser does not read, with the day each names
-# and whether a day already past moves on to the next month's ("end of the month" on the 30th).
-_EXTRA_DATES: tuple[tuple[re.Pattern[str], _DayFn, bool], ...] = (
-    (re.compile(r"下下?个?月(?:底|末)"), lambda d: _month_end(d, 1), False),
-    (re.compile(r"(?:这个|本)?月(?:底|末)"), _month_end, True),
-    (re.compile(r"下个?月初"), lambda d: _month_start(d, 1), False),
-    (re.compile(r"下个?月(?!\d|[一二三四五六七八九十]+[号日])"), _next_month, False),
-    (re.compile(r"年底|年末"), lambda d: date(d.year, 12, 31), False),
-    (re.compile(r"过两天|过几天"), lambda d: d + timedelta(days=2), False),
-    (re.compile(r"下周末"), lambda d: _week_end(d, 1) + timedelta(days=1), False),
-    (_en(r"(?:the )?end of next month"), lambda d: _month_end(d, 1), False),
-    (_en(r"(?:the )?end of (?:the |this )?month|eom"), _month_end, True),
-    (_en(r"(?:the )?end of next week"), lambda d: _week_end(d, 1), False),
-    (_en(r"(?:the )?end of (?:the |this )?week"), lambda d: _week_end(d, 0), False),
-    (_en(r"(?:the )?end of (?:the |this )?year"), lambda d: date(d.year, 12, 31), False),
-    (_en(r"(?:in )?a couple (?:of )?days|in a few days"), lambda d: d + timedelta(days=2), False),
-    (_en(r"in (?:a|one) week"), lambda d: d + timedelta(days=7), False),
-    (_en(r"in a fortnight"), lambda d: d + timedelta(days=14), False),
-    (_en(r"tmrw|tmr|tmw|2moro|tomorow|tommorow|tomorrw"), lambda d: d + timedelta(days=1), False),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -526,16 +158,7 @@ def find_dates(text: str, *, now: datetime, tz: ZoneInfo) -> list[Found]:
     local_now = now.astimezone(tz)
     today = local_now.date()
     found: list[Found] = []
-    masked = list(text)
-    for pattern, day_of, rolls in _EXTRA_DATES:
-        for m in pattern.finditer("".join(masked)):
-            value = datetime.combine(day_of(today), FOLLOW_UP_TIME, tz)
-            if value <= local_now and rolls:
-                value = datetime.combine(_month_end(today, 1), FOLLOW_UP_TIME, tz)
-            found.append(Found(m.start(), m.end(), value))
-            masked[m.start() : m.end()] = " " * (m.end() - m.start())
-    rest = "".join(masked)
-    for phrase, start, future in _search_by_clause(rest, now=now, tz=tz):
+    for phrase, start, future in _search_by_clause(text, now=now, tz=tz):
         cursor = start + len(phrase)
         value = future
         # Re-read as a past date only when that can change the answer: a past date without a
@@ -671,17 +294,13 @@ def read_note(text: str, *, now: datetime, tz: ZoneInfo, currency: str = "CNY") 
 
 
 __all__ = [
-    "EN_ONES",
-    "EN_TENS",
     "Amount",
     "Reading",
     "clause_around",
-    "en_number",
     "find_amounts",
     "find_dates",
     "guess_kind",
     "is_small_talk",
     "read_note",
     "split_dates",
-    "zh_number",
 ]

@@ -27,7 +27,7 @@ from bot.models import (
     User,
     Visit,
 )
-from bot.services import audit, customers, money
+from bot.services import amounts, audit, customers
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.matching import normalize_name
 from bot.services.permissions import require_owner_visible
@@ -62,7 +62,7 @@ def clean_value(field_name: str, text: str, *, currency: str = "CNY") -> Any:
         value = text.strip()
         if value in ("0", "0.00"):
             return Decimal("0.00")
-        amount, typed_currency = money.parse_amount(value)
+        amount, typed_currency = amounts.parse_money(value)
         if typed_currency not in (None, currency):
             raise InvalidInput("currency_mismatch", typed_currency)
         return amount

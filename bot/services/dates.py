@@ -53,6 +53,8 @@ from zoneinfo import ZoneInfo
 from dateparser.date import DateDataParser
 from dateparser.search import search_dates
 
+from bot.services.amounts import zh_number
+
 __all__ = [
     "MAX_PARSE_CHARS",
     "MAX_SEARCH_CHARS",
@@ -67,6 +69,7 @@ Prefer = Literal["past", "future"]
 MAX_PARSE_CHARS = 200
 MAX_SEARCH_CHARS = 1000
 FOLLOW_UP_TIME = time(9, 0)
+FOLLOW_UP_OFFSET = timedelta(hours=9)  # the same, as an offset from midnight
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +158,9 @@ def _parse(text: str, ctx: _Ctx) -> datetime | None:
     common = _parse_en_common(text, ctx)
     if common is not None:
         return common
+    phrases = _phrases(text, ctx)
+    if len(phrases) == 1 and phrases[0][:2] == (0, len(text)):
+        return phrases[0][2]
     if _CJK.search(text):
         return _parse_zh(text, ctx) or _parse_dateparser(text, ctx)
     return _parse_dateparser(text, ctx) if _looks_like_date(text) else None
@@ -163,7 +169,9 @@ def _parse(text: str, ctx: _Ctx) -> datetime | None:
 def _search(text: str, ctx: _Ctx) -> list[tuple[str, datetime]]:
     truncated = len(text) > MAX_SEARCH_CHARS
     text = text[:MAX_SEARCH_CHARS]
-    found = _search_zh(text, ctx) if _CJK.search(text) else []
+    found = _phrases(text, ctx)
+    if _CJK.search(text):
+        found += _search_zh(text, ctx, taken=[(start, end) for start, end, _ in found])
     found += _search_en(text, ctx, taken=[(start, end) for start, end, _ in found])
     # A match touching the cut-off point may be a truncated expression ("下周" of "下周五").
     found = [f for f in found if not (truncated and f[1] == len(text))]
@@ -218,6 +226,106 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+# --------------------------------------------------------------------------- phrases
+
+# Spans of time people name as a day in both languages ("end of the month", "月底", "下周初",
+# "on the 15th"), which neither dateparser nor the Chinese matcher below reads. Each gives the
+# day from the user's today; "rolls" moves a day already past to the next month's ("月底" said
+# on the evening of the 30th is the end of next month).
+
+
+def _month_end(day: date, months: int = 0) -> date:
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month0 + 1, calendar.monthrange(year, month0 + 1)[1])
+
+
+def _month_start(day: date, months: int) -> date:
+    year, month0 = divmod(day.month - 1 + months, 12)
+    return date(day.year + year, month0 + 1, 1)
+
+
+def _next_month(day: date) -> date:
+    """The same day next month, clamped (as dateparser reads "next month")."""
+    end = _month_end(day, 1)
+    return end.replace(day=min(day.day, end.day))
+
+
+def _week_day(day: date, weeks: int, weekday: int) -> date:
+    """Monday (0) .. Sunday (6) of the week `weeks` after this one."""
+    return day - timedelta(days=day.weekday()) + timedelta(weeks=weeks, days=weekday)
+
+
+def _en(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
+
+
+_DayFn = Callable[[date], date]
+_PHRASES: tuple[tuple[re.Pattern[str], _DayFn, bool], ...] = (
+    (re.compile(r"下下?个?月(?:底|末)"), lambda d: _month_end(d, 1), False),
+    (re.compile(r"(?:这个|本)?月(?:底|末)"), _month_end, True),
+    (re.compile(r"下个?月初"), lambda d: _month_start(d, 1), False),
+    (re.compile(r"下个?月(?!\d|[一二三四五六七八九十]+[号日])"), _next_month, False),
+    (re.compile(r"年底|年末"), lambda d: date(d.year, 12, 31), False),
+    (re.compile(r"过两天|过几天"), lambda d: d + timedelta(days=2), False),
+    (re.compile(r"下周末"), lambda d: _week_day(d, 1, 5), False),
+    (re.compile(r"下(?:个)?(?:周|星期|礼拜)初"), lambda d: _week_day(d, 1, 0), False),
+    (_en(r"(?:the )?end of next month"), lambda d: _month_end(d, 1), False),
+    (_en(r"(?:the )?end of (?:the |this )?month|eom"), _month_end, True),
+    (
+        _en(r"(?:early|the beginning of|the start of|beginning of|start of) next month"),
+        lambda d: _month_start(d, 1),
+        False,
+    ),
+    (
+        _en(r"(?:early|the beginning of|the start of|beginning of|start of) next week"),
+        lambda d: _week_day(d, 1, 0),
+        False,
+    ),
+    (_en(r"(?:the )?end of next week"), lambda d: _week_day(d, 1, 4), False),
+    (_en(r"(?:the )?end of (?:the |this )?week"), lambda d: _week_day(d, 0, 4), False),
+    (_en(r"(?:the )?end of (?:the |this )?year"), lambda d: date(d.year, 12, 31), False),
+    (_en(r"(?:in )?a couple (?:of )?days|in a few days"), lambda d: d + timedelta(days=2), False),
+    (_en(r"in (?:a|one) week"), lambda d: d + timedelta(days=7), False),
+    (_en(r"in a fortnight"), lambda d: d + timedelta(days=14), False),
+    (_en(r"tmrw|tmr|tmw|2moro|tomorow|tommorow|tomorrw"), lambda d: d + timedelta(days=1), False),
+)
+_MONTH_NAMES = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+# "the 15th" alone is a day of this month or the next; "15th of December" is dateparser's, and
+# "the 2nd floor" or "the 3rd time" are no dates at all.
+_EN_DAY_OF_MONTH = re.compile(
+    r"\b(?:on\s+)?(?:the\s+)?(?P<day>3[01]|[12]\d|[1-9])(?:st|nd|rd|th)\b"
+    rf"(?!\s+(?:of\s+)?(?:{_MONTH_NAMES})|\s+(?:floor|time|round|place|quarter|gen|edition|"
+    r"year|day|week|month|anniversary|batch|shipment|order|call|visit|attempt|version)s?\b)",
+    re.IGNORECASE,
+)
+
+
+def _phrases(text: str, ctx: _Ctx) -> list[tuple[int, int, datetime]]:
+    """Every phrase of the table and every English day of the month, in order, not overlapping."""
+    found: list[tuple[int, int, datetime]] = []
+    masked = list(text)
+    for pattern, day_of, rolls in _PHRASES:
+        for m in pattern.finditer("".join(masked)):
+            value = _on(day_of(ctx.today), FOLLOW_UP_OFFSET, ctx)
+            if value <= ctx.now and rolls and ctx.prefer == "future":
+                value = _on(_month_end(ctx.today, 1), FOLLOW_UP_OFFSET, ctx)
+            found.append((m.start(), m.end(), value))
+            masked[m.start() : m.end()] = " " * (m.end() - m.start())
+    for m in _EN_DAY_OF_MONTH.finditer("".join(masked)):
+        first, dom = ctx.today.replace(day=1), int(m["day"])
+        value = _pick(
+            lambda k, first=first, dom=dom: _on_day(_add_months(first, k, dom), ctx), ctx, 13
+        )
+        if value is not None:
+            found.append((m.start(), m.end(), value))
+    return sorted(found, key=lambda f: f[0])
+
+
+def _on_day(day: date | None, ctx: _Ctx) -> datetime | None:
+    return None if day is None else _on(day, None, ctx)
 
 
 # --------------------------------------------------------------------------- English
@@ -406,21 +514,6 @@ _TRADITIONAL = str.maketrans(
     }
     | {chr(0xFF10 + i): str(i) for i in range(10)}
 )
-_ZH_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMERALS = "零〇一二两三四五六七八九十百千"
 _ZH_NUMBER = re.compile(
     # weekday after 周/星期/礼拜: one character, so "周五十点" is Friday 10:00, not "周50点"
@@ -433,17 +526,9 @@ _ZH_NUMBER = re.compile(
 
 
 def _zh_int(numeral: str) -> int:
-    """Value of a Chinese numeral: "十二" 12, "二十五" 25, "一百零五" 105, "二〇二六" 2026."""
-    if not any(ch in _ZH_UNITS for ch in numeral):
-        return int("".join(str(_ZH_DIGITS[ch]) for ch in numeral))
-    total = digit = 0
-    for ch in numeral:
-        if ch in _ZH_UNITS:
-            total += (digit or 1) * _ZH_UNITS[ch]
-            digit = 0
-        else:
-            digit = _ZH_DIGITS[ch]
-    return total + digit
+    """Value of a Chinese numeral ("十二" 12, "二〇二六" 2026), by the one converter amounts use."""
+    value = zh_number(numeral)
+    return int(value) if value is not None else 0
 
 
 def _normalize_zh(text: str) -> tuple[str, list[int]]:
@@ -680,12 +765,19 @@ def _parse_zh(text: str, ctx: _Ctx) -> datetime | None:
     return found[1] if found is not None and found[0] == len(s) else None
 
 
-def _search_zh(text: str, ctx: _Ctx) -> list[tuple[int, int, datetime]]:
+def _search_zh(
+    text: str, ctx: _Ctx, taken: list[tuple[int, int]]
+) -> list[tuple[int, int, datetime]]:
     s, origin = _normalize_zh(text)
+    busy = [False] * (len(text) + 1)
+    for start, end in taken:
+        busy[start:end] = [True] * (end - start)
     found: list[tuple[int, int, datetime]] = []
     pos = 0
     while pos < len(s):
-        match = _match_zh_at(s, pos, ctx)
+        match = None if busy[origin[pos]] else _match_zh_at(s, pos, ctx)
+        if match is not None and any(busy[origin[pos] : origin[match[0]]]):
+            match = None  # it would run into a phrase already read ("下个月" of "下个月底")
         if match is None:
             pos += 1
             continue

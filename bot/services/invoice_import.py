@@ -24,7 +24,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from bot.models import Customer, Invoice, InvoiceStatus, Role, User
-from bot.services import audit, money
+from bot.services import amounts, audit, money
 from bot.services.errors import InvalidInput, PermissionDenied
 from bot.services.matching import normalize_name
 
@@ -121,7 +121,7 @@ def _amount(value: Any) -> tuple[Decimal, str | None]:
         if amount <= 0:
             raise InvalidInput("amount_invalid")
         return amount, None
-    return money.parse_amount(str(value or ""))
+    return amounts.parse_money(str(value or ""))
 
 
 async def import_invoices(

@@ -11,16 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.models import VisitKind
+from bot.services.amounts import en_number, find_amounts, zh_number
 from bot.services.capture import close_mentions
 from bot.services.capture_names import MentionIndex
-from bot.services.capture_text import (
-    en_number,
-    find_amounts,
-    guess_kind,
-    is_small_talk,
-    read_note,
-    zh_number,
-)
+from bot.services.capture_text import guess_kind, is_small_talk, read_note
 from bot.services.matching import normalize_name
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

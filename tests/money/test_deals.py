@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bot.models import Deal, DealStageChange, Stage
-from bot.services import money
+from bot.services import amounts
 from bot.services.errors import InvalidInput
 from tests.conftest import Team
 from tests.money.helpers import outbox_for, own_customer
@@ -28,14 +28,14 @@ from tests.money.helpers import outbox_for, own_customer
     ],
 )
 def test_amounts_as_people_type_them(typed: str, amount: str, currency: str | None) -> None:
-    value, code = money.parse_amount(typed)
+    value, code = amounts.parse_money(typed)
     assert isinstance(value, Decimal) and value == Decimal(amount) and code == currency
 
 
 @pytest.mark.parametrize("typed", ["", "abc", "-5", "0", "1,2", "1.2.3", "$¥5", "5 apples"])
 def test_bad_amounts_are_refused(typed: str) -> None:
     with pytest.raises(InvalidInput):
-        money.parse_amount(typed)
+        amounts.parse_money(typed)
 
 
 async def test_large_deal_alerts_the_manager_and_a_small_one_does_not(team: Team) -> None:

@@ -81,11 +81,15 @@ _WORD = re.compile(r"[a-z][a-z'.]*")
 
 @dataclass(frozen=True, slots=True)
 class Hints:
-    """What the speaker is likely to say: names of the customers they work with, in English."""
+    """What the speaker is likely to say: names of the customers they work with, and the
+    language of their setting ("en", "zh"), which the recogniser is told rather than guessing
+    it from a few seconds of audio."""
 
     names: tuple[str, ...] = ()
+    language: str = "en"
 
     def key(self) -> str:
+        """The names as one cache key (the bigram model depends on them only)."""
         return "\n".join(sorted(self.names))
 
 

@@ -20,3 +20,16 @@ class SpeechUnavailable(SpeechError):
 
 class Undecodable(SpeechError):
     """This one recording is broken or empty; the next one may work."""
+
+
+class LanguageUnsupported(SpeechUnavailable):
+    """The recogniser here does not hear the speaker's language (pocketsphinx or an English-only
+    Whisper model and a Chinese note): a multilingual model is what an admin must configure."""
+
+    def __init__(self, detail: str, language: str) -> None:
+        super().__init__(detail)
+        self.language = language
+
+    def __reduce__(self) -> tuple[type[LanguageUnsupported], tuple[str, str]]:
+        """Rebuilt with both arguments when it crosses back from a worker process."""
+        return (type(self), (self.detail, self.language))

@@ -33,14 +33,16 @@ class Transcriber(Protocol):
 
 
 async def hints_for(user: User, limit: int = HINT_NAMES) -> Hints:
-    """The names a user is likely to say: the customers they own, recent ones first."""
+    """The names a user is likely to say (the customers they own, recent ones first) and the
+    language of their setting, which is the language their notes are heard in."""
     names = await (
         Customer.filter(owner_id=user.id)
         .order_by("-last_contact_at", "-id")
         .limit(limit)
         .values_list("name", flat=True)
     )
-    return Hints(tuple(str(name) for name in names))
+    language = "zh" if str(user.locale).lower().startswith("zh") else "en"
+    return Hints(tuple(str(name) for name in names), language)
 
 
 # Worker processes are shared by every `Speech` of the process with the same backend and size:

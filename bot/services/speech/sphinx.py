@@ -38,6 +38,10 @@ class SphinxBackend:
         self._decoders: OrderedDict[str, Any] = OrderedDict()
         self._phones: dict[str, str] | None = None
 
+    def hears(self, language: str) -> bool:
+        """English only: the wheel ships a US English model."""
+        return language == "en"
+
     def transcribe(self, pcm: np.ndarray, hints: Hints) -> str:
         """The words heard in 16 kHz mono int16 samples; '' when nothing was recognised."""
         decoder = self._biased(hints) if self.biased else self._general_decoder()

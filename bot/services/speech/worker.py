@@ -13,7 +13,7 @@ import numpy as np
 
 from bot.services.speech.bias import Hints
 from bot.services.speech.decode import RATE, to_pcm16k
-from bot.services.speech.errors import SpeechUnavailable
+from bot.services.speech.errors import LanguageUnsupported, SpeechUnavailable
 
 SILENCE_RMS = 100.0  # int16 RMS of a 30 ms frame below which nothing is said
 MIN_VOICED_SECONDS = 0.3
@@ -33,6 +33,10 @@ class Backend(Protocol):
     """A recogniser: 16 kHz mono int16 samples in, the words heard out."""
 
     name: str
+
+    def hears(self, language: str) -> bool:
+        """Whether it recognises speech in this language ("en", "zh")."""
+        ...
 
     def transcribe(self, pcm: np.ndarray, hints: Hints) -> str: ...
 
@@ -70,8 +74,20 @@ def voiced_seconds(pcm: np.ndarray) -> float:
 
 
 def transcribe(spec: BackendSpec, data: bytes, mime: str, hints: Hints) -> str:
-    """Recorded bytes → the words heard ('' for silence or nothing recognised)."""
+    """Recorded bytes → the words heard ('' for silence or nothing recognised).
+
+    Raises LanguageUnsupported before decoding when the backend cannot hear the speaker's
+    language: an English recogniser would turn a Chinese note into confident nonsense.
+    """
+    backend = build(spec)
+    if not backend.hears(hints.language):
+        raise LanguageUnsupported(
+            f"a voice note in {hints.language!r} arrived but the {backend.name} recogniser "
+            f"here hears English only: set CRM_STT_MODEL to a multilingual Whisper model "
+            f"directory (e.g. faster-whisper base or small; see README, Voice notes)",
+            hints.language,
+        )
     pcm = to_pcm16k(data, mime)
     if voiced_seconds(pcm) < MIN_VOICED_SECONDS:
         return ""
-    return build(spec).transcribe(pcm, hints).strip()
+    return backend.transcribe(pcm, hints).strip()
