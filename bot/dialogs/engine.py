@@ -34,8 +34,9 @@ from bot.dialogs.base import (
 )
 from bot.dialogs.common import nav_word
 from bot.dialogs.messages import Audio, Button, ButtonKind, Incoming, Reply, numbered_buttons
-from bot.dialogs.storage import Conversation, KeyLocks, StateStorage, StorageKey
+from bot.dialogs.storage import Conversation, StateStorage, StorageKey
 from bot.i18n import Translator
+from bot.keylocks import KeyLocks
 from bot.models import User
 from bot.services import updates, users
 from bot.services.customers import DuplicateFinder

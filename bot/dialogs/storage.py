@@ -10,7 +10,6 @@ two instances handed two taps of one chat take turns, and the second sees what t
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 from collections.abc import AsyncIterator
@@ -185,27 +184,3 @@ def _conversation(row: dict[str, Any]) -> Conversation:
 def _json(value: Any) -> Any:
     """JSON columns come back as text from both drivers (no codec is registered)."""
     return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-class KeyLocks:
-    """One asyncio lock per chat, so a chat's messages run in order and state is read under it.
-
-    Locks are dropped once nobody holds or waits for them, so memory does not grow per chat.
-    """
-
-    def __init__(self) -> None:
-        self._locks: dict[StorageKey, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: StorageKey) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.dialogs.storage import KeyLocks, StorageKey
+from bot.keylocks import KeyLocks
 
 CHAT_KEY_CHANNEL = "telegram-updates"
 
@@ -43,11 +43,11 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         """Nothing to free."""
 
 
-def _key(update: object) -> StorageKey:
+def _key(update: object) -> tuple[str, str]:
     """The chat an update belongs to (the user for chat-less updates; one key for the rest)."""
     if isinstance(update, Update):
         if update.effective_chat is not None:
-            return StorageKey(CHAT_KEY_CHANNEL, str(update.effective_chat.id))
+            return (CHAT_KEY_CHANNEL, str(update.effective_chat.id))
         if update.effective_user is not None:
-            return StorageKey(CHAT_KEY_CHANNEL, f"user:{update.effective_user.id}")
-    return StorageKey(CHAT_KEY_CHANNEL, "")
+            return (CHAT_KEY_CHANNEL, f"user:{update.effective_user.id}")
+    return (CHAT_KEY_CHANNEL, "")
