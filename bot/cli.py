@@ -10,9 +10,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import SecretStr
+
+from bot import logs
 from bot.app import running
 from bot.config import Settings
 from bot.db import close_db, migrate, open_db
+from bot.health import Health
+from bot.metrics import Metrics
 from bot.models import ChannelIdentity, Notification, Role, User
 from bot.services import users
 from bot.services.errors import InvalidInput, NotFound
@@ -220,11 +225,13 @@ def _has_telegram(settings: Settings) -> bool:
     return token is not None and bool(token.get_secret_value())
 
 
-async def _start_scheduler(settings: Settings, senders: dict[str, Any]) -> Any:
+async def _start_scheduler(
+    settings: Settings, senders: dict[str, Any], metrics: Metrics | None = None
+) -> Any:
     """The scheduled jobs and the outbox dispatcher, sending through the running channels."""
     from bot.scheduler import Scheduler
 
-    scheduler = Scheduler(settings, senders)
+    scheduler = Scheduler(settings, senders, metrics=metrics)
     await scheduler.start()
     return scheduler
 
@@ -236,24 +243,39 @@ async def _run(settings: Settings) -> int:
     if not _has_telegram(settings) and not wechat.configured(settings):
         print(NOTHING_TO_RUN, file=sys.stderr)
         return 2
+    from bot.health import Health
     from bot.server import HttpServer
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with running(settings) as app:
+    metrics = Metrics()
+    health = Health()
+    async with running(settings, metrics=metrics) as app:
         log.info("database ready (migrations applied)")
-        server = HttpServer(settings.http_host, settings.http_port)
+        health.watch_database()
+        token = settings.metrics_token
+        server = HttpServer(
+            settings.http_host,
+            settings.http_port,
+            health=health,
+            metrics=metrics,
+            metrics_token=token.get_secret_value() if token else None,
+        )
         telegram = None
         if _has_telegram(settings):
             from bot.handlers.telegram import TelegramChannel
 
-            telegram = TelegramChannel(settings, app.engine, server=server)
-        others = wechat.channels(settings, app.engine, server)
+            telegram = TelegramChannel(settings, app.engine, server=server, metrics=metrics)
+        others = wechat.channels(settings, app.engine, server, metrics)
         try:
             await server.start()
-            log.info("HTTP server on %s:%s (GET /healthz)", settings.http_host, server.port)
+            log.info(
+                "HTTP server on %s:%s (GET /healthz, /readyz, /metrics)",
+                settings.http_host,
+                server.port,
+            )
         except OSError as busy:
             if others or (telegram is not None and telegram.mode == "webhook"):
                 print(
@@ -265,7 +287,7 @@ async def _run(settings: Settings) -> int:
         for channel in others:
             log.info("started %s", await channel.start())
         try:
-            return await _serve(settings, telegram, others, stop)
+            return await _serve(settings, telegram, others, stop, health, metrics)
         finally:
             for channel in others:
                 await channel.stop()
@@ -273,11 +295,19 @@ async def _run(settings: Settings) -> int:
             log.info("stopped")
 
 
-async def _serve(settings: Settings, telegram: Any, others: list[Any], stop: asyncio.Event) -> int:
+async def _serve(
+    settings: Settings,
+    telegram: Any,
+    others: list[Any],
+    stop: asyncio.Event,
+    health: Health,
+    metrics: Metrics,
+) -> int:
     """Start Telegram (it may wait out an unreachable Bot API), then the scheduler; until stop."""
     starting = asyncio.create_task(telegram.start() if telegram is not None else _nothing())
     stopping = asyncio.create_task(stop.wait())
     scheduler = None
+    health.watch_dispatcher(lambda: scheduler.dispatcher.last_tick if scheduler else None)
     try:
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if starting.done():
@@ -295,11 +325,13 @@ async def _serve(settings: Settings, telegram: Any, others: list[Any], stop: asy
                 from bot.handlers.telegram.sender import TelegramSender
 
                 senders["telegram"] = TelegramSender(telegram.application.bot)
-            scheduler = await _start_scheduler(settings, senders)
+            scheduler = await _start_scheduler(settings, senders, metrics)
             for channel in others:
                 channel.on_queued(scheduler.dispatcher.wake)
+            health.ready = True
             await stopping
     finally:
+        health.stopping = True
         log.info("stopping")
         starting.cancel()
         stopping.cancel()
@@ -460,12 +492,30 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
+def _secrets(settings: Settings) -> list[str]:
+    """Values no log line may show: every secret setting, the database password."""
+    from urllib.parse import urlsplit
+
+    values = [
+        value.get_secret_value()
+        for value in settings.__dict__.values()
+        if isinstance(value, SecretStr)
+    ]
+    try:
+        password = urlsplit(settings.database_url).password
+    except ValueError:
+        password = None
+    return [v for v in [*values, password] if v]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     settings = Settings()
+    logs.configure(settings.log_level or "WARNING", settings.log_format, secrets=_secrets(settings))
+    if settings.log_level is None and args.command in ("run", "scheduler"):
+        # What the process started and stopped, without every library's chatter.
+        logging.getLogger("crmbot").setLevel(logging.INFO)
+        logging.getLogger("bot").setLevel(logging.INFO)
     match args.command:
         case "chat":
             return asyncio.run(_chat(settings, args.user, args.identity))
@@ -484,12 +534,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         case "outbox":
             return asyncio.run(_outbox(settings, args.limit))
         case "scheduler":
-            logging.getLogger("crmbot").setLevel(logging.INFO)
-            logging.getLogger("bot").setLevel(logging.INFO)
             return asyncio.run(_scheduler(settings))
         case "run":
-            logging.getLogger("crmbot").setLevel(logging.INFO)
-            logging.getLogger("bot").setLevel(logging.INFO)
             return asyncio.run(_run(settings))
     return 2
 

@@ -33,6 +33,7 @@ from bot.dialogs.base import (
 from bot.dialogs.messages import Audio, Button, ButtonKind, Incoming, Reply, numbered_buttons
 from bot.dialogs.storage import Conversation, KeyLocks, StateStorage, StorageKey
 from bot.i18n import Translator
+from bot.logs import note_failure
 from bot.services import users
 from bot.services.customers import DuplicateFinder
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
@@ -130,6 +131,7 @@ class Engine:
                 replies.append(Reply(service_error_text(ctx, refused)))
             except Exception:
                 log.exception("failed on message from %s:%s", msg.channel, msg.external_id)
+                note_failure("dialog")
                 conv.end_dialog()
                 replies.append(
                     Reply(ctx._("Sorry, something went wrong on my side. Please try again."))

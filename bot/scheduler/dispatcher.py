@@ -64,6 +64,7 @@ class Dispatcher:
         self.clock = clock
         self.worker = worker or outbox.new_worker_id()
         self.delivered = 0
+        self.last_tick: datetime | None = None  # each turn of `run`; /healthz watches it
         self._wake = asyncio.Event()
 
     @classmethod
@@ -87,6 +88,7 @@ class Dispatcher:
         tasks: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
+                self.last_tick = self.clock()
                 got = 0
                 free = self.concurrency - len(tasks)
                 if free > 0:

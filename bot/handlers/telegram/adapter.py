@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 from bot.dialogs.engine import Engine
 from bot.dialogs.messages import Incoming, Reply
 from bot.handlers.telegram import parse, render
+from bot.metrics import DUPLICATE, IGNORED, NO_METRICS, Metrics
 from bot.services import updates
 
 log = logging.getLogger(__name__)
@@ -24,39 +25,53 @@ CHANNEL = parse.CHANNEL
 class TelegramAdapter:
     """As thin as the console: everything the bot says comes from the core, except two lines."""
 
-    __slots__ = ("engine",)
+    __slots__ = ("engine", "metrics")
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, metrics: Metrics = NO_METRICS) -> None:
         self.engine = engine
+        self.metrics = metrics
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One update, once: claimed before anything happens, so a redelivery does nothing."""
         bot = context.bot
-        if not await updates.claim(CHANNEL, f"{bot.id}:{update.update_id}"):
-            log.info("update %s was already processed; skipped", update.update_id)
-            return
-        # A tap's spinner stops at once, whatever the core answers; in parallel with the core.
-        answering = asyncio.ensure_future(_answer(update)) if update.callback_query else None
-        try:
-            await self._process(update, bot)
-        finally:
-            if answering is not None:
-                await answering
+        chat, user = update.effective_chat, update.effective_user
+        with self.metrics.handling(
+            CHANNEL,
+            update_id=update.update_id,
+            chat=chat.id if chat else None,
+            user=user.id if user else None,
+        ) as handling:
+            if not await updates.claim(CHANNEL, f"{bot.id}:{update.update_id}"):
+                log.info("update %s was already processed; skipped", update.update_id)
+                handling.outcome = DUPLICATE
+                return
+            # A tap's spinner stops at once, whatever the core answers; in parallel with the core.
+            answering = asyncio.ensure_future(_answer(update)) if update.callback_query else None
+            try:
+                if not await self._process(update, bot):
+                    handling.outcome = IGNORED
+            finally:
+                if answering is not None:
+                    await answering
 
-    async def _process(self, update: Update, bot: Bot) -> None:
-        """Private chats go to the core; a tapped question then shows its answer, no buttons."""
+    async def _process(self, update: Update, bot: Bot) -> bool:
+        """Private chats go to the core; a tapped question then shows its answer, no buttons.
+
+        False when the core had nothing to do with it (a group, an unsupported kind of message).
+        """
         if not parse.is_private(update):
             await self._group(update, bot)
-            return
+            return False
         incoming = parse.incoming(update)
         if incoming is None:
-            return
+            return False
         incoming = await self._with_audio(bot, incoming)
         replies = await self.engine.handle(incoming)
         query = update.callback_query
         if query is not None and render.is_choice(query.data):
             await self._show_choice(update)
         await self.send(bot, incoming.external_id, replies)
+        return True
 
     async def _with_audio(self, bot: Bot, incoming: Incoming) -> Incoming:
         """Fetch a voice note's bytes through the configured Bot API server, if the core wants them.
