@@ -254,7 +254,7 @@ async def _run(settings: Settings) -> int:
     health = Health()
     async with running(settings, metrics=metrics) as app:
         log.info("database ready (migrations applied)")
-        health.watch_database()
+        health.watch_database(settings.database_url)
         token = settings.metrics_token
         server = HttpServer(
             settings.http_host,

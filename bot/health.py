@@ -10,6 +10,7 @@ is over (migrations applied, channels started) and shutdown has not begun.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,15 +18,28 @@ from typing import Any
 
 from tortoise import connections
 
+from bot.db import sqlite_path
+
 TICK_WITHIN = timedelta(minutes=2)
 DATABASE_TIMEOUT = 3.0
 
 Ping = Callable[[], Awaitable[object]]
 
 
-async def ping_database() -> None:
-    """One trivial query on the app's connection (raises when the database does not answer)."""
-    await connections.get("default").execute_query("SELECT 1")
+def database_ping(db_url: str) -> Ping:
+    """One trivial query on the app's connection; raises when the database does not answer.
+
+    A SQLite file that was deleted or whose volume went away still answers through the open
+    handle (writes then go nowhere), so the file must also still be where the settings say.
+    """
+    path = sqlite_path(db_url)
+
+    async def ping() -> None:
+        if path is not None and not await asyncio.to_thread(os.path.exists, path):
+            raise FileNotFoundError(f"the database file {path} is gone")
+        await connections.get("default").execute_query("SELECT 1")
+
+    return ping
 
 
 @dataclass
@@ -41,8 +55,8 @@ class Health:
     ready: bool = False
     stopping: bool = False
 
-    def watch_database(self, ping: Ping = ping_database) -> None:
-        self.ping = ping
+    def watch_database(self, db_url: str) -> None:
+        self.ping = database_ping(db_url)
 
     def watch_dispatcher(self, last_tick: Callable[[], datetime | None]) -> None:
         """`last_tick` is None until the dispatcher runs (unhealthy until then)."""
