@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scheduler", help="run the scheduled jobs and the outbox dispatcher alone")
 
+    save = sub.add_parser("backup", help="write a consistent copy of the database to FILE")
+    save.add_argument("file", help="SQLite: a database file; PostgreSQL: a pg_dump custom archive")
+    back = sub.add_parser("restore", help="bring a backup FILE back into an empty database")
+    back.add_argument("file")
+
     demo = sub.add_parser("demo-data", help="fill the database with a realistic demo data set")
     demo.add_argument("--reps", type=int, default=20)
     demo.add_argument("--customers", type=int, default=1000)
@@ -486,6 +491,28 @@ async def _scheduler(settings: Settings) -> int:
     return 0
 
 
+def _backup(settings: Settings, file: str, *, restoring: bool) -> int:
+    """`crmbot backup FILE` / `crmbot restore FILE`: one line saying what happened."""
+    from pathlib import Path
+
+    from bot.services.backup import BackupError, backup, restore
+
+    try:
+        if restoring:
+            done = restore(settings.database_url, Path(file))
+        else:
+            done = backup(settings.database_url, Path(file))
+    except BackupError as refused:
+        print(refused, file=sys.stderr)
+        return 2
+    size = f"{done.size / 1e6:.1f} MB"
+    if restoring:
+        print(f"Restored {file} ({done.engine}, {done.tables} tables, {size}).")
+    else:
+        print(f"Backup written to {done.path} ({done.engine}, {done.tables} tables, {size}).")
+    return 0
+
+
 async def _migrate(settings: Settings) -> int:
     await migrate(settings.database_url)
     print("Database is up to date.")
@@ -535,6 +562,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_outbox(settings, args.limit))
         case "scheduler":
             return asyncio.run(_scheduler(settings))
+        case "backup" | "restore":
+            return _backup(settings, args.file, restoring=args.command == "restore")
         case "run":
             return asyncio.run(_run(settings))
     return 2
