@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
+from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -23,42 +22,48 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s%(where)s"
 FIELDS = ("update_id", "chat", "user")
 MASK = "***"
 
-_current: ContextVar[dict[str, str] | None] = ContextVar("crmbot_update", default=None)
-_failures: ContextVar[list[str] | None] = ContextVar("crmbot_update_failures", default=None)
+
+class Bound:
+    """The ids of the update being processed, and what failed inside it (`note_failure`)."""
+
+    __slots__ = ("_token", "failures", "fields")
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = fields
+        self.failures: list[str] = []
+        self._token: Token[Bound | None] | None = None
+
+    def __enter__(self) -> Bound:
+        self._token = _current.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _current.reset(self._token)
+            self._token = None
 
 
-@contextmanager
-def bind(**fields: object) -> Iterator[None]:
+_current: ContextVar[Bound | None] = ContextVar("crmbot_update", default=None)
+
+
+def bind(**fields: object) -> Bound:
     """Lines logged inside this block (and in tasks it starts) name these ids; None is left out."""
     known = {k: str(v) for k, v in fields.items() if v is not None}
-    token = _current.set({**(_current.get() or {}), **known})
-    try:
-        yield
-    finally:
-        _current.reset(token)
+    outer = _current.get()
+    return Bound({**outer.fields, **known} if outer is not None else known)
 
 
 def note_failure(what: str) -> None:
     """The update being processed failed inside (and was answered anyway): the edge counts it."""
-    failures = _failures.get()
-    if failures is not None:
-        failures.append(what)
-
-
-@contextmanager
-def failures() -> Iterator[list[str]]:
-    """Collects what `note_failure` reports while this block runs (the channel edge's view)."""
-    seen: list[str] = []
-    token = _failures.set(seen)
-    try:
-        yield seen
-    finally:
-        _failures.reset(token)
+    bound = _current.get()
+    if bound is not None:
+        bound.failures.append(what)
 
 
 def current() -> dict[str, str]:
     """The ids of the update being processed here ({} outside one)."""
-    return dict(_current.get() or {})
+    bound = _current.get()
+    return dict(bound.fields) if bound is not None else {}
 
 
 class _Context(logging.Filter):
@@ -69,7 +74,8 @@ class _Context(logging.Filter):
         self.secrets = [s for s in secrets if s and len(s) >= 6]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        ids = _current.get() or {}
+        bound = _current.get()
+        ids = bound.fields if bound is not None else {}
         record.crm = ids
         record.where = "".join(f" {k}={v}" for k, v in ids.items())
         if self.secrets:

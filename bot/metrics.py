@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
 from bot.dialogs.messages import Reply
-from bot.logs import bind, failures
+from bot.logs import Bound, bind
 from bot.scheduler.senders import Retryable, Sender
 from bot.services.speech import Hints, Transcriber
 
@@ -39,11 +37,38 @@ DUPLICATE = "duplicate"
 IGNORED = "ignored"
 
 
-@dataclass(slots=True)
 class Handling:
-    """One update being handled: the edge sets `outcome` when it is not plain success."""
+    """One update at the channel edge: its log ids bound, then counted and timed on leaving.
 
-    outcome: str = OK
+    The edge sets `outcome` when it is not plain success; an exception makes it `error`.
+    A class, not a generator, because it runs on every message.
+    """
+
+    __slots__ = ("_bound", "_started", "channel", "metrics", "outcome")
+
+    def __init__(self, metrics: Metrics, channel: str, bound: Bound) -> None:
+        self.metrics = metrics
+        self.channel = channel
+        self.outcome = OK
+        self._bound = bound
+        self._started = 0.0
+
+    def __enter__(self) -> Handling:
+        self._bound.__enter__()
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        elapsed = time.perf_counter() - self._started
+        if kind is not None:
+            self.outcome = ERROR
+        try:
+            self.metrics.handled(
+                self.channel, self.outcome, elapsed, dialog_failed=bool(self._bound.failures)
+            )
+            log.info("update %s in %.0f ms", self.outcome, elapsed * 1000)
+        finally:
+            self._bound.__exit__()
 
 
 class Metrics:
@@ -114,7 +139,6 @@ class Metrics:
 
     # --- the instrumented points ------------------------------------------------------------
 
-    @contextmanager
     def handling(
         self,
         channel: str,
@@ -122,24 +146,16 @@ class Metrics:
         update_id: object = None,
         chat: object = None,
         user: object = None,
-    ) -> Iterator[Handling]:
+    ) -> Handling:
         """Around one incoming update at the channel edge: its log ids, its count and latency."""
-        state = Handling()
-        started = time.perf_counter()
-        with bind(channel=channel, update_id=update_id, chat=chat, user=user), failures() as failed:
-            try:
-                yield state
-            except BaseException:
-                state.outcome = ERROR
-                raise
-            finally:
-                elapsed = time.perf_counter() - started
-                self.handled(channel, state.outcome, elapsed, dialog_failed=bool(failed))
-                log.info("update %s in %.0f ms", state.outcome, elapsed * 1000)
+        return Handling(
+            self, channel, bind(channel=channel, update_id=update_id, chat=chat, user=user)
+        )
 
     def handled(
         self, channel: str, outcome: str, seconds: float, *, dialog_failed: bool = False
     ) -> None:
+        """One update counted (and timed, unless it was a duplicate or not for the core)."""
         self._child(self.updates, channel, outcome).inc()
         if outcome in (OK, ERROR):
             self._child(self.latency, channel).observe(seconds)
@@ -187,18 +203,6 @@ class _NoMetrics(Metrics):
 
     def __init__(self) -> None:
         pass
-
-    @contextmanager
-    def handling(
-        self,
-        channel: str,
-        *,
-        update_id: object = None,
-        chat: object = None,
-        user: object = None,
-    ) -> Iterator[Handling]:
-        with bind(channel=channel, update_id=update_id, chat=chat, user=user):
-            yield Handling()
 
     def handled(
         self, channel: str, outcome: str, seconds: float, *, dialog_failed: bool = False

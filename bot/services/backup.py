@@ -203,7 +203,8 @@ def _pg_restore(file: Path, db_url: str) -> Done:
 def _psql(dsn: str, env: dict[str, str], sql: str) -> str:
     """One value from a query, through psql when present, else asyncpg (a dependency anyway)."""
     if shutil.which("psql") is not None:
-        return _run(["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql, dsn], env, "psql")
+        command = ["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql, dsn]
+        return _run(command, env, "psql")
     import asyncio
 
     import asyncpg
