@@ -49,7 +49,7 @@ from bot.metrics import Metrics
 
 MAX_COST = 0.05  # at most 5% fewer dialogs per second with metrics
 DIALOGS = {"full": 3000, "quick": 2000}
-ROUNDS = 10
+ROUNDS = 20
 WARMUP = 20
 SCRAPES = 50
 
