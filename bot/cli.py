@@ -248,7 +248,6 @@ async def _run(settings: Settings) -> int:
     if not _has_telegram(settings) and not wechat.configured(settings):
         print(NOTHING_TO_RUN, file=sys.stderr)
         return 2
-    from bot.health import Health
     from bot.server import HttpServer
 
     stop = asyncio.Event()
