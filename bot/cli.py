@@ -10,13 +10,16 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsError
 
+from bot import logs
 from bot.app import running
 from bot.clock import system_clock
 from bot.config import Settings, describe
 from bot.db import close_db, migrate, open_db
+from bot.health import Health
+from bot.metrics import Metrics
 from bot.models import ChannelIdentity, Notification, Role, User
 from bot.services import users
 from bot.services.errors import InvalidInput, NotFound
@@ -61,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     box.add_argument("--limit", type=int, default=20, help="failures and identities to list")
 
     sub.add_parser("scheduler", help="run the scheduled jobs and the outbox dispatcher alone")
+
+    save = sub.add_parser("backup", help="write a consistent copy of the database to FILE")
+    save.add_argument("file", help="SQLite: a database file; PostgreSQL: a pg_dump custom archive")
+    back = sub.add_parser("restore", help="bring a backup FILE back into an empty database")
+    back.add_argument("file")
 
     demo = sub.add_parser("demo-data", help="fill the database with a realistic demo data set")
     demo.add_argument("--reps", type=int, default=20)
@@ -235,11 +243,13 @@ def _has_telegram(settings: Settings) -> bool:
     return token is not None and bool(token.get_secret_value())
 
 
-async def _start_scheduler(settings: Settings, senders: dict[str, Any]) -> Any:
+async def _start_scheduler(
+    settings: Settings, senders: dict[str, Any], metrics: Metrics | None = None
+) -> Any:
     """The scheduled jobs and the outbox dispatcher, sending through the running channels."""
     from bot.scheduler import Scheduler
 
-    scheduler = Scheduler(settings, senders)
+    scheduler = Scheduler(settings, senders, metrics=metrics)
     await scheduler.start()
     return scheduler
 
@@ -257,18 +267,32 @@ async def _run(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with running(settings) as app:
+    metrics = Metrics()
+    health = Health()
+    async with running(settings, metrics=metrics) as app:
         log.info("database ready (migrations applied)")
-        server = HttpServer(settings.http_host, settings.http_port)
+        health.watch_database(settings.database_url)
+        token = settings.metrics_token
+        server = HttpServer(
+            settings.http_host,
+            settings.http_port,
+            health=health,
+            metrics=metrics,
+            metrics_token=token.get_secret_value() if token else None,
+        )
         telegram = None
         if _has_telegram(settings):
             from bot.handlers.telegram import TelegramChannel
 
-            telegram = TelegramChannel(settings, app.engine, server=server)
-        others = wechat.channels(settings, app.engine, server)
+            telegram = TelegramChannel(settings, app.engine, server=server, metrics=metrics)
+        others = wechat.channels(settings, app.engine, server, metrics)
         try:
             await server.start()
-            log.info("HTTP server on %s:%s (GET /healthz)", settings.http_host, server.port)
+            log.info(
+                "HTTP server on %s:%s (GET /healthz, /readyz, /metrics)",
+                settings.http_host,
+                server.port,
+            )
         except OSError as busy:
             if others or (telegram is not None and telegram.mode == "webhook"):
                 print(
@@ -280,7 +304,7 @@ async def _run(settings: Settings) -> int:
         for channel in others:
             log.info("started %s", await channel.start())
         try:
-            return await _serve(settings, telegram, others, stop)
+            return await _serve(settings, telegram, others, stop, health, metrics)
         finally:
             for channel in others:
                 await channel.stop()
@@ -288,11 +312,19 @@ async def _run(settings: Settings) -> int:
             log.info("stopped")
 
 
-async def _serve(settings: Settings, telegram: Any, others: list[Any], stop: asyncio.Event) -> int:
+async def _serve(
+    settings: Settings,
+    telegram: Any,
+    others: list[Any],
+    stop: asyncio.Event,
+    health: Health,
+    metrics: Metrics,
+) -> int:
     """Start Telegram (it may wait out an unreachable Bot API), then the scheduler; until stop."""
     starting = asyncio.create_task(telegram.start() if telegram is not None else _nothing())
     stopping = asyncio.create_task(stop.wait())
     scheduler = None
+    health.watch_dispatcher(lambda: scheduler.dispatcher.last_tick if scheduler else None)
     try:
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if starting.done():
@@ -308,11 +340,13 @@ async def _serve(settings: Settings, telegram: Any, others: list[Any], stop: asy
             senders = {channel.channel: channel.sender for channel in others}
             if telegram is not None:
                 senders["telegram"] = telegram.sender  # no retrying limiter: see its module
-            scheduler = await _start_scheduler(settings, senders)
+            scheduler = await _start_scheduler(settings, senders, metrics)
             for channel in others:
                 channel.on_queued(scheduler.dispatcher.wake)
+            health.ready = True
             await stopping
     finally:
+        health.stopping = True
         log.info("stopping")
         starting.cancel()
         stopping.cancel()
@@ -469,6 +503,28 @@ async def _scheduler(settings: Settings) -> int:
     return 0
 
 
+def _backup(settings: Settings, file: str, *, restoring: bool) -> int:
+    """`crmbot backup FILE` / `crmbot restore FILE`: one line saying what happened."""
+    from pathlib import Path
+
+    from bot.services.backup import BackupError, backup, restore
+
+    try:
+        if restoring:
+            done = restore(settings.database_url, Path(file))
+        else:
+            done = backup(settings.database_url, Path(file))
+    except BackupError as refused:
+        print(refused, file=sys.stderr)
+        return 2
+    size = f"{done.size / 1e6:.1f} MB"
+    if restoring:
+        print(f"Restored {file} ({done.engine}, {done.tables} tables, {size}).")
+    else:
+        print(f"Backup written to {done.path} ({done.engine}, {done.tables} tables, {size}).")
+    return 0
+
+
 async def _migrate(settings: Settings) -> int:
     await migrate(settings.database_url)
     print("Database is up to date.")
@@ -486,16 +542,32 @@ def _load_settings() -> Settings | None:
     except SettingsError as unreadable:  # e.g. a .env file that cannot be read
         print(f"crmbot: the settings cannot be read: {unreadable}", file=sys.stderr)
     return None
+def _secrets(settings: Settings) -> list[str]:
+    """Values no log line may show: every secret setting, the database password."""
+    from urllib.parse import urlsplit
+
+    values = [
+        value.get_secret_value()
+        for value in settings.__dict__.values()
+        if isinstance(value, SecretStr)
+    ]
+    try:
+        password = urlsplit(settings.database_url).password
+    except ValueError:
+        password = None
+    return [v for v in [*values, password] if v]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     settings = _load_settings()
     if settings is None:
         return 2
+    logs.configure(settings.log_level or "WARNING", settings.log_format, secrets=_secrets(settings))
+    if settings.log_level is None and args.command in ("run", "scheduler"):
+        # What the process started and stopped, without every library's chatter.
+        logging.getLogger("crmbot").setLevel(logging.INFO)
+        logging.getLogger("bot").setLevel(logging.INFO)
     match args.command:
         case "chat":
             return asyncio.run(_chat(settings, args.user, args.identity))
@@ -514,12 +586,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         case "outbox":
             return asyncio.run(_outbox(settings, args.limit))
         case "scheduler":
-            logging.getLogger("crmbot").setLevel(logging.INFO)
-            logging.getLogger("bot").setLevel(logging.INFO)
             return asyncio.run(_scheduler(settings))
+        case "backup" | "restore":
+            return _backup(settings, args.file, restoring=args.command == "restore")
         case "run":
-            logging.getLogger("crmbot").setLevel(logging.INFO)
-            logging.getLogger("bot").setLevel(logging.INFO)
             return asyncio.run(_run(settings))
     return 2
 

@@ -217,6 +217,11 @@ class Settings(BaseSettings):
     voice_max_seconds: float = Field(120.0, alias="CRM_VOICE_MAX_SECONDS", gt=0)
     stt_model: str | None = Field(None, alias="CRM_STT_MODEL")
     stt_workers: int = Field(1, alias="CRM_STT_WORKERS", ge=1, le=16)
+    metrics_token: SecretStr | None = Field(None, alias="CRM_METRICS_TOKEN")
+    log_level: str | None = Field(
+        None, alias="CRM_LOG_LEVEL", pattern="(?i)^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$"
+    )
+    log_format: str = Field("text", alias="CRM_LOG_FORMAT", pattern="^(text|json)$")
 
 
 # --- one line per bad setting -------------------------------------------------------------------

@@ -42,6 +42,14 @@ def _with_sqlite_pragmas(db_url: str) -> str:
     return db_url + sep + "&".join(extras) if extras else db_url
 
 
+def sqlite_path(db_url: str) -> str | None:
+    """The file behind a `sqlite://` URL (None for PostgreSQL and in-memory databases)."""
+    if not db_url.startswith("sqlite://"):
+        return None
+    path = db_url[len("sqlite://") :].split("?", 1)[0]
+    return None if not path or ":memory:" in path else path
+
+
 async def migrate(db_url: str) -> None:
     """Apply every pending migration (the embedded default runs this on each start)."""
     await run_migrations(config=tortoise_config(db_url))

@@ -1,11 +1,15 @@
-"""The process's one HTTP server (aiohttp): GET /healthz, and the webhook routes channels add."""
+"""The process's one HTTP server (aiohttp): /healthz, /readyz, /metrics, and the webhook routes."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+
+from bot.health import Health
+from bot.metrics import CONTENT_TYPE, NO_METRICS, Metrics
 
 log = logging.getLogger(__name__)
 
@@ -15,14 +19,27 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class HttpServer:
     """Channels add their routes and health checks first; then the server starts, once."""
 
-    __slots__ = ("_checks", "_runner", "app", "host", "requested_port")
+    __slots__ = ("_runner", "app", "health", "host", "metrics", "metrics_token", "requested_port")
 
-    def __init__(self, host: str = "0.0.0.0", port: int = 8080) -> None:
+    def __init__(
+        self,
+        host: str = "0.0.0.0",
+        port: int = 8080,
+        *,
+        health: Health | None = None,
+        metrics: Metrics = NO_METRICS,
+        metrics_token: str | None = None,
+    ) -> None:
         self.host = host
         self.requested_port = port
+        self.health = health or Health()
+        self.metrics = metrics
+        self.metrics_token = metrics_token or None
         self.app = web.Application()
         self.app.router.add_get("/healthz", self._health)
-        self._checks: dict[str, Callable[[], bool]] = {}
+        self.app.router.add_get("/readyz", self._ready)
+        if metrics.enabled:
+            self.app.router.add_get("/metrics", self._metrics)
         self._runner: web.AppRunner | None = None
 
     def add_post(self, path: str, handler: Handler) -> None:
@@ -35,7 +52,7 @@ class HttpServer:
 
     def add_check(self, name: str, check: Callable[[], bool]) -> None:
         """Something /healthz reports on: True when that part of the process is serving."""
-        self._checks[name] = check
+        self.health.channels[name] = check
 
     @property
     def port(self) -> int:
@@ -66,10 +83,20 @@ class HttpServer:
             self._runner = None
 
     async def _health(self, request: web.Request) -> web.Response:
-        """200 while every registered part serves, 503 otherwise; load balancers read only that."""
-        states = {name: "ok" if check() else "down" for name, check in self._checks.items()}
-        healthy = all(state == "ok" for state in states.values())
-        return web.json_response(
-            {"status": "ok" if healthy else "down", "channels": states},
-            status=200 if healthy else 503,
-        )
+        """200 while every registered part works, 503 naming what does not; probes read the code."""
+        healthy, body = await self.health.check()
+        return web.json_response(body, status=200 if healthy else 503)
+
+    async def _ready(self, request: web.Request) -> web.Response:
+        """200 between the end of start-up (migrations, channels) and the start of shutdown."""
+        ready, body = self.health.readiness()
+        return web.json_response(body, status=200 if ready else 503)
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        """The Prometheus text format; behind `CRM_METRICS_TOKEN` as a bearer token when set."""
+        if self.metrics_token is not None:
+            given = request.headers.get("Authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {self.metrics_token}".encode()):
+                return web.Response(status=401, text="unauthorized")
+        body = await self.metrics.render()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})

@@ -37,6 +37,7 @@ from bot.dialogs.messages import Audio, Button, ButtonKind, Incoming, Reply, num
 from bot.dialogs.storage import Conversation, StateStorage, StorageKey
 from bot.i18n import Translator
 from bot.keylocks import KeyLocks
+from bot.logs import note_failure
 from bot.models import User
 from bot.services import updates, users
 from bot.services.customers import DuplicateFinder
@@ -131,12 +132,13 @@ class Engine:
         key = StorageKey(msg.channel, msg.external_id)
         await self._after_earlier(msg)
         async with self._locks.hold(key):
-            heard = await self._heard(msg)
             try:
+                heard = await self._heard(msg)
                 async with self.storage.turn(key):
                     return await self._turn(key, msg, heard)
             except Exception:
                 log.exception("failed on message from %s:%s", msg.channel, msg.external_id)
+                note_failure("dialog")
                 return await self._recover(key, msg)
 
     async def _after_earlier(self, msg: Incoming) -> None:

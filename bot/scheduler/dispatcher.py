@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -76,6 +76,7 @@ class Dispatcher:
         self.lease = lease
         self.renew_every = renew_every or lease.total_seconds() / 3
         self.delivered = 0
+        self.last_tick: datetime | None = None  # each turn of `run`; /healthz watches it
         self._wake = asyncio.Event()
         self._holding: set[int] = set()  # claimed rows not yet recorded
         self._lost: set[int] = set()  # of those, rows another dispatcher has claimed since
@@ -104,6 +105,7 @@ class Dispatcher:
         leases = asyncio.create_task(self._keep_leases(beating))
         try:
             while not stop.is_set():
+                self.last_tick = self.clock()
                 got = 0
                 free = self.concurrency - len(tasks)
                 if free > 0:

@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import UTC
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -20,6 +21,9 @@ from bot.config import Settings
 from bot.scheduler.dispatcher import Dispatcher
 from bot.scheduler.jobs import JOBS
 from bot.scheduler.senders import Sender
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +40,16 @@ class Scheduler:
         *,
         clock: Clock = system_clock,
         tick_seconds: float = TICK_SECONDS,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.clock = clock
         self.tick_seconds = tick_seconds
+        if metrics is not None:
+            from bot.metrics import metered  # bot.metrics imports this package
+
+            senders = metered(senders, metrics)
         self.dispatcher = Dispatcher.from_settings(settings, senders, clock=clock)
         self._aps: AsyncIOScheduler | None = None
         self._stop = asyncio.Event()
@@ -51,7 +61,11 @@ class Scheduler:
             result = await JOBS[name](self.settings, now=self.clock())
         except Exception:
             log.exception("scheduled job %s failed", name)
+            if self.metrics is not None:
+                self.metrics.job_ran(name, "error")
             return
+        if self.metrics is not None:
+            self.metrics.job_ran(name, "ok")
         if result.queued:
             self.dispatcher.wake()
 

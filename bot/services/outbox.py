@@ -402,3 +402,34 @@ async def state(*, limit: int = 20) -> OutboxState:
         .values("user_id", "channel", "external_id", "unreachable_at", "unreachable_reason")
     )
     return OutboxState(counts, oldest, retrying, list(failures), list(unreachable))
+
+
+@dataclass(frozen=True, slots=True)
+class PendingFigures:
+    """What monitoring watches: the queue's length, its failures, how long the oldest waits."""
+
+    pending: int
+    failed: int
+    oldest_pending_seconds: float
+
+
+async def pending_figures(*, now: datetime) -> PendingFigures:
+    """One grouped query over the pending and failed rows (the status index; sent rows unread)."""
+    rows = await (
+        Notification.filter(status__in=[NotificationStatus.PENDING, NotificationStatus.FAILED])
+        .group_by("status")
+        .annotate(n=Count("id"), oldest=Min("created_at"))
+        .values_list("status", "n", "oldest")
+    )
+    pending = failed = 0
+    age = 0.0
+    for status, n, oldest in rows:
+        if status == NotificationStatus.PENDING:
+            pending = n
+            if oldest is not None:
+                if isinstance(oldest, str):  # SQLite hands an aggregate back as stored text
+                    oldest = datetime.fromisoformat(oldest)
+                age = max(0.0, (now - oldest).total_seconds())
+        else:
+            failed = n
+    return PendingFigures(pending, failed, age)

@@ -21,7 +21,7 @@ async def crmbot_running(
     tmp_path: Path, env: dict[str, str], ready: str
 ) -> AsyncIterator[list[str]]:
     """`crmbot run` in its own process until `ready` is in its log (yielded); on leaving, a
-    SIGTERM that must stop it cleanly."""
+    SIGTERM that must stop it cleanly (the rest of the log is then added to the list)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -47,6 +47,7 @@ async def crmbot_running(
         async with asyncio.timeout(20):
             rest = (await proc.stderr.read()).decode()
             assert await proc.wait() == 0, "".join(log) + rest
+        log.append(rest)
     assert "stopped" in rest
 
 

@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 from bot.dialogs.engine import Engine
 from bot.dialogs.messages import Incoming, Reply
 from bot.handlers.telegram import parse, render
+from bot.metrics import DUPLICATE, IGNORED, NO_METRICS, Metrics
 from bot.services import updates
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,11 @@ CHANNEL = parse.CHANNEL
 class TelegramAdapter:
     """As thin as the console: everything the bot says comes from the core, except two lines."""
 
-    __slots__ = ("engine",)
+    __slots__ = ("engine", "metrics")
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, metrics: Metrics = NO_METRICS) -> None:
         self.engine = engine
+        self.metrics = metrics
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One update, once: claimed before anything happens, so a redelivery does nothing."""
@@ -36,23 +38,36 @@ class TelegramAdapter:
         incoming = parse.incoming(update) if private else None
         if incoming is not None:
             incoming = replace(incoming, seq=update.update_id)
-        chat = incoming.external_id if incoming is not None else None
-        claimed = await updates.claim(
-            CHANNEL, f"{bot.id}:{update.update_id}", chat=chat, seq=update.update_id
-        )
-        if not claimed:
-            log.info("update %s was already processed; skipped", update.update_id)
-            return
-        # A tap's spinner stops at once, whatever the core answers; in parallel with the core.
-        answering = asyncio.ensure_future(_answer(update)) if update.callback_query else None
-        try:
-            if not private:
-                await self._group(update, bot)
-            elif incoming is not None:
-                await self._process(update, bot, incoming)
-        finally:
-            if answering is not None:
-                await answering
+        chat, user = update.effective_chat, update.effective_user
+        with self.metrics.handling(
+            CHANNEL,
+            update_id=update.update_id,
+            chat=chat.id if chat else None,
+            user=user.id if user else None,
+        ) as handling:
+            claimed = await updates.claim(
+                CHANNEL,
+                f"{bot.id}:{update.update_id}",
+                chat=incoming.external_id if incoming is not None else None,
+                seq=update.update_id,
+            )
+            if not claimed:
+                log.info("update %s was already processed; skipped", update.update_id)
+                handling.outcome = DUPLICATE
+                return
+            # A tap's spinner stops at once, whatever the core answers; in parallel with the core.
+            answering = asyncio.ensure_future(_answer(update)) if update.callback_query else None
+            try:
+                if not private:
+                    await self._group(update, bot)
+                    handling.outcome = IGNORED
+                elif incoming is None:
+                    handling.outcome = IGNORED
+                else:
+                    await self._process(update, bot, incoming)
+            finally:
+                if answering is not None:
+                    await answering
 
     async def _process(self, update: Update, bot: Bot, incoming: Incoming) -> None:
         """Private chats go to the core; a tapped question then shows its answer, no buttons."""

@@ -36,6 +36,7 @@ from bot.handlers.telegram.sender import TelegramSender
 from bot.handlers.telegram.updates import ChatOrderedProcessor
 from bot.handlers.telegram.webhook import webhook_handler, webhook_path
 from bot.i18n import Translator
+from bot.metrics import NO_METRICS, Metrics
 from bot.services import updates
 
 if TYPE_CHECKING:
@@ -139,9 +140,10 @@ class TelegramChannel:
         rate_limit: bool = True,
         poll_timeout: float = 30.0,
         backoff: Backoff | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.settings = settings
-        self.adapter = TelegramAdapter(engine)
+        self.adapter = TelegramAdapter(engine, metrics)
         # Held here so `stop` closes their sessions even when the Bot API never answered.
         self._requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
         self.application = build_application(

@@ -20,6 +20,7 @@ from bot.handlers.wechat.crypto import CallbackCrypto
 from bot.handlers.wechat.platform import Platform, configured
 from bot.handlers.wechat.sender import WeChatSender
 from bot.handlers.wechat.webhook import Webhook
+from bot.metrics import NO_METRICS, Metrics
 from bot.services import updates
 
 if TYPE_CHECKING:
@@ -42,12 +43,17 @@ class WeChatChannel:
         server: HttpServer,
         *,
         clock: Clock = system_clock,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.platform = platform
         self.api = Api(platform, clock=clock)
         self.sender = WeChatSender(self.api)
         self.webhook = Webhook(
-            engine, CallbackCrypto(platform), self.api, budget=settings.wechat_reply_budget
+            engine,
+            CallbackCrypto(platform),
+            self.api,
+            budget=settings.wechat_reply_budget,
+            metrics=metrics,
         )
         self.serving = False
         self._pruner: asyncio.Task[None] | None = None
@@ -93,6 +99,10 @@ class WeChatChannel:
                 await asyncio.wait_for(self._stopping.wait(), PRUNE_EVERY)
 
 
-def channels(settings: Settings, engine: Engine, server: HttpServer) -> list[WeChatChannel]:
+def channels(
+    settings: Settings, engine: Engine, server: HttpServer, metrics: Metrics = NO_METRICS
+) -> list[WeChatChannel]:
     """A channel for every platform whose settings are complete."""
-    return [WeChatChannel(p, settings, engine, server) for p in configured(settings)]
+    return [
+        WeChatChannel(p, settings, engine, server, metrics=metrics) for p in configured(settings)
+    ]

@@ -28,6 +28,7 @@ from bot.handlers.wechat.crypto import CallbackCrypto, Refused
 from bot.handlers.wechat.parse import BadXml, Inbound
 from bot.handlers.wechat.render import render
 from bot.i18n import Translator
+from bot.metrics import DUPLICATE, IGNORED, NO_METRICS, Metrics
 from bot.services import outbox, updates, users
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,10 @@ class Webhook:
         *,
         budget: float,
         wake: Callable[[], None] = lambda: None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.engine = engine
+        self.metrics = metrics
         self.crypto = crypto
         self.api = api
         self.platform = crypto.platform
@@ -96,6 +99,7 @@ class Webhook:
         chat = inbound.incoming.external_id if inbound.incoming is not None else None
         seq = inbound.incoming.seq if inbound.incoming is not None else None
         if not await updates.claim(self.platform.channel, inbound.key, chat=chat, seq=seq):
+            self.metrics.handled(self.platform.channel, DUPLICATE, 0.0)
             return web.Response(text=SUCCESS)  # a retry: the first delivery answers
         job = _Job(inbound)
         task = asyncio.create_task(self._process(job))
@@ -133,12 +137,24 @@ class Webhook:
         """The core's answer as text parts for a passive reply; pushed instead when late/long."""
         inbound = job.inbound
         channel, sender = self.platform.channel, inbound.sender
-        if inbound.event == UNFOLLOWED:
-            await outbox.mark_unreachable(channel, sender, "unfollowed", now=self.engine.clock())
-            return []
-        await outbox.mark_reachable(channel, sender)
-        if inbound.event == parse.ENTERED and await users.identify(channel, sender) is not None:
-            return []  # opening the app is not a message; strangers get the one polite line
+        with self.metrics.handling(
+            channel, update_id=inbound.key, chat=sender, user=sender
+        ) as handling:
+            if inbound.event == UNFOLLOWED:
+                now = self.engine.clock()
+                await outbox.mark_unreachable(channel, sender, "unfollowed", now=now)
+                handling.outcome = IGNORED
+                return []
+            await outbox.mark_reachable(channel, sender)
+            if inbound.event == parse.ENTERED and await users.identify(channel, sender) is not None:
+                handling.outcome = IGNORED
+                return []  # opening the app is not a message; strangers get the one polite line
+            return await self._answer(job)
+
+    async def _answer(self, job: _Job) -> list[str]:
+        """The core on one message; its answer as passive reply parts, or pushed."""
+        inbound = job.inbound
+        sender = inbound.sender
         incoming = inbound.incoming
         assert incoming is not None
         if (
