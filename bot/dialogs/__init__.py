@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dialogs import account, capture, contacts, customers, visits
+from bot.dialogs import account, capture, contacts, customers, imports, reports, visits
 from bot.dialogs import approvals as money_approvals
 from bot.dialogs import deals as money_deals
 from bot.dialogs import receivables as money_receivables
@@ -34,4 +34,6 @@ def build_registry() -> Registry:
     registry.actions["fu"] = visits.followups
     for money_module in (money_deals, money_receivables, money_approvals, money_tasks):
         money_module.register(registry)
+    reports.register(registry)
+    imports.register(registry)
     return registry

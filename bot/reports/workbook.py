@@ -21,7 +21,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from bot.services.exports import Column, ColumnType
+from bot.i18n import N_, Translator
+from bot.models import User
+from bot.services import exports
+from bot.services.exports import Column, ColumnType, ExportKind
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -84,3 +87,77 @@ def _cell(sheet: Any, kind: ColumnType, value: Any, tz: ZoneInfo) -> Any:
         cell.data_type = "s"  # stored as the text it is: never run as a formula
         return cell
     return value
+
+
+HEADERS = {
+    "id": N_("ID"),
+    "name": N_("Name"),
+    "phone": N_("Phone"),
+    "address": N_("Address"),
+    "industry": N_("Industry"),
+    "tier": N_("Tier"),
+    "status": N_("Status"),
+    "credit_limit": N_("Credit limit"),
+    "currency": N_("Currency"),
+    "owner": N_("Owner"),
+    "last_contact_at": N_("Last contact"),
+    "created_at": N_("Created"),
+    "notes": N_("Notes"),
+    "at": N_("When"),
+    "customer": N_("Customer"),
+    "kind": N_("Kind"),
+    "by": N_("Logged by"),
+    "outcome": N_("Outcome"),
+    "next_step": N_("Next step"),
+    "next_followup_at": N_("Next follow-up"),
+    "followup_done_at": N_("Follow-up done"),
+    "title": N_("Title"),
+    "amount": N_("Amount"),
+    "stage": N_("Stage"),
+    "probability": N_("Probability %"),
+    "expected_close": N_("Expected close"),
+    "closed_at": N_("Closed"),
+    "number": N_("Invoice number"),
+    "paid_amount": N_("Paid"),
+    "open_amount": N_("Open"),
+    "issue_date": N_("Issued"),
+    "due_date": N_("Due"),
+}
+SHEET_TITLES = {
+    ExportKind.CUSTOMERS: N_("Customers"),
+    ExportKind.VISITS: N_("Visits"),
+    ExportKind.DEALS: N_("Deals"),
+    ExportKind.RECEIVABLES: N_("Receivables"),
+}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def export(
+    actor: User, kind: ExportKind, target: Path | io.BytesIO, t: Translator, *, currency: str
+) -> int:
+    """Everything of `kind` the actor may see, as one sheet with headers in their language."""
+    columns = exports.columns(kind)
+    headers = [t.gettext(HEADERS[c.key]) for c in columns]
+    batches = exports.rows(actor, kind, currency=currency)
+    title = t.gettext(SHEET_TITLES[kind])
+    return await write(target, columns, headers, batches, tz=t.timezone, title=title)
+
+
+def status_file(table: Sequence[Sequence[str]], statuses: Sequence[str], heading: str) -> bytes:
+    """The imported table as it came, one status column added (header first, then each row)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("import")
+    for index, cells in enumerate(table):
+        status = heading if index == 0 else statuses[index - 1]
+        sheet.append([_text_cell(sheet, c) for c in cells] + [status])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _text_cell(sheet: Any, value: str) -> Any:
+    if value.startswith("="):
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+    return value or None
