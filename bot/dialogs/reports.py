@@ -174,13 +174,8 @@ def _month(ctx: Ctx, day: date) -> str:
 
 
 def _compact(amount: Decimal) -> str:
-    """A bar's note kept short: 1.2M, 350k."""
-    value = float(amount)
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M"
-    if value >= 1_000:
-        return f"{value / 1_000:.0f}k"
-    return f"{value:.0f}" if value else ""
+    """A bar's note kept short: 1.2M, 350k (nothing for an empty bar)."""
+    return charts.compact(float(amount)) if amount else ""
 
 
 async def export_command(ctx: Ctx, args: str) -> list[Reply]:

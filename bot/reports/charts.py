@@ -23,6 +23,7 @@ matplotlib.use("Agg")  # before any canvas is made: never a GUI backend on a ser
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,15 @@ class Bar:
     note: str = ""
 
 
+def compact(value: float) -> str:
+    """An axis or bar number kept short: 1.2M, 350k, 80."""
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M".replace(".0M", "M")
+    if abs(value) >= 1_000:
+        return f"{value / 1_000:.0f}k"
+    return f"{value:.0f}"
+
+
 def _figure() -> tuple[Figure, FigureCanvasAgg]:
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     return figure, FigureCanvasAgg(figure)
@@ -90,7 +100,7 @@ def funnel(title: str, bars: Sequence[Bar], steps: Sequence[str], empty: str) ->
     """Horizontal bars per stage, widest first at the top, conversions listed on the right."""
     with matplotlib.rc_context(_fonts()):
         figure, canvas = _figure()
-        ax = figure.add_subplot()
+        ax, side = figure.subplots(1, 2, width_ratios=(3, 1))
         figure.suptitle(title, fontsize=16)
         labels = [b.label for b in bars][::-1]
         values = [b.value for b in bars][::-1]
@@ -98,18 +108,19 @@ def funnel(title: str, bars: Sequence[Bar], steps: Sequence[str], empty: str) ->
         top = max(values, default=0) or 1
         for y, bar in enumerate(list(bars)[::-1]):
             ax.text(bar.value + top * 0.01, y, bar.note, va="center", fontsize=11)
-        ax.set_xlim(0, top * 1.45)
+        ax.set_xlim(0, top * 1.5)
         ax.xaxis.set_visible(False)
         if not any(values):
             ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", fontsize=14)
+        side.axis("off")
         if steps:
-            ax.text(
-                1.0,
-                0.02,
-                "\n".join(steps),
-                transform=ax.transAxes,
-                ha="right",
-                va="bottom",
+            side.text(
+                0.0,
+                0.5,
+                "\n\n".join(steps),
+                transform=side.transAxes,
+                ha="left",
+                va="center",
                 fontsize=11,
                 bbox={"boxstyle": "round", "fc": "#f3f4f6", "ec": "#d1d5db"},
             )
@@ -130,11 +141,12 @@ def bars(title: str, bars: Sequence[Bar], ylabel: str, empty: str, *, highlight:
         ax.bar(list(xs), values, color=colors, width=0.7)
         top = max(values, default=0) or 1
         for x, bar in zip(xs, bars, strict=True):
-            if bar.note:
+            if bar.note and bar.value:
                 ax.text(x, bar.value + top * 0.01, bar.note, ha="center", va="bottom", fontsize=9)
         ax.set_xticks(list(xs), [b.label for b in bars], rotation=30, ha="right")
         ax.set_ylim(0, top * 1.15)
         ax.set_ylabel(ylabel, fontsize=11)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
         if not any(values):
             ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", fontsize=14)
         _style(ax)
