@@ -265,7 +265,7 @@ class Engine:
             answer = Answer(
                 text=text or None, location=msg.location, contact=msg.contact, audio=msg.audio
             )
-            if not (text or msg.location or msg.contact or msg.audio or msg.extra):
+            if not (text or msg.location or msg.contact or msg.audio or msg.extra or msg.document):
                 return await self._ask(ctx, conv, self._current(conv))
             return await self._answer(ctx, conv, answer)
         typed = _match_button(conv.buttons, text) if text else None
