@@ -169,7 +169,9 @@ async def main() -> dict[str, Any]:
         started = time.perf_counter()
         preview = await customer_import.preview(admin, table, finder)
         previewed = time.perf_counter() - started
-        result = await customer_import.apply(admin, table, finder, file_name="bench.xlsx")
+        result = await customer_import.apply(
+            admin, table, finder, file_name="bench.xlsx", previewed=preview
+        )
         import_seconds = time.perf_counter() - started
         counts = {status.value: result.count(status) for status in RowStatus}
         assert preview.count(RowStatus.NEW) == result.created

@@ -145,6 +145,7 @@ def preview_text(ctx: Ctx, result: Preview, file: str) -> str:
 
 async def ask_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
     result = await customer_import.preview(ctx.user, data["table"], ctx.finder)
+    data["preview"] = result.to_data()
     text = preview_text(ctx, result, data["file"])
     if not result.count(RowStatus.NEW):
         text += "\n\n" + ctx._("Nothing new to import.")
@@ -157,7 +158,10 @@ async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Tran
     if not confirmed(ctx, answer):
         raise Invalid(ctx._("Tap Import to create the new customers, or Cancel."))
     table: list[list[str]] = data["table"]
-    result = await customer_import.apply(ctx.user, table, ctx.finder, file_name=data["file"])
+    previewed = Preview.from_data(data["preview"]) if data.get("preview") else None
+    result = await customer_import.apply(
+        ctx.user, table, ctx.finder, file_name=data["file"], previewed=previewed
+    )
     statuses = [status_text(ctx, row, True) for row in result.rows]
     content = workbook.status_file(table, statuses, ctx._("Import status"))
     stem = PurePath(data["file"]).stem or "customers"

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,42 +49,63 @@ async def write(
         header.append(cell)
     sheet.append(header)
     count = 0
-    async for batch in batches:
-        await asyncio.to_thread(_append, sheet, columns, batch, tz)
-        count += len(batch)
+    # The next batch is fetched while the worker thread appends this one.
+    ahead = asyncio.ensure_future(anext(batches, None))
+    try:
+        while (batch := await ahead) is not None:
+            ahead = asyncio.ensure_future(anext(batches, None))
+            await asyncio.to_thread(_append, sheet, columns, batch, tz)
+            count += len(batch)
+    finally:
+        if not ahead.done():
+            ahead.cancel()
     await asyncio.to_thread(book.save, target)
     return count
 
 
 def _append(sheet: Any, columns: Sequence[Column], batch: list[list[Any]], tz: ZoneInfo) -> None:
-    kinds = [c.type for c in columns]
+    """Append a batch; each column's values go through that column's one converter."""
+    convert = [_converter(sheet, column.type, tz) for column in columns]
+    append = sheet.append
     for row in batch:
-        sheet.append(
-            [_cell(sheet, kind, value, tz) for kind, value in zip(kinds, row, strict=True)]
-        )
+        append([f(value) for f, value in zip(convert, row, strict=True)])
 
 
-def _cell(sheet: Any, kind: ColumnType, value: Any, tz: ZoneInfo) -> Any:
-    if value is None or value == "":
-        return None
-    if kind == ColumnType.DATETIME and isinstance(value, datetime):
+def _converter(sheet: Any, kind: ColumnType, tz: ZoneInfo) -> Callable[[Any], Any]:
+    """How one column's values become cells: typed, formatted, and text never a formula."""
+
+    def styled(value: Any, number_format: str) -> Any:
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = number_format
+        return cell
+
+    def when(value: Any) -> Any:
+        if value is None:
+            return None
         local = value.astimezone(tz).replace(tzinfo=None) if value.tzinfo else value
-        cell = WriteOnlyCell(sheet, local)
-        cell.number_format = DATETIME_FORMAT
-        return cell
-    if kind == ColumnType.DATE and isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value)
-        cell.number_format = DATE_FORMAT
-        return cell
-    if kind == ColumnType.NUMBER and isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, float(value))
-        cell.number_format = AMOUNT_FORMAT
-        return cell
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"  # stored as the text it is: never run as a formula
-        return cell
-    return value
+        return styled(local, DATETIME_FORMAT)
+
+    def day(value: Any) -> Any:
+        return None if value is None else styled(value, DATE_FORMAT)
+
+    def amount(value: Any) -> Any:
+        return None if value is None else styled(float(value), AMOUNT_FORMAT)
+
+    def text(value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if isinstance(value, str) and value[0] == "=":
+            cell = WriteOnlyCell(sheet, value)
+            cell.data_type = "s"  # stored as the text it is: never run as a formula
+            return cell
+        return value
+
+    converters: dict[ColumnType, Callable[[Any], Any]] = {
+        ColumnType.DATETIME: when,
+        ColumnType.DATE: day,
+        ColumnType.NUMBER: amount,
+    }
+    return converters.get(kind, text)
 
 
 HEADERS = {

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
-
-from tortoise import fields
 
 from bot import db
 from bot.models import User
@@ -57,12 +57,29 @@ T, N, D, DT, INT = (
     ColumnType.DATETIME,
     ColumnType.INT,
 )
-# The ORM's own readers of raw values (SQLite returns dates and decimals as text).
-_READ: dict[ColumnType, Callable[[Any], Any]] = {
-    DT: fields.DatetimeField().to_python_value,
-    D: fields.DateField().to_python_value,
-    N: fields.DecimalField(max_digits=18, decimal_places=2).to_python_value,
-}
+
+
+def _datetime(raw: Any) -> datetime:
+    """An aware datetime from either database: asyncpg gives one, SQLite stores ISO text."""
+    if isinstance(raw, datetime):
+        return raw
+    moment = datetime.fromisoformat(str(raw))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _date(raw: Any) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    return raw if isinstance(raw, date) else date.fromisoformat(str(raw)[:10])
+
+
+def _decimal(raw: Any) -> Decimal:
+    return raw if isinstance(raw, Decimal) else Decimal(str(raw))
+
+
+# Readers of raw values: a million rows pass through them, so plain constructors rather than
+# the ORM's field conversions (several times slower per value).
+_READ: dict[ColumnType, Callable[[Any], Any]] = {DT: _datetime, D: _date, N: _decimal}
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,3 +128,16 @@ async def test_a_bad_file_inside_the_dialog_asks_again(company: Team) -> None:
     assert "Send me the customer list" in reply
     utf8 = ("\ufeff" + "\r\n".join(["客户名称,手机", "青岛瑞丰科技,13512345678"])).encode()
     assert "new customers: 1" in await send_file(company, "Otto", "c.csv", utf8)
+
+
+async def test_import_checks_again_when_customers_changed_after_the_preview(
+    company: Team,
+) -> None:
+    from bot.services import customers
+
+    await send_file(company, "Mia", "客户.csv", gbk_csv())
+    sam = company.users["Sam"]
+    await customers.create_customer(sam, customers.CustomerDraft(name="杭州海纳纺织有限公司"))
+    reply = await company.chats["Mia"].tap("Import")
+    assert "2 customers created." in reply
+    assert await Customer.filter(name="杭州海纳纺织").count() == 0
