@@ -231,7 +231,19 @@ async def _check(
     owners = await _owners(actor)
     preview = Preview(snapshot=snapshot)
     creates: list[tuple[_Draft, str | None, str, int]] = []
-    above = NameIndex()
+    # Rows that may repeat one above them: every valid row not already a customer, matched
+    # against each other in bulk; which earlier row counts is decided in file order below.
+    fresh = [d for d, _ in valid if existing.get(d.line) is None]
+    among = NameIndex()
+    among.bulk_load((d.line, normalize_name(d.name)) for d in fresh)
+    near = dict(
+        zip(
+            (d.line for d in fresh),
+            among.similar_many([normalize_name(d.name) for d in fresh]),
+            strict=True,
+        )
+    )
+    new_lines: set[int] = set()
     phones_above: dict[str, int] = {}
     for draft, (reason, phone, tier) in zip(drafts, checked, strict=True):
         if not any(cell_text(c) for c in table[draft.line - 1]):
@@ -244,15 +256,16 @@ async def _check(
         if hit is not None:
             preview.rows.append(RowResult(draft.line, RowStatus.DUPLICATE, draft.name, hit.name))
             continue
-        key = normalize_name(draft.name)
         earlier = phones_above.get(phone) if phone else None
-        if earlier is None:
-            similar = above.similar(key, limit=1)
-            earlier = similar[0][0] if similar else None
+        if earlier is None:  # the best-scoring new row above (hits come best first)
+            earlier = next(
+                (line for line, _ in near[draft.line] if line < draft.line and line in new_lines),
+                None,
+            )
         if earlier is not None:
             preview.rows.append(RowResult(draft.line, RowStatus.REPEAT, draft.name, str(earlier)))
             continue
-        above.add(draft.line, key)
+        new_lines.add(draft.line)
         if phone:
             phones_above[phone] = draft.line
         owner = owners.get(draft.owner.casefold(), actor.id) if draft.owner else actor.id

@@ -188,8 +188,8 @@ class DuplicateFinder:
         """
         await self.refresh()
         by_name = [
-            next(iter(self._index.similar(normalize_name(name), limit=1)), None)
-            for name, _ in entries
+            hits[0] if hits else None
+            for hits in self._index.similar_many([normalize_name(name) for name, _ in entries])
         ]
         phones = sorted({phone for _, phone in entries if phone})
         by_phone: dict[str, int] = {}
