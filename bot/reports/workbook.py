@@ -72,24 +72,36 @@ def _append(sheet: Any, columns: Sequence[Column], batch: list[list[Any]], tz: Z
 
 
 def _converter(sheet: Any, kind: ColumnType, tz: ZoneInfo) -> Callable[[Any], Any]:
-    """How one column's values become cells: typed, formatted, and text never a formula."""
+    """How one column's values become cells: typed, formatted, and text never a formula.
 
-    def styled(value: Any, number_format: str) -> Any:
-        cell = WriteOnlyCell(sheet, value)
+    A formatted column reuses one cell object: a write-only sheet writes each appended row at
+    once, so the cell is free again for the next row (and no style is looked up per value).
+    """
+
+    def reused(number_format: str) -> Any:
+        cell = WriteOnlyCell(sheet)
         cell.number_format = number_format
         return cell
+
+    moment, day_cell, number = reused(DATETIME_FORMAT), reused(DATE_FORMAT), reused(AMOUNT_FORMAT)
 
     def when(value: Any) -> Any:
         if value is None:
             return None
-        local = value.astimezone(tz).replace(tzinfo=None) if value.tzinfo else value
-        return styled(local, DATETIME_FORMAT)
+        moment.value = value.astimezone(tz).replace(tzinfo=None) if value.tzinfo else value
+        return moment
 
     def day(value: Any) -> Any:
-        return None if value is None else styled(value, DATE_FORMAT)
+        if value is None:
+            return None
+        day_cell.value = value
+        return day_cell
 
     def amount(value: Any) -> Any:
-        return None if value is None else styled(float(value), AMOUNT_FORMAT)
+        if value is None:
+            return None
+        number.value = float(value)
+        return number
 
     def text(value: Any) -> Any:
         if value is None or value == "":
