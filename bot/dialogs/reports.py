@@ -38,6 +38,10 @@ EXPORT_LABELS = {
 }
 PNG = "image/png"
 NO_DOCUMENTS_CHANNEL = "wechat"  # an Official Account pushes pictures but no documents
+MB = 1024 * 1024
+# The largest file each messenger takes from a bot (Telegram 50 MB, WeCom 20 MB); the console
+# writes any size.
+SEND_LIMITS = {"telegram": 50 * MB, "wecom": 20 * MB}
 
 
 async def report_command(ctx: Ctx, args: str) -> list[Reply]:
@@ -208,6 +212,16 @@ async def export_action(ctx: Ctx, arg: str) -> list[Reply]:
         ctx.user, kind, out, ctx.t, currency=ctx.settings.currency.upper()
     )
     name = f"{kind.value}-{ctx.t.local(ctx.now):%Y%m%d}.xlsx"
+    limit = SEND_LIMITS.get(ctx.incoming.channel)
+    if limit is not None and out.getbuffer().nbytes > limit:
+        return [
+            Reply(
+                ctx._(
+                    "That file ({size} MB) is larger than this messenger accepts. An admin can "
+                    "write it with: crmbot export {kind} FILE.xlsx"
+                ).format(size=out.getbuffer().nbytes // MB, kind=kind.value)
+            )
+        ]
     caption = ctx.ngettext("{count} row", "{count} rows", count).format(count=count)
     return [Reply(caption, file=OutFile(name, out.getvalue(), workbook.XLSX_MIME))]
 
