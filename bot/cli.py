@@ -87,6 +87,19 @@ def _parser() -> argparse.ArgumentParser:
     invoices.add_argument(
         "--partial", action="store_true", help="write the good rows even if some are refused"
     )
+    people_file = load_sub.add_parser(
+        "customers",
+        help="customers from .xlsx/.csv (名称/name, 电话/phone, 地址, 行业, 等级, 负责人/owner, "
+        "备注): a preview first, then created in one transaction when confirmed",
+    )
+    people_file.add_argument("file")
+    people_file.add_argument("--user", type=int, help="import as this user (default: an admin)")
+    people_file.add_argument("--yes", action="store_true", help="import without asking")
+
+    out = sub.add_parser("export", help="write customers, visits, deals or receivables to .xlsx")
+    out.add_argument("what", choices=["customers", "visits", "deals", "receivables"])
+    out.add_argument("file", help="the .xlsx file to write")
+    out.add_argument("--user", type=int, help="only what this user may see (default: all)")
     return parser
 
 
@@ -208,6 +221,116 @@ async def _import_invoices(settings: Settings, args: argparse.Namespace) -> int:
         print("Nothing was changed: fix the refused rows, or use --partial.", file=sys.stderr)
         return 1
     return 0
+
+
+async def _actor(settings: Settings, user_id: int | None) -> User | None:
+    """The user a command acts as: the one asked for, else the first active admin."""
+    if user_id is not None:
+        user = await User.filter(id=user_id, active=True).first()
+        if user is None:
+            print(f"No active user {user_id}.", file=sys.stderr)
+        return user
+    admin = await User.filter(role=Role.ADMIN, active=True).order_by("id").first()
+    if admin is None:
+        print("No admin yet: pass --user ID (see crmbot users).", file=sys.stderr)
+    return admin
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.i18n import Translator
+    from bot.reports import workbook
+    from bot.services.exports import ExportKind
+
+    path = Path(args.file)
+    await open_db(settings.database_url)
+    try:
+        if args.user is not None:
+            actor = await _actor(settings, args.user)
+            if actor is None:
+                return 2
+            t = Translator.for_user(actor.locale, actor.timezone)
+        else:  # the whole company: the command line is the operator's
+            actor = User(name="crmbot", role=Role.ADMIN)
+            t = Translator.for_user(settings.locale, settings.timezone)
+        count = await workbook.export(
+            actor, ExportKind(args.what), path, t, currency=settings.currency.upper()
+        )
+    finally:
+        await close_db()
+    print(f"{args.what}: {count} rows written to {path}")
+    return 0
+
+
+async def _import_customers(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services import customer_import
+    from bot.services.customer_import import RowStatus
+    from bot.services.customers import DuplicateFinder
+    from bot.services.spreadsheet import read_rows
+
+    path = Path(args.file)
+    await open_db(settings.database_url)
+    try:
+        actor = await _actor(settings, args.user)
+        if actor is None:
+            return 2
+        try:
+            rows = await asyncio.to_thread(lambda: read_rows(path.read_bytes(), path.name))
+            table = [[customer_import.cell_text(c) for c in row] for row in rows]
+            finder = DuplicateFinder()
+            preview = await customer_import.preview(actor, table, finder)
+        except (InvalidInput, OSError) as bad:
+            reason = f"{bad.code} {bad.detail}" if isinstance(bad, InvalidInput) else str(bad)
+            print(f"Cannot import {path.name}: {reason}".rstrip(), file=sys.stderr)
+            return 2
+        print(_import_counts(preview))
+        for line, code in preview.reasons:
+            print(f"  row {line}: {code}")
+        new = preview.count(RowStatus.NEW)
+        if not new:
+            print("Nothing new to import.")
+            return 0
+        if not args.yes:
+            asked = await asyncio.to_thread(input, f"Import {new} new customers? [y/N] ")
+            answer = asked.strip().lower()
+            if answer not in ("y", "yes"):
+                print("Nothing was changed.")
+                return 1
+        result = await customer_import.apply(actor, table, finder, file_name=path.name)
+    finally:
+        await close_db()
+    status = path.with_name(f"{path.stem}-import.xlsx")
+    _write_import_status(status, table, result)
+    print(f"Created {result.created} customers; the status of every row: {status}")
+    return 0
+
+
+def _import_counts(preview: Any) -> str:
+    from bot.services.customer_import import RowStatus
+
+    return (
+        f"new: {preview.count(RowStatus.NEW)}, duplicates of existing customers: "
+        f"{preview.count(RowStatus.DUPLICATE)}, repeats within the file: "
+        f"{preview.count(RowStatus.REPEAT)}, invalid: {preview.count(RowStatus.INVALID)}"
+    )
+
+
+def _write_import_status(path: Any, table: list[list[str]], result: Any) -> None:
+    from bot.reports import workbook
+    from bot.services.customer_import import RowStatus
+
+    words = {
+        RowStatus.NEW: lambda r: "created",
+        RowStatus.DUPLICATE: lambda r: f"duplicate of «{r.detail}»",
+        RowStatus.REPEAT: lambda r: f"repeat of row {r.detail}",
+        RowStatus.INVALID: lambda r: f"invalid: {r.detail}",
+        RowStatus.EMPTY: lambda r: "",
+    }
+    statuses = [words[row.status](row) for row in result.rows]
+    path.write_bytes(workbook.status_file(table, statuses, "status"))
 
 
 async def _demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -577,8 +700,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_invite(settings, args.role, args.manager, args.name))
         case "users":
             return asyncio.run(_users(settings, args))
+        case "import" if args.what == "customers":
+            return asyncio.run(_import_customers(settings, args))
         case "import":
             return asyncio.run(_import_invoices(settings, args))
+        case "export":
+            return asyncio.run(_export(settings, args))
         case "demo-data":
             return asyncio.run(_demo(settings, args))
         case "digest" | "summary":

@@ -1,17 +1,37 @@
-"""A realistic demo data set: a company of managers and reps, customers, and years of visits.
+"""A realistic demo data set: a company of managers and reps, customers, years of visits,
+deals with their stage history, invoices and payments, approval requests and tasks.
 
-Used to try the product (`crmbot demo-data`) and by the benchmarks. Deterministic per seed.
-Rows are inserted in large batches so a million visits load in about a minute on SQLite.
+Used to try the product (`crmbot demo-data`) and by the benchmarks, so every report has
+something to show. Deterministic per seed. Rows are inserted in large batches so a million
+visits load in about a minute on SQLite.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
-from bot.models import Customer, Role, User, Visit, VisitKind
+from bot.models import (
+    ApprovalKind,
+    ApprovalRequest,
+    ApprovalStatus,
+    Customer,
+    Deal,
+    DealStageChange,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    Role,
+    Stage,
+    Task,
+    User,
+    Visit,
+    VisitKind,
+)
 from bot.services.matching import normalize_name
 
 SURNAMES = (
@@ -252,7 +272,207 @@ async def generate(
             )
         await Visit.bulk_create(rows)
     await _set_last_contact()
-    return {"managers": managers, "reps": reps, "customers": customers, "visits": visits}
+    boss_of = dict(await User.filter(id__in=list(rep_ids)).values_list("id", "manager_id"))
+    money = await _deals_and_money(rng, customer_ids, boss_of, now)
+    return {
+        "managers": managers,
+        "reps": reps,
+        "customers": customers,
+        "visits": visits,
+        **money,
+    }
+
+
+# Where demo deals stand, and how likely each stage is.
+STAGE_WEIGHTS = (
+    (Stage.LEAD, 30),
+    (Stage.QUALIFIED, 20),
+    (Stage.PROPOSAL, 15),
+    (Stage.NEGOTIATION, 10),
+    (Stage.WON, 15),
+    (Stage.LOST, 10),
+)
+FLOW = (Stage.LEAD, Stage.QUALIFIED, Stage.PROPOSAL, Stage.NEGOTIATION, Stage.WON)
+DEAL_WORDS = ("Annual supply", "Pilot order", "Spare parts", "年度采购", "新产品试单", "设备更新")
+TASK_TEXTS = ("Call back about the quote", "Send the samples", "回访客户", "准备报价单")
+
+
+async def _deals_and_money(
+    rng: random.Random,
+    customer_ids: list[tuple[int, int]],
+    boss_of: dict[int, int | None],
+    now: datetime,
+) -> dict[str, int]:
+    """Deals (one per five customers) moved through the stages, invoices for the won ones and
+    some open accounts, payments on part of them, discount requests and tasks."""
+    if not customer_ids:
+        return {"deals": 0, "invoices": 0, "payments": 0, "approvals": 0, "tasks": 0}
+    stages = [stage for stage, _ in STAGE_WEIGHTS]
+    weights = [weight for _, weight in STAGE_WEIGHTS]
+    first_deal = await Deal.all().order_by("-id").first()
+    base_deal = first_deal.id if first_deal else 0
+    planned: list[tuple[int, int, Stage, datetime, Decimal, str]] = []
+    for _ in range(max(1, len(customer_ids) // 5)):
+        customer_id, owner = rng.choice(customer_ids)
+        stage = rng.choices(stages, weights)[0]
+        created = now - timedelta(days=rng.uniform(1, 365))
+        currency = "USD" if rng.random() < 0.05 else "CNY"
+        amount = Decimal(rng.randrange(10, 2000) * 1000)
+        planned.append((customer_id, owner, stage, created, amount, currency))
+    for start in range(0, len(planned), BATCH):
+        rows = []
+        for customer_id, owner, stage, created, amount, currency in planned[start : start + BATCH]:
+            closing = created + timedelta(days=rng.randrange(30, 300))
+            rows.append(
+                Deal(
+                    customer_id=customer_id,
+                    owner_id=owner,
+                    title=rng.choice(DEAL_WORDS),
+                    amount=amount,
+                    currency=currency,
+                    stage=stage,
+                    expected_close=closing.date(),
+                    lost_reason="price" if stage == Stage.LOST else "",
+                    closed_at=min(now, closing) if stage in (Stage.WON, Stage.LOST) else None,
+                )
+            )
+        await Deal.bulk_create(rows)
+    deal_ids = await Deal.filter(id__gt=base_deal).order_by("id").values_list("id", flat=True)
+    changes: list[DealStageChange] = []
+    for deal_id, (_, owner, stage, created, _, _) in zip(deal_ids, planned, strict=True):
+        if stage == Stage.LOST:
+            path = [*FLOW[: rng.randrange(1, 4)], Stage.LOST]
+        else:
+            path = list(FLOW[: FLOW.index(stage) + 1])
+        at, previous = created, None
+        for step in path:
+            changes.append(
+                DealStageChange(
+                    deal_id=deal_id, user_id=owner, from_stage=previous, to_stage=step, at=at
+                )
+            )
+            previous = step
+            at = min(now, at + timedelta(days=rng.uniform(1, 40)))
+    for start in range(0, len(changes), BATCH):
+        await DealStageChange.bulk_create(changes[start : start + BATCH])
+
+    # Invoices: every won deal, plus open accounts at one customer in twenty.
+    first_invoice = await Invoice.all().order_by("-id").first()
+    base_invoice = first_invoice.id if first_invoice else 0
+    billed: list[tuple[int, Decimal, str]] = [
+        (customer_id, amount, currency)
+        for customer_id, _, stage, _, amount, currency in planned
+        if stage == Stage.WON
+    ]
+    billed += [
+        (customer_id, Decimal(rng.randrange(1, 300) * 500), "CNY")
+        for customer_id, _ in rng.sample(customer_ids, max(1, len(customer_ids) // 20))
+    ]
+    invoices: list[Invoice] = []
+    paid_plan: list[tuple[int, Decimal, date]] = []  # (index, paid, on)
+    today = now.date()
+    for index, (customer_id, amount, currency) in enumerate(billed):
+        issued = today - timedelta(days=rng.randrange(0, 240))
+        due = issued + timedelta(days=rng.choice((15, 30, 60)))
+        roll = rng.random()
+        paid = amount if roll < 0.45 else (amount * Decimal("0.4")).quantize(Decimal("0.01"))
+        if roll > 0.7:
+            paid = Decimal(0)
+        invoices.append(
+            Invoice(
+                number=f"DEMO-{base_invoice + index + 1:07d}",
+                customer_id=customer_id,
+                amount=amount,
+                paid_amount=paid,
+                currency=currency,
+                issue_date=issued,
+                due_date=due,
+                status=InvoiceStatus.PAID if paid >= amount else InvoiceStatus.OPEN,
+            )
+        )
+        if paid:
+            paid_plan.append(
+                (index, paid, min(today, due + timedelta(days=rng.randrange(-10, 20))))
+            )
+    for start in range(0, len(invoices), BATCH):
+        await Invoice.bulk_create(invoices[start : start + BATCH])
+    invoice_ids = (
+        await Invoice.filter(id__gt=base_invoice).order_by("id").values_list("id", flat=True)
+    )
+    first_payment = await Payment.all().order_by("-id").first()
+    base_payment = first_payment.id if first_payment else 0
+    payments = [
+        Payment(
+            customer_id=invoices[index].customer_id,
+            amount=paid,
+            currency=invoices[index].currency,
+            paid_on=on,
+            method=rng.choice(("bank", "alipay", "wechat")),
+            reference=f"DEMO-PAY-{base_payment + n + 1}",
+        )
+        for n, (index, paid, on) in enumerate(paid_plan)
+    ]
+    for start in range(0, len(payments), BATCH):
+        await Payment.bulk_create(payments[start : start + BATCH])
+    payment_ids = (
+        await Payment.filter(id__gt=base_payment).order_by("id").values_list("id", flat=True)
+    )
+    allocations = [
+        PaymentAllocation(payment_id=payment_id, invoice_id=invoice_ids[index], amount=paid)
+        for payment_id, (index, paid, _) in zip(payment_ids, paid_plan, strict=True)
+    ]
+    for start in range(0, len(allocations), BATCH):
+        await PaymentAllocation.bulk_create(allocations[start : start + BATCH])
+
+    # Discount requests on some open deals, waiting for (or decided by) the rep's manager.
+    requests: list[ApprovalRequest] = []
+    tasks: list[Task] = []
+    for deal_id, (customer_id, owner, stage, created, _, _) in zip(deal_ids, planned, strict=True):
+        boss = boss_of.get(owner)
+        if boss is None:
+            continue
+        if stage in (Stage.PROPOSAL, Stage.NEGOTIATION) and rng.random() < 0.2:
+            status = rng.choice(
+                (ApprovalStatus.PENDING, ApprovalStatus.APPROVED, ApprovalStatus.REJECTED)
+            )
+            requests.append(
+                ApprovalRequest(
+                    kind=ApprovalKind.DISCOUNT,
+                    requester_id=owner,
+                    approver_id=boss,
+                    deal_id=deal_id,
+                    customer_id=customer_id,
+                    percent=Decimal(rng.choice((3, 5, 8, 12))),
+                    note="Competitor is cheaper",
+                    status=status,
+                    decided_by_id=None if status == ApprovalStatus.PENDING else boss,
+                    decided_at=None if status == ApprovalStatus.PENDING else now,
+                    waiting_since=max(created, now - timedelta(days=rng.uniform(0, 5))),
+                )
+            )
+        if rng.random() < 0.1:
+            due = now + timedelta(hours=rng.randrange(-72, 240))
+            tasks.append(
+                Task(
+                    assignee_id=owner,
+                    created_by_id=boss,
+                    customer_id=customer_id,
+                    text=rng.choice(TASK_TEXTS),
+                    due_at=due,
+                    done_at=now if rng.random() < 0.3 else None,
+                )
+            )
+    for start in range(0, len(requests), BATCH):
+        await ApprovalRequest.bulk_create(requests[start : start + BATCH])
+    for start in range(0, len(tasks), BATCH):
+        await Task.bulk_create(tasks[start : start + BATCH])
+    return {
+        "deals": len(planned),
+        "invoices": len(invoices),
+        "payments": len(payments),
+        "approvals": len(requests),
+        "tasks": len(tasks),
+    }
 
 
 async def _set_last_contact() -> None:

@@ -13,11 +13,12 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise import connections
 
+from bot.clock import Clock, system_clock
 from bot.db import sqlite_path
 
 TICK_WITHIN = timedelta(minutes=2)
@@ -46,7 +47,7 @@ def database_ping(db_url: str) -> Ping:
 class Health:
     """The checks of one process; parts register themselves as they are wired."""
 
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Clock = system_clock
     tick_within: timedelta = TICK_WITHIN
     database_timeout: float = DATABASE_TIMEOUT
     channels: dict[str, Callable[[], bool]] = field(default_factory=dict)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
+from bot.clock import Clock, system_clock
 from bot.dialogs.messages import Reply
 from bot.logs import Bound, bind
 from bot.scheduler.senders import Retryable, Sender
@@ -76,7 +76,7 @@ class Metrics:
 
     enabled = True
 
-    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(self, clock: Clock = system_clock) -> None:
         self.clock = clock
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bot.dialogs import account, capture, contacts, customer_edits, customers, team, visits
+from bot.dialogs import (
+    account,
+    capture,
+    contacts,
+    customer_edits,
+    customers,
+    imports,
+    reports,
+    team,
+    visits,
+)
 from bot.dialogs import approvals as money_approvals
 from bot.dialogs import deals as money_deals
 from bot.dialogs import receivables as money_receivables
@@ -36,4 +46,6 @@ def build_registry() -> Registry:
         money_module.register(registry)
     team.register(registry)
     customer_edits.register(registry)
+    reports.register(registry)
+    imports.register(registry)
     return registry

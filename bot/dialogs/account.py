@@ -32,6 +32,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("task", N_("assign a task (managers)")),
     ("invite", N_("invite someone new (a deep link or a 绑定 code to forward)")),
     ("team", N_("your team: roles, managers, visits this week")),
+    ("report", N_("charts: funnel, visits, receivables, pipeline")),
+    ("export", N_("customers, visits, deals or receivables as an Excel file")),
+    ("import", N_("import customers from a spreadsheet (admins, managers)")),
     ("lang", N_("language: /lang en or /lang zh")),
     ("tz", N_("time zone: /tz Europe/Berlin")),
     ("link", N_("use this account on another messenger too")),
@@ -45,6 +48,7 @@ SHOWN_TO: dict[str, frozenset[Role]] = {
     "task": _LEADS,
     "invite": _LEADS,
     "team": _LEADS,
+    "import": _LEADS,
 }
 
 

@@ -33,7 +33,15 @@ from bot.dialogs.base import (
     Step,
 )
 from bot.dialogs.common import nav_word
-from bot.dialogs.messages import Audio, Button, ButtonKind, Incoming, Reply, numbered_buttons
+from bot.dialogs.messages import (
+    Audio,
+    Button,
+    ButtonKind,
+    Incoming,
+    InFile,
+    Reply,
+    numbered_buttons,
+)
 from bot.dialogs.storage import Conversation, StateStorage, StorageKey
 from bot.i18n import Translator
 from bot.keylocks import KeyLocks
@@ -49,6 +57,8 @@ from bot.services.speech import (
     Transcriber,
     hints_for,
 )
+from bot.services.spreadsheet import MAX_BYTES as SPREADSHEET_MAX_BYTES
+from bot.services.spreadsheet import looks_like_spreadsheet
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +78,7 @@ class Registry:
     dialogs: dict[str, Dialog] = field(default_factory=dict)
     actions: dict[str, CommandFn] = field(default_factory=dict)
     fallback: CommandFn | None = None
+    document: CommandFn | None = None  # a file sent outside any dialog (a spreadsheet import)
 
     def dialog(self, dialog: Dialog, *, command: str | None = None) -> None:
         """Register a dialog, started by `/command` (default: its name)."""
@@ -112,6 +123,16 @@ class Engine:
             and audio.data is None
             and not audio.recognition.strip()
             and (audio.duration or 0.0) <= self.settings.voice_max_seconds
+        )
+
+    def wants_file(self, document: InFile) -> bool:
+        """Whether a channel should download a file someone sent: a spreadsheet the core reads
+        (by its name), within the import size limit; anything else is answered unread."""
+        return (
+            self.registry.document is not None
+            and document.data is None
+            and looks_like_spreadsheet(document.name)
+            and (document.size or 0) <= SPREADSHEET_MAX_BYTES
         )
 
     def defaults_for(self, channel: str) -> users.Defaults:
@@ -333,7 +354,7 @@ class Engine:
             answer = Answer(
                 text=text or None, location=msg.location, contact=msg.contact, audio=msg.audio
             )
-            if not (text or msg.location or msg.contact or msg.audio or msg.extra):
+            if not (text or msg.location or msg.contact or msg.audio or msg.extra or msg.document):
                 return await self._ask(ctx, conv, self._current(conv))
             return await self._answer(ctx, conv, answer)
         typed = _match_button(conv.buttons, text) if text else None
@@ -342,6 +363,8 @@ class Engine:
         if msg.contact is not None and "shared_contact" in self.registry.dialogs:
             data = {"name": msg.contact.name, "phone": msg.contact.phone}
             return await self._apply(ctx, conv, Start("shared_contact", data))
+        if msg.document is not None and self.registry.document is not None:
+            return await self._apply(ctx, conv, await self.registry.document(ctx, text))
         if msg.location is not None:
             return [Reply(ctx._("To check in, share your location while logging a /visit."))]
         if self.registry.fallback is not None:

@@ -83,6 +83,19 @@ class Audio:
 
 
 @dataclass(frozen=True, slots=True)
+class InFile:
+    """A file the person sent (a spreadsheet to import): the channel's reference, its name and
+    type as the messenger reports them, and the bytes when the channel fetched them (only for
+    files the core reads, see `Engine.wants_file`)."""
+
+    ref: str
+    name: str = ""
+    mime: str = ""
+    size: int | None = None
+    data: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """One thing a person did: typed text, tapped a button, shared a contact/location, spoke."""
 
@@ -96,6 +109,7 @@ class Incoming:
     audio: Audio | None = None
     extra: dict[str, str] = field(default_factory=dict)
     seq: int | None = None  # the platform's order of the chat's updates, where it gives one
+    document: InFile | None = None
 
 
 def numbered_buttons(replies: list[Reply]) -> tuple[int, list[Button]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.dialogs.engine import Engine
@@ -13,16 +14,19 @@ from bot.handlers.numbered import layout
 CHANNEL = "console"
 
 
-def render(replies: list[Reply]) -> str:
-    """Text for the terminal: numbered choices for the reply a typed number selects."""
+def render(replies: list[Reply], saved: dict[int, Path] | None = None) -> str:
+    """Text for the terminal: numbered choices for the reply a typed number selects; a file
+    shows as the path it was written to (`saved`, by reply index), else as its name."""
     texts: list[str] = []
-    for block in layout(replies):
+    for index, block in enumerate(layout(replies)):
         lines = [block.text]
         for row in block.rows:
             lines.append("   ".join(f"{n}) {label}" if n else f"[{label}]" for n, label in row))
         if block.hints:
             lines.append("(" + " · ".join(block.hints) + ")")
-        if block.file:
+        if saved and index in saved:
+            lines.append(f"[file: {saved[index]}]")
+        elif block.file:
             lines.append(f"[file: {block.file}]")
         texts.append("\n".join(lines))
     return "\n\n".join(texts)
@@ -31,10 +35,29 @@ def render(replies: list[Reply]) -> str:
 class ConsoleChannel:
     """One person at the terminal; `external_id` tells console users apart (tests use several)."""
 
-    def __init__(self, engine: Engine, external_id: str = "local", display_name: str = "") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        external_id: str = "local",
+        display_name: str = "",
+        files_dir: Path | None = None,
+    ) -> None:
         self.engine = engine
         self.external_id = external_id
         self.display_name = display_name
+        self.files_dir = files_dir or Path("crmbot-files")
+
+    def save_files(self, replies: list[Reply]) -> dict[int, Path]:
+        """Write the charts and spreadsheets of these replies to `files_dir`; their paths."""
+        saved: dict[int, Path] = {}
+        for index, reply in enumerate(replies):
+            if reply.file is None or not reply.file.content:
+                continue
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = (self.files_dir / Path(reply.file.name).name).resolve()
+            path.write_bytes(reply.file.content)
+            saved[index] = path
+        return saved
 
     async def send(self, text: str) -> list[Reply]:
         """What the person typed goes to the core; the replies come back."""
@@ -57,5 +80,7 @@ class ConsoleChannel:
                 break
             if not text.strip():
                 continue
-            stdout.write(render(await self.send(text)) + "\n\n")
+            replies = await self.send(text)
+            saved = await asyncio.to_thread(self.save_files, replies)
+            stdout.write(render(replies, saved) + "\n\n")
             stdout.flush()

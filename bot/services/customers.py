@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -233,6 +234,45 @@ class DuplicateFinder:
         ]
         hits.sort(key=lambda hit: (not hit.same_phone, -hit.score, hit.customer_id))
         return hits[:limit]
+
+    async def find_first(
+        self, entries: Sequence[tuple[str, str | None]]
+    ) -> list[DuplicateHit | None]:
+        """The likeliest existing customer for each (name, phone), for a whole file at once.
+
+        The same rules as `find` (fuzzy name key, or the same phone), in a fixed number of
+        queries however many entries: phones are looked up in chunks, names in memory.
+        """
+        await self.refresh()
+        by_name = [
+            hits[0] if hits else None
+            for hits in self._index.similar_many([normalize_name(name) for name, _ in entries])
+        ]
+        phones = sorted({phone for _, phone in entries if phone})
+        by_phone: dict[str, int] = {}
+        for start in range(0, len(phones), 1000):
+            chunk = phones[start : start + 1000]
+            pairs = await Customer.filter(phone__in=chunk).order_by("id").values_list("id", "phone")
+            for cid, phone in pairs:
+                by_phone.setdefault(phone, cid)
+        ids = {hit[0] for hit in by_name if hit} | set(by_phone.values())
+        rows: dict[int, tuple[str, int, str]] = {}
+        listed = sorted(ids)
+        for start in range(0, len(listed), 1000):
+            for cid, cname, owner_id, owner_name in await Customer.filter(
+                id__in=listed[start : start + 1000]
+            ).values_list("id", "name", "owner_id", "owner__name"):
+                rows[cid] = (cname, owner_id, owner_name)
+        found: list[DuplicateHit | None] = []
+        for (_, phone), hit in zip(entries, by_name, strict=True):
+            phone_id = by_phone.get(phone) if phone else None
+            cid, score = (phone_id, 100.0) if phone_id is not None else (hit or (None, 0.0))
+            if cid is None or cid not in rows:
+                found.append(None)
+                continue
+            cname, owner_id, owner_name = rows[cid]
+            found.append(DuplicateHit(cid, cname, owner_id, owner_name, score, phone_id == cid))
+        return found
 
     def forget(self) -> None:
         """Drop the indexes (tests and imports that rewrite many rows)."""

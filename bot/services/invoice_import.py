@@ -11,8 +11,6 @@ which writes the good rows and reports the rest.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,7 +22,7 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from bot.models import Customer, Invoice, InvoiceStatus, Role, User
-from bot.services import amounts, audit, money
+from bot.services import amounts, audit, money, spreadsheet
 from bot.services.errors import InvalidInput, PermissionDenied
 from bot.services.matching import normalize_name
 
@@ -64,29 +62,19 @@ class _Row:
 
 
 def _cells(path: Path) -> Iterator[list[Any]]:
-    """Rows of the first sheet (.xlsx) or of the CSV (UTF-8, with or without BOM)."""
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as bad:  # openpyxl raises many kinds for a broken file
-            raise InvalidInput("file_unreadable", str(bad)[:200]) from bad
-        try:
-            sheet = book.worksheets[0]
-            for row in sheet.iter_rows(values_only=True):
-                yield list(row)
-        finally:
-            book.close()
-    elif suffix in (".csv", ".txt"):
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as bad:
-            raise InvalidInput("file_unreadable", str(bad)[:200]) from bad
-        yield from csv.reader(io.StringIO(text))
-    else:
-        raise InvalidInput("file_type", suffix)
+    """Rows of the first sheet (.xlsx) or of the CSV (UTF-8 with or without BOM, or GBK)."""
+    if not spreadsheet.looks_like_spreadsheet(path.name):
+        raise InvalidInput("file_type", path.suffix.lower())
+    try:
+        data = path.read_bytes()
+    except OSError as bad:
+        raise InvalidInput("file_unreadable", str(bad)[:200]) from bad
+    try:
+        yield from spreadsheet.read_rows(data, path.name)
+    except InvalidInput as bad:
+        if bad.code != "not_spreadsheet":
+            raise
+        raise InvalidInput("file_unreadable", bad.detail) from bad
 
 
 def _header(cells: list[Any]) -> dict[str, int]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 MAX_NAME_CHARS = 300
@@ -244,6 +245,73 @@ class NameIndex:
         hits.sort(key=lambda hit: (-hit[1], hit[0]))
         return hits[:limit]
 
+    def similar_many(self, queries: Sequence[str]) -> list[list[tuple[int, float]]]:
+        """`similar(q, limit=None)` for each of many queries, scored in bulk (a file import).
+
+        The same hits and scores, found faster: what a query scans depends only on its shape
+        (length, CJK count), so queries of one shape are compared with each bucket they may
+        match in one `cdist` call (a score matrix computed in C) instead of one call per query.
+        """
+        shapes: dict[tuple[int, int], list[int]] = {}
+        for index, query in enumerate(queries):
+            if query:
+                shapes.setdefault((len(query), _cjk_count(query)), []).append(index)
+        best: list[dict[str, float]] = [{} for _ in queries]
+        for (q_len, q_cjk), members in shapes.items():
+            cutoff = self.CJK_CUTOFF if q_cjk else self.LATIN_CUTOFF
+            for (k_len, k_cjk), bucket in self._buckets.items():
+                shared = min(q_cjk, k_cjk) + min(q_len - q_cjk, k_len - k_cjk)
+                bound = 200.0 * shared / (q_len + k_len)
+                contained_at = self._containment_ratio(q_len, q_cjk, k_len, k_cjk)
+                floor = cutoff if contained_at is None else min(cutoff, contained_at - _EPSILON)
+                if bound < floor:
+                    continue
+                for start in range(0, len(members), _BULK_ROWS):
+                    chunk = members[start : start + _BULK_ROWS]
+                    scores = process.cdist(
+                        [queries[i] for i in chunk],
+                        bucket.names,
+                        scorer=fuzz.ratio,
+                        processor=None,
+                        score_cutoff=floor,
+                        dtype=np.float32,
+                    )
+                    for row, column in zip(*np.nonzero(scores), strict=True):
+                        query, name = queries[chunk[row]], bucket.names[column]
+                        score = float(scores[row, column])
+                        if (
+                            contained_at is not None
+                            and abs(score - contained_at) < _EPSILON
+                            and _contains(query, name)
+                        ):
+                            score = max(score, self.CONTAINED_SCORE)
+                        found = best[chunk[row]]
+                        if score >= cutoff and score > found.get(name, 0.0):
+                            found[name] = score
+                    worded = [i for i in chunk if " " in queries[i]]
+                    if not worded or bound < cutoff:
+                        continue
+                    scores = process.cdist(
+                        [_word_sorted(queries[i]) for i in worded],
+                        bucket.sorted_names,
+                        scorer=fuzz.ratio,
+                        processor=None,
+                        score_cutoff=cutoff,
+                        dtype=np.float32,
+                    )
+                    for row, column in zip(*np.nonzero(scores), strict=True):
+                        name = bucket.names[column]
+                        score = float(scores[row, column])
+                        found = best[worded[row]]
+                        if score > found.get(name, 0.0):
+                            found[name] = score
+        results: list[list[tuple[int, float]]] = []
+        for found in best:
+            hits = [(cid, score) for name, score in found.items() for cid in self._ids_of[name]]
+            hits.sort(key=lambda hit: (-hit[1], hit[0]))
+            results.append(hits)
+        return results
+
     def _containment_ratio(self, q_len: int, q_cjk: int, k_len: int, k_cjk: int) -> float | None:
         """The ratio any containment hit between these sizes has; None if the rules forbid one.
 
@@ -271,6 +339,7 @@ class NameIndex:
 
 
 _EPSILON = 0.01
+_BULK_ROWS = 512  # queries per cdist call: a 512 × bucket float32 matrix stays small
 
 
 def _contains(a: str, b: str) -> bool:

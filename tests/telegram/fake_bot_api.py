@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import ClientSession, ClientTimeout, web
 
@@ -385,7 +386,8 @@ class FakeBotApi:
         if isinstance(value, str):
             return value if value in self.files else None
         name, content = value
-        return self.add_file(content, f"{folder}/{name}")
+        # PTB percent-encodes a non-ASCII file name in the multipart header; Telegram decodes it.
+        return self.add_file(content, f"{folder}/{unquote(name)}")
 
     async def _m_senddocument(self, params: dict[str, Any]) -> Any:
         file_id = self._file_param(params["document"], "documents")

@@ -2,9 +2,10 @@
 
 One server speaks both dialects under `/cgi-bin/`: `token` (Official Account) and `gettoken`
 (WeCom) hand out numbered tokens; `message/custom/send` and `message/send` record what was
-pushed to whom; `media/get` serves voice notes. A test can expire the current token (the next
-call with it gets 40001/42001, as WeChat answers), have a person refuse pushes (45015), have the
-next pushes refused as too frequent (45009), or hold pushes (a slow network).
+pushed to whom; `media/get` serves voice notes; `media/upload` keeps what the bot uploads
+(charts, spreadsheets). A test can expire the current token (the next call with it gets
+40001/42001, as WeChat answers), have a person refuse pushes (45015), have the next pushes
+refused as too frequent (45009), or hold pushes (a slow network).
 """
 
 from __future__ import annotations
@@ -27,12 +28,24 @@ AGENT_ID = "1000002"
 
 @dataclass
 class Pushed:
-    """One message the bot pushed."""
+    """One message the bot pushed (an image or file message: `text` empty, `media_id` set)."""
 
     path: str
     to: str
     text: str
     agent_id: Any = None
+    kind: str = "text"
+    media_id: str = ""
+
+
+@dataclass
+class Upload:
+    """One temporary media file the bot uploaded."""
+
+    kind: str
+    name: str
+    content: bytes
+    mime: str
 
 
 class FakeWeChatApi:
@@ -57,6 +70,7 @@ class FakeWeChatApi:
         self.held = 0  # pushes waiting now
         self.hold_next = 0  # how many of the next pushes wait for `release`
         self.release = asyncio.Event()
+        self.uploads: dict[str, Upload] = {}
         self.changed = asyncio.Event()
 
     @property
@@ -70,6 +84,7 @@ class FakeWeChatApi:
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
         app.router.add_post("/cgi-bin/message/send", self._send)
         app.router.add_get("/cgi-bin/media/get", self._media)
+        app.router.add_post("/cgi-bin/media/upload", self._upload)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -156,13 +171,36 @@ class FakeWeChatApi:
             return web.json_response({"errcode": code, "errmsg": message})
         if to in self.outsiders:
             return web.json_response({"errcode": 0, "errmsg": "ok", "invaliduser": to})
+        path = request.path.removeprefix("/cgi-bin/")
+        if body["msgtype"] in ("image", "file"):
+            kind = body["msgtype"]
+            media_id = body[kind]["media_id"]
+            if media_id not in self.uploads:
+                return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+            self.pushed.append(Pushed(path, to, "", body.get("agentid"), kind, media_id))
+            self.changed.set()
+            return web.json_response({"errcode": 0, "errmsg": "ok"})
         assert body["msgtype"] == "text"
         text = body["text"]["content"]
         assert len(text.encode("utf-8")) <= 2048, len(text.encode("utf-8"))
-        path = request.path.removeprefix("/cgi-bin/")
         self.pushed.append(Pushed(path, to, text, body.get("agentid")))
         self.changed.set()
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """media/upload: a multipart `media` field; images up to 10 MB, files up to 20 MB."""
+        refused = self._refused_token(request)
+        if refused is not None:
+            return refused
+        kind = request.query.get("type", "")
+        form = await request.post()
+        field = form.get("media")
+        if kind not in ("image", "voice", "video", "file") or not isinstance(field, web.FileField):
+            return web.json_response({"errcode": 40004, "errmsg": "invalid media type"})
+        content = field.file.read()
+        media_id = f"media-{next(self._numbers)}"
+        self.uploads[media_id] = Upload(kind, field.filename, content, field.content_type)
+        return web.json_response({"type": kind, "media_id": media_id, "created_at": 1})
 
     async def _media(self, request: web.Request) -> web.Response:
         refused = self._refused_token(request)

@@ -72,6 +72,7 @@ class TelegramAdapter:
     async def _process(self, update: Update, bot: Bot, incoming: Incoming) -> None:
         """Private chats go to the core; a tapped question then shows its answer, no buttons."""
         incoming = await self._with_audio(bot, incoming)
+        incoming = await self._with_file(bot, incoming)
         replies = await self.engine.handle(incoming)
         query = update.callback_query
         if query is not None and render.is_choice(query.data):
@@ -92,6 +93,19 @@ class TelegramAdapter:
             log.warning("could not download voice note %s: %s", audio.ref, failed)
             return incoming
         return replace(incoming, audio=replace(audio, data=data))
+
+    async def _with_file(self, bot: Bot, incoming: Incoming) -> Incoming:
+        """Fetch a sent spreadsheet's bytes when the core reads it; a failed download leaves
+        it without bytes, and the core says it could not read the file."""
+        document = incoming.document
+        if document is None or not self.engine.wants_file(document):
+            return incoming
+        try:
+            data = await download(bot, document.ref)
+        except TelegramError as failed:
+            log.warning("could not download file %s: %s", document.ref, failed)
+            return incoming
+        return replace(incoming, document=replace(document, data=data))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log with the update id, apologise in one line, keep serving."""

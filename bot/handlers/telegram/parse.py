@@ -7,7 +7,7 @@ from datetime import timedelta
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 
-from bot.dialogs.messages import Audio, Incoming, Location, SharedContact
+from bot.dialogs.messages import Audio, Incoming, InFile, Location, SharedContact
 from bot.i18n import Translator, normalize_locale
 
 CHANNEL = "telegram"
@@ -48,8 +48,12 @@ def incoming(update: Update) -> Incoming | None:
         extra = {"photo": f"{CHANNEL}:{message.photo[-1].file_id}"}
         return Incoming(CHANNEL, external_id, text=message.caption, extra=extra, **base)
     if message.document is not None:
-        extra = {"file": f"{CHANNEL}:{message.document.file_id}"}
-        return Incoming(CHANNEL, external_id, text=message.caption, extra=extra, **base)
+        doc = message.document
+        extra = {"file": f"{CHANNEL}:{doc.file_id}"}
+        document = InFile(doc.file_id, doc.file_name or "", doc.mime_type or "", doc.file_size)
+        return Incoming(
+            CHANNEL, external_id, text=message.caption, extra=extra, document=document, **base
+        )
     # Stickers and the like: the caption if any; the core re-asks or says what it understands.
     return Incoming(CHANNEL, external_id, text=message.caption, **base)
 

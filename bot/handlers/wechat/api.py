@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiohttp import ClientError, ClientSession, ClientTimeout
+from aiohttp import ClientError, ClientSession, ClientTimeout, FormData
 from tortoise.transactions import in_transaction
 
 from bot.clock import Clock, system_clock
@@ -150,6 +150,34 @@ class Api:
             if refused.code not in EXPIRED:
                 raise
         return await self._get_media(await self.token(rejected=token), media_id)
+
+    async def upload(self, kind: str, name: str, content: bytes, mime: str) -> str:
+        """Upload a temporary media file (`kind` image or file) and return its media_id."""
+        token = await self.token()
+        try:
+            return await self._upload(token, kind, name, content, mime)
+        except ApiError as refused:
+            if refused.code not in EXPIRED:
+                raise
+        return await self._upload(await self.token(rejected=token), kind, name, content, mime)
+
+    async def _upload(self, token: str, kind: str, name: str, content: bytes, mime: str) -> str:
+        form = FormData()
+        form.add_field("media", content, filename=name, content_type=mime)
+        url = self.platform.base_url + "media/upload"
+        try:
+            async with self.session.post(
+                url, params={"access_token": token, "type": kind}, data=form
+            ) as response:
+                if response.status >= 400:
+                    raise Unavailable(f"HTTP {response.status} from media/upload")
+                data = json.loads(await response.read())
+        except (ClientError, TimeoutError, ValueError) as down:
+            raise Unavailable(f"media/upload: {down!r}") from down
+        media_id = str(_checked(data).get("media_id", ""))
+        if not media_id:
+            raise Unavailable("media/upload answered without a media_id")
+        return media_id
 
     async def _post_json(self, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")

@@ -53,6 +53,19 @@ class Platform:
             body["agentid"] = int(self.agent_id) if self.agent_id.isdigit() else self.agent_id
         return body
 
+    def media_message(self, to: str, kind: str, media_id: str) -> dict[str, Any]:
+        """The JSON body of one pushed image or file (`kind`), uploaded before as `media_id`."""
+        body: dict[str, Any] = {"touser": to, "msgtype": kind, kind: {"media_id": media_id}}
+        if self.agent_id is not None:
+            body["agentid"] = int(self.agent_id) if self.agent_id.isdigit() else self.agent_id
+        return body
+
+    @property
+    def sends_files(self) -> bool:
+        """WeCom app messages carry any file; an Official Account's customer-service messages
+        carry images but no documents."""
+        return self.enterprise
+
 
 def _secret(value: Any) -> str:
     return value.get_secret_value() if value is not None else ""

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dialogs.messages import Reply
+from bot.dialogs.messages import OutFile, Reply
 from bot.handlers.wechat.api import Api, ApiError, Unavailable
 from bot.handlers.wechat.render import render
 from bot.scheduler.senders import Permanent, Retryable, SendError
 
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
 OUTSIDE_WINDOW = 45015
 BUSY = frozenset({-1, 45009, 45011, 45033, 45047})  # system busy, frequency and quota limits
 BUSY_WAIT = 60.0
@@ -34,23 +35,50 @@ class WeChatSender:
     async def send(self, external_id: str, reply: Reply, *, skip: int = 0) -> None:
         """Push the parts from `skip` on; a failure says how many were delivered before it."""
         platform = self.api.platform
-        for index, part in enumerate(render([reply], None)):
+        parts = render([reply], None)
+        for index, part in enumerate(parts):
             if index < skip:
                 continue
-            try:
-                answer = await self.api.post(
-                    platform.send_path, platform.text_message(external_id, part)
-                )
-                _check_delivered(answer, external_id)
-            except ApiError as refused:
-                failure = _failure(refused)
-                failure.sent = index
-                raise failure from refused
-            except Unavailable as down:
-                raise Retryable(f"network: {down}", sent=index) from down
-            except Permanent as refused:
-                refused.sent = index
-                raise
+            await self._post(external_id, platform.text_message(external_id, part), sent=index)
+        if reply.file is not None and reply.file.content:
+            await self.send_file(external_id, reply.file, sent=len(parts))
+
+    async def send_file(self, external_id: str, file: OutFile, *, sent: int = 0) -> None:
+        """A chart as an image message, a spreadsheet as a file message (uploaded first); where
+        the platform sends no documents (the core does not offer them there), a failure."""
+        platform = self.api.platform
+        kind = "image" if file.mime in IMAGE_TYPES else "file"
+        if kind == "file" and not platform.sends_files:
+            raise Permanent(
+                f"an Official Account cannot send documents ({file.name})",
+                unreachable=False,
+                sent=sent,
+            )
+        try:
+            media_id = await self.api.upload(kind, file.name, file.content, file.mime)
+        except ApiError as refused:
+            failure = _failure(refused)
+            failure.sent = sent
+            raise failure from refused
+        except Unavailable as down:
+            raise Retryable(f"network: {down}", sent=sent) from down
+        message = platform.media_message(external_id, kind, media_id)
+        await self._post(external_id, message, sent=sent)
+
+    async def _post(self, external_id: str, body: dict[str, Any], *, sent: int) -> None:
+        """One push; a failure carries `sent`, the parts of the message delivered before it."""
+        try:
+            answer = await self.api.post(self.api.platform.send_path, body)
+            _check_delivered(answer, external_id)
+        except ApiError as refused:
+            failure = _failure(refused)
+            failure.sent = sent
+            raise failure from refused
+        except Unavailable as down:
+            raise Retryable(f"network: {down}", sent=sent) from down
+        except Permanent as refused:
+            refused.sent = sent
+            raise
 
 
 def _failure(refused: ApiError) -> SendError:

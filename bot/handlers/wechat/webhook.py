@@ -27,8 +27,10 @@ from bot.handlers.wechat.api import Api
 from bot.handlers.wechat.crypto import CallbackCrypto, Refused
 from bot.handlers.wechat.parse import BadXml, Inbound
 from bot.handlers.wechat.render import render
+from bot.handlers.wechat.sender import WeChatSender
 from bot.i18n import Translator
 from bot.metrics import DUPLICATE, IGNORED, NO_METRICS, Metrics
+from bot.scheduler.senders import SendError
 from bot.services import outbox, updates, users
 
 log = logging.getLogger(__name__)
@@ -164,11 +166,26 @@ class Webhook:
         ):
             incoming = replace(incoming, audio=await self._voice(incoming.audio))
         replies = await self.engine.handle(incoming)
+        if any(reply.file is not None and reply.file.content for reply in replies):
+            await self._send_with_files(sender, replies)
+            return []
         parts = render(replies, await self._prompt(replies, sender))
         if job.late or len(parts) > 1:
             await self._push(inbound, parts)
             return []
         return parts
+
+    async def _send_with_files(self, sender: str, replies: list[Reply]) -> None:
+        """Answers carrying a chart or a spreadsheet: a passive reply holds text only, so each
+        reply is pushed in order, its file uploaded and sent as an image or file message."""
+        pusher = WeChatSender(self.api)
+        for reply in replies:
+            try:
+                await pusher.send(sender, reply)
+            except SendError as failed:
+                log.warning(
+                    "%s: a reply to %s was not sent: %s", self.platform.channel, sender, failed
+                )
 
     async def _voice(self, audio: Audio) -> Audio:
         """The recording's bytes for the core to transcribe; without them it asks to type."""

@@ -1,0 +1,1 @@
+"""Turning report data into files people open: PNG charts and Excel workbooks."""

@@ -1,0 +1,189 @@
+"""Report data drawn as PNG charts, readable on a phone, Chinese names included.
+
+Drawn with matplotlib's object API on the Agg canvas (no pyplot, no GUI, no global figure
+state), so charts can be drawn in worker threads. Chinese text needs a font that has the
+glyphs: the WenQuanYi Micro Hei font the project installs (`paperang-p2-fonts-cjk`) is added
+to matplotlib's fonts once and used as a fallback after DejaVu Sans, glyph by glyph.
+Every label arrives translated: this module knows no language.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+import matplotlib
+
+matplotlib.use("Agg")  # before any canvas is made: never a GUI backend on a server
+
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+log = logging.getLogger(__name__)
+
+WIDTH_IN, HEIGHT_IN, DPI = 10.0, 6.0, 110  # 1100 × 660 px: sharp on a phone, small to send
+CJK_PACKAGE = "paperang_p2_fonts_cjk"
+CJK_FAMILY = "WenQuanYi Micro Hei"
+FALLBACK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "SimHei")
+COLORS = ("#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d")
+OTHERS_COLOR = "#9ca3af"
+
+_fonts_ready = threading.Lock()
+_families: list[str] = []
+
+
+def font_families() -> list[str]:
+    """DejaVu Sans for Latin text, then the CJK font for what it lacks (added on first use)."""
+    with _fonts_ready:
+        if not _families:
+            families = ["DejaVu Sans"]
+            try:
+                folder = resources.files(CJK_PACKAGE) / "fonts"
+                for entry in folder.iterdir():
+                    if entry.name.endswith((".ttc", ".ttf", ".otf")):
+                        font_manager.fontManager.addfont(str(entry))
+                families.append(CJK_FAMILY)
+            except (ModuleNotFoundError, FileNotFoundError, OSError) as missing:
+                log.warning("the CJK font package is missing (%s); Chinese may not render", missing)
+            known = {f.name for f in font_manager.fontManager.ttflist}
+            families += [f for f in FALLBACK_FAMILIES if f in known]
+            _families.extend(families)
+        return list(_families)
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar: its label under or beside it, its length, the text printed at its end."""
+
+    label: str
+    value: float
+    note: str = ""
+
+
+def compact(value: float) -> str:
+    """An axis or bar number kept short: 1.2M, 350k, 80."""
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M".replace(".0M", "M")
+    if abs(value) >= 1_000:
+        return f"{value / 1_000:.0f}k"
+    return f"{value:.0f}"
+
+
+def _figure() -> tuple[Figure, FigureCanvasAgg]:
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    return figure, FigureCanvasAgg(figure)
+
+
+def _png(figure: Figure, canvas: FigureCanvasAgg) -> bytes:
+    out = io.BytesIO()
+    canvas.print_png(out)
+    return out.getvalue()
+
+
+def _style(ax: object) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)  # type: ignore[attr-defined]
+    ax.tick_params(labelsize=11)  # type: ignore[attr-defined]
+
+
+def _fonts() -> dict[str, object]:
+    return {"font.family": font_families(), "axes.unicode_minus": False}
+
+
+def funnel(title: str, bars: Sequence[Bar], steps: Sequence[str], empty: str) -> bytes:
+    """Horizontal bars per stage, widest first at the top, conversions listed on the right."""
+    with matplotlib.rc_context(_fonts()):
+        figure, canvas = _figure()
+        ax, side = figure.subplots(1, 2, width_ratios=(3, 1))
+        figure.suptitle(title, fontsize=16)
+        labels = [b.label for b in bars][::-1]
+        values = [b.value for b in bars][::-1]
+        ax.barh(labels, values, color=COLORS[0], height=0.6)
+        top = max(values, default=0) or 1
+        for y, bar in enumerate(list(bars)[::-1]):
+            ax.text(bar.value + top * 0.01, y, bar.note, va="center", fontsize=11)
+        ax.set_xlim(0, top * 1.5)
+        ax.xaxis.set_visible(False)
+        if not any(values):
+            ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", fontsize=14)
+        side.axis("off")
+        if steps:
+            side.text(
+                0.0,
+                0.5,
+                "\n\n".join(steps),
+                transform=side.transAxes,
+                ha="left",
+                va="center",
+                fontsize=11,
+                bbox={"boxstyle": "round", "fc": "#f3f4f6", "ec": "#d1d5db"},
+            )
+        _style(ax)
+        return _png(figure, canvas)
+
+
+def bars(title: str, bars: Sequence[Bar], ylabel: str, empty: str, *, highlight: int = 0) -> bytes:
+    """Vertical bars with their notes above them; the first `highlight` bars in a second colour
+    (not yet due), the rest in the first (overdue) — or all one colour when 0."""
+    with matplotlib.rc_context(_fonts()):
+        figure, canvas = _figure()
+        ax = figure.add_subplot()
+        figure.suptitle(title, fontsize=16)
+        xs = range(len(bars))
+        colors = [COLORS[1] if i < highlight else COLORS[0 if not highlight else 3] for i in xs]
+        values = [b.value for b in bars]
+        ax.bar(list(xs), values, color=colors, width=0.7)
+        top = max(values, default=0) or 1
+        for x, bar in zip(xs, bars, strict=True):
+            if bar.note and bar.value:
+                ax.text(x, bar.value + top * 0.01, bar.note, ha="center", va="bottom", fontsize=9)
+        ax.set_xticks(list(xs), [b.label for b in bars], rotation=30, ha="right")
+        ax.set_ylim(0, top * 1.15)
+        ax.set_ylabel(ylabel, fontsize=11)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
+        if not any(values):
+            ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", fontsize=14)
+        _style(ax)
+        return _png(figure, canvas)
+
+
+def lines(
+    title: str,
+    weeks: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int]]],
+    empty: str,
+    *,
+    others: str = "",
+) -> bytes:
+    """One line per person over the weeks; a last series named `others` drawn grey."""
+    with matplotlib.rc_context(_fonts()):
+        figure, canvas = _figure()
+        ax = figure.add_subplot()
+        figure.suptitle(title, fontsize=16)
+        xs = list(range(len(weeks)))
+        for index, (name, counts) in enumerate(series):
+            grey = bool(others) and name == others and index == len(series) - 1
+            ax.plot(
+                xs,
+                list(counts),
+                marker="o",
+                linewidth=2.2 if not grey else 1.5,
+                color=OTHERS_COLOR if grey else COLORS[index % len(COLORS)],
+                linestyle="--" if grey else "-",
+                label=name,
+            )
+        ax.set_xticks(xs, list(weeks))
+        ax.set_ylim(bottom=0)
+        ax.grid(axis="y", alpha=0.3)
+        if series:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=10, frameon=False)
+        else:
+            ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", fontsize=14)
+        _style(ax)
+        return _png(figure, canvas)

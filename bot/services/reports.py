@@ -1,0 +1,312 @@
+"""The numbers behind the report charts: funnel, visits per rep, receivables aging, pipeline.
+
+Each report is a few grouped queries over the rows the actor may see (a rep: own, a manager:
+the team, finance and admin: everything), returned as plain data. Charts and captions are
+drawn elsewhere (`bot.reports.charts`); nothing here knows a language or a messenger.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise import connections
+
+from bot import db
+from bot.models import Stage, User
+from bot.services import money, receivables
+from bot.services.deals import OPEN_STAGES
+from bot.services.permissions import scope_for
+
+CONVERSION_DAYS = 90
+WEEKS = 8
+MONTHS_AHEAD = 12
+TOP_REPS = 8
+# The order a deal moves through; won is the end of the line, lost leaves it.
+FLOW = (*OPEN_STAGES, Stage.WON)
+
+
+class ReportKind(StrEnum):
+    """The charts `/report` offers."""
+
+    FUNNEL = "funnel"
+    VISITS = "visits"
+    AGING = "aging"
+    PIPELINE = "pipeline"
+
+
+@dataclass(frozen=True, slots=True)
+class StageFigures:
+    """Open deals at one stage: how many, and their amount in the report's currency."""
+
+    stage: Stage
+    count: int
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel:
+    """Open deals per stage, and the share of deals that moved on from each stage lately."""
+
+    currency: str
+    stages: list[StageFigures]
+    # (from stage, to the next stage, share 0..1 or None when no deal entered the stage)
+    conversion: list[tuple[Stage, Stage, float | None]]
+    other_currencies: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def total_count(self) -> int:
+        return sum(s.count for s in self.stages)
+
+    @property
+    def total_amount(self) -> Decimal:
+        return sum((s.amount for s in self.stages), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class VisitsPerRep:
+    """Visits logged per person per week (weeks start on Monday, oldest first)."""
+
+    weeks: list[date]
+    # (name, counts per week); the busiest first, the rest folded into one "others" row
+    reps: list[tuple[str, list[int]]]
+    others: list[int] | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(sum(c) for _, c in self.reps) + sum(self.others or [])
+
+
+@dataclass(frozen=True, slots=True)
+class AgingReport:
+    """Open receivables per aging bucket, in the report's currency."""
+
+    currency: str
+    buckets: dict[str, Decimal]
+    other_currencies: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets.values(), Decimal(0))
+
+    @property
+    def overdue(self) -> Decimal:
+        return sum((self.buckets[b] for b in receivables.OVERDUE), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """Open deal amounts by expected close month; earlier months and undated ones apart
+    (deals expected more than a year ahead are left out of the chart)."""
+
+    currency: str
+    months: list[tuple[date, Decimal, int]]  # (first day of month, amount, deals)
+    late: tuple[Decimal, int]  # expected before this month and still open
+    undated: tuple[Decimal, int]
+    other_currencies: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((a for _, a, _ in self.months), Decimal(0)) + self.late[0] + self.undated[0]
+
+
+def _sqlite() -> bool:
+    return connections.get("default").capabilities.dialect == "sqlite"
+
+
+class _Params:
+    """Numbered placeholders for a hand-written query (`db.fetch` adapts them for SQLite)."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.sqlite = _sqlite()
+
+    def __call__(self, value: Any) -> str:
+        if self.sqlite and isinstance(value, datetime | date):
+            value = value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+    def ids(self, values: frozenset[int]) -> str:
+        return ", ".join(self(v) for v in sorted(values))
+
+    def cents(self, expr: str) -> str:
+        """An exact sum on both databases: SQLite keeps decimals as text, so sum whole cents."""
+        return f"CAST(ROUND(({expr}) * 100) AS INTEGER)" if self.sqlite else f"({expr})"
+
+    def amount(self, raw: Any) -> Decimal:
+        if raw is None:
+            return Decimal(0).quantize(money.CENT)
+        return (Decimal(raw) / 100 if self.sqlite else Decimal(raw)).quantize(money.CENT)
+
+
+def _main_currency(totals: dict[str, Decimal], company: str) -> str:
+    """The company currency when anything is in it, else the one with the most money."""
+    if company in totals or not totals:
+        return company
+    return max(totals, key=lambda c: totals[c])
+
+
+async def funnel(actor: User, *, now: datetime, currency: str) -> Funnel:
+    """Open deals by stage (count and amount) and stage-to-stage conversion over 90 days.
+
+    Conversion from a stage is the share of the deals that entered it in the window and have
+    since reached any later stage of the flow (lost deals count as not converted).
+    """
+    owners = (await scope_for(actor)).owner_ids
+    p = _Params()
+    where = f"d.stage IN ({', '.join(p(s.value) for s in OPEN_STAGES)})"
+    if owners is not None:
+        where += f" AND d.owner_id IN ({p.ids(owners) or 'NULL'})"
+    rows = await db.fetch(
+        f"SELECT d.stage AS stage, d.currency AS currency, COUNT(*) AS n, "
+        f"SUM({p.cents('d.amount')}) AS total FROM deals d WHERE {where} "
+        f"GROUP BY d.stage, d.currency",
+        p.values,
+    )
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        totals[row["currency"]] += p.amount(row["total"])
+    main = _main_currency(totals, currency)
+    counts: dict[str, int] = defaultdict(int)
+    amounts: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        counts[row["stage"]] += int(row["n"])
+        if row["currency"] == main:
+            amounts[row["stage"]] += p.amount(row["total"])
+    stages = [StageFigures(s, counts[s.value], amounts[s.value]) for s in OPEN_STAGES]
+
+    q = _Params()
+    since = now - timedelta(days=CONVERSION_DAYS)
+    scope_sql = ""
+    if owners is not None:
+        scope_sql = f" AND d.owner_id IN ({q.ids(owners) or 'NULL'})"
+    moves = await db.fetch(
+        "SELECT sc.deal_id AS deal_id, sc.to_stage AS stage, "
+        f"CASE WHEN sc.at >= {q(since)} THEN 1 ELSE 0 END AS recent "
+        "FROM deal_stage_changes sc JOIN deals d ON d.id = sc.deal_id "
+        "WHERE sc.deal_id IN (SELECT c2.deal_id FROM deal_stage_changes c2 "
+        f"WHERE c2.at >= {q(since)}){scope_sql}",
+        q.values,
+    )
+    rank = {s.value: i for i, s in enumerate(FLOW)}
+    entered: dict[int, set[int]] = defaultdict(set)  # deal → ranks entered in the window
+    furthest: dict[int, int] = defaultdict(lambda: -1)  # deal → furthest rank ever reached
+    for move in moves:
+        r = rank.get(move["stage"])
+        if r is None:
+            continue
+        if int(move["recent"]):
+            entered[int(move["deal_id"])].add(r)
+        furthest[int(move["deal_id"])] = max(furthest[int(move["deal_id"])], r)
+    conversion: list[tuple[Stage, Stage, float | None]] = []
+    for index in range(len(FLOW) - 1):
+        came = [d for d, ranks in entered.items() if index in ranks]
+        moved = sum(1 for d in came if furthest[d] > index)
+        conversion.append((FLOW[index], FLOW[index + 1], moved / len(came) if came else None))
+    others = {c: v for c, v in totals.items() if c != main}
+    return Funnel(main, stages, conversion, others)
+
+
+def week_starts(today: date, weeks: int = WEEKS) -> list[date]:
+    """The Mondays of the last `weeks` weeks, this one last."""
+    monday = today - timedelta(days=today.weekday())
+    return [monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+
+
+async def visits_per_rep(actor: User, *, now: datetime, tz: ZoneInfo) -> VisitsPerRep:
+    """Visits, calls and meetings logged per person per week over the last eight weeks."""
+    owners = (await scope_for(actor)).owner_ids
+    weeks = week_starts(now.astimezone(tz).date())
+    start = datetime.combine(weeks[0], time(0), tzinfo=tz).astimezone(UTC)
+    p = _Params()
+    at = p(start)
+    if p.sqlite:
+        week = f"CAST((julianday(v.at) - julianday({at})) / 7 AS INTEGER)"
+    else:
+        week = f"CAST(FLOOR(EXTRACT(EPOCH FROM (v.at - {at}::timestamptz)) / 604800) AS INTEGER)"
+    where = f"v.at >= {p(start)} AND v.at < {p(now)}"
+    if owners is not None:
+        where += f" AND v.user_id IN ({p.ids(owners) or 'NULL'})"
+    rows = await db.fetch(
+        f"SELECT v.user_id AS user_id, u.name AS name, {week} AS week, COUNT(*) AS n "
+        f"FROM visits v JOIN users u ON u.id = v.user_id WHERE {where} "
+        f"GROUP BY v.user_id, u.name, {week}",
+        p.values,
+    )
+    per: dict[tuple[int, str], list[int]] = {}
+    for row in rows:
+        index = int(row["week"])
+        if 0 <= index < len(weeks):
+            per.setdefault((int(row["user_id"]), row["name"]), [0] * len(weeks))[index] += int(
+                row["n"]
+            )
+    ranked = sorted(per.items(), key=lambda item: (-sum(item[1]), item[0][1], item[0][0]))
+    shown = [(name, counts) for (_, name), counts in ranked[:TOP_REPS]]
+    rest = [counts for _, counts in ranked[TOP_REPS:]]
+    others = [sum(week) for week in zip(*rest, strict=True)] if rest else None
+    return VisitsPerRep(weeks, shown, others)
+
+
+async def aging(actor: User, *, today: date, currency: str) -> AgingReport:
+    """Open receivables per aging bucket (the same buckets as /receivables)."""
+    per_currency = await receivables.aging(actor, today=today)
+    totals = {a.currency: a.total for a in per_currency}
+    main = _main_currency(totals, currency)
+    zero = Decimal(0).quantize(money.CENT)
+    buckets = dict.fromkeys(receivables.BUCKETS, zero)
+    for a in per_currency:
+        if a.currency == main:
+            buckets = dict(a.buckets)
+    return AgingReport(main, buckets, {c: v for c, v in totals.items() if c != main})
+
+
+async def pipeline(actor: User, *, today: date, currency: str) -> Pipeline:
+    """Open deals by the month they are expected to close, this month and the next eleven."""
+    owners = (await scope_for(actor)).owner_ids
+    p = _Params()
+    month = "substr(d.expected_close, 1, 7)" if p.sqlite else "to_char(d.expected_close, 'YYYY-MM')"
+    where = f"d.stage IN ({', '.join(p(s.value) for s in OPEN_STAGES)})"
+    if owners is not None:
+        where += f" AND d.owner_id IN ({p.ids(owners) or 'NULL'})"
+    rows = await db.fetch(
+        f"SELECT {month} AS month, d.currency AS currency, COUNT(*) AS n, "
+        f"SUM({p.cents('d.amount')}) AS total FROM deals d WHERE {where} "
+        f"GROUP BY {month}, d.currency",
+        p.values,
+    )
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        totals[row["currency"]] += p.amount(row["total"])
+    main = _main_currency(totals, currency)
+    first = today.replace(day=1)
+    months = [_add_months(first, n) for n in range(MONTHS_AHEAD)]
+    keys = {m.strftime("%Y-%m"): i for i, m in enumerate(months)}
+    amounts = [Decimal(0).quantize(money.CENT)] * len(months)
+    counts = [0] * len(months)
+    late, late_n = Decimal(0).quantize(money.CENT), 0
+    undated, undated_n = Decimal(0).quantize(money.CENT), 0
+    for row in rows:
+        if row["currency"] != main:
+            continue
+        key, value, n = row["month"], p.amount(row["total"]), int(row["n"])
+        if key is None:
+            undated, undated_n = undated + value, undated_n + n
+        elif key in keys:
+            amounts[keys[key]] += value
+            counts[keys[key]] += n
+        elif key < first.strftime("%Y-%m"):
+            late, late_n = late + value, late_n + n
+    result = [(m, amounts[i], counts[i]) for i, m in enumerate(months)]
+    others = {c: v for c, v in totals.items() if c != main}
+    return Pipeline(main, result, (late, late_n), (undated, undated_n), others)
+
+
+def _add_months(day: date, n: int) -> date:
+    index = day.month - 1 + n
+    return date(day.year + index // 12, index % 12 + 1, 1)

@@ -1,0 +1,55 @@
+"""Reports, exports and imports from the command line and the console, in a fresh directory."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from tests.reports.helpers import png_size
+from tests.reports.test_import import gbk_csv
+from tests.test_cli import crmbot
+
+
+def test_demo_data_then_report_export_and_import(tmp_path: Path) -> None:
+    made = crmbot(tmp_path, "demo-data", "--reps", "10", "--customers", "300", "--visits", "2000")
+    assert made.returncode == 0, made.stderr
+    for what in ("deals", "invoices", "payments", "approvals", "tasks"):
+        assert re.search(rf"[1-9]\d* {what}", made.stdout), made.stdout
+
+    # the console writes the chart and prints its path
+    chat = crmbot(tmp_path, "chat", stdin="/report\n1\n/export\n4\n")
+    assert chat.returncode == 0, chat.stderr
+    paths = re.findall(r"\[file: (.+?)\]", chat.stdout)
+    assert len(paths) == 2, chat.stdout
+    chart, workbook = Path(paths[0]), Path(paths[1])
+    assert chart.parent == tmp_path / "crmbot-files" and png_size(chart.read_bytes())[0] >= 800
+    assert workbook.name.startswith("receivables-") and workbook.suffix == ".xlsx"
+
+    exported = crmbot(tmp_path, "export", "customers", "all.xlsx")
+    assert exported.returncode == 0, exported.stderr
+    assert "300 rows written" in exported.stdout
+    sheet = load_workbook(tmp_path / "all.xlsx").worksheets[0]
+    assert sheet.max_row == 301
+
+    users = crmbot(tmp_path, "users").stdout
+    rep_id = next(line.split()[0] for line in users.splitlines() if " rep " in line)
+    mine = crmbot(tmp_path, "export", "customers", "mine.xlsx", "--user", rep_id)
+    assert mine.returncode == 0, mine.stderr
+    count = int(re.search(r"(\d+) rows", mine.stdout).group(1))  # type: ignore[union-attr]
+    assert 0 < count < 300
+
+    (tmp_path / "new.csv").write_bytes(gbk_csv())
+    refused = crmbot(tmp_path, "import", "customers", "new.csv", stdin="n\n")
+    assert refused.returncode == 1 and "new: 4" in refused.stdout, refused.stdout
+    assert "Nothing was changed." in refused.stdout
+    done = crmbot(tmp_path, "import", "customers", "new.csv", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "Created 4 customers" in done.stdout and (tmp_path / "new-import.xlsx").exists()
+    again = crmbot(tmp_path, "export", "customers", "all.xlsx")
+    assert "304 rows written" in again.stdout
+
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    bad = crmbot(tmp_path, "import", "customers", "notes.pdf")
+    assert bad.returncode == 2 and "not_spreadsheet" in bad.stderr
