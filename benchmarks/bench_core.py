@@ -41,7 +41,7 @@ from bot.app import build_engine
 from bot.config import Settings
 from bot.demo import CITIES, LATIN_FORMS, NOTES, ZH_FORMS
 from bot.dialogs.engine import Engine
-from bot.dialogs.messages import Incoming, Reply, numbered_buttons
+from bot.messages import Incoming, Reply, numbered_buttons
 from bot.models import ChannelIdentity, Customer, Role, User, Visit
 from bot.services.customers import DuplicateFinder
 from bot.services.matching import normalize_name

@@ -38,7 +38,7 @@ from benchmarks.common import (
 from bot.app import build_engine
 from bot.config import Settings
 from bot.db import close_db, migrate, open_db
-from bot.dialogs.messages import Incoming
+from bot.messages import Incoming
 from bot.models import ChannelIdentity, Role, User
 from bot.services import receivables
 

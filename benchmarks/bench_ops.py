@@ -44,7 +44,7 @@ from benchmarks.common import (
 from bot.app import build_engine
 from bot.config import Settings
 from bot.dialogs.engine import Engine
-from bot.dialogs.messages import Incoming, Reply
+from bot.messages import Incoming, Reply
 from bot.metrics import Metrics
 
 MAX_COST = 0.05  # at most 5% fewer dialogs per second with metrics

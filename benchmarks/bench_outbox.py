@@ -122,8 +122,8 @@ async def bench_dispatch(count: int) -> dict[str, Any]:
     from telegram import Bot
 
     from bot.db import close_db, open_db
-    from bot.dialogs.messages import Reply
     from bot.handlers.telegram.sender import TelegramSender
+    from bot.messages import Reply
     from bot.models import ChannelIdentity, Notification, NotificationStatus, User
     from bot.scheduler import Dispatcher, Limits
     from bot.services import outbox

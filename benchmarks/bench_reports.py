@@ -33,8 +33,8 @@ from benchmarks.common import (
 )
 from bot.app import build_engine
 from bot.config import Settings
-from bot.dialogs.messages import Incoming
 from bot.i18n import Translator
+from bot.messages import Incoming
 from bot.models import ChannelIdentity, Customer, Role, User
 from bot.reports import workbook
 from bot.services import customer_import

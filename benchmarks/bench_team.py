@@ -30,7 +30,7 @@ from benchmarks.common import (
 )
 from bot.app import build_engine
 from bot.config import Settings
-from bot.dialogs.messages import Incoming
+from bot.messages import Incoming
 from bot.models import (
     ChannelIdentity,
     Customer,

@@ -19,8 +19,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 
 from bot.clock import Clock, system_clock
-from bot.dialogs.messages import Reply
 from bot.logs import Bound, bind
+from bot.messages import Reply
 from bot.scheduler.senders import Retryable, Sender
 from bot.services.speech import Hints, Transcriber
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.dialogs.engine import Engine
-from bot.dialogs.messages import Incoming, Location, Reply, SharedContact
 from bot.handlers.console import render
+from bot.messages import Incoming, Location, Reply, SharedContact
 
 
 @dataclass

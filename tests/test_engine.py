@@ -56,7 +56,7 @@ async def test_messages_of_one_chat_run_in_order(team: Team) -> None:
     """Four messages at once (a flaky network) are handled in order (cf. aiogram #1317)."""
     li = team.chats["Li Wei"]
     engine = team.engine
-    from bot.dialogs.messages import Incoming
+    from bot.messages import Incoming
 
     def msg(text: str) -> Incoming:
         return Incoming("console", li.external_id, text=text)
@@ -107,7 +107,7 @@ async def test_a_new_command_drops_the_open_dialog_with_a_note(team: Team) -> No
 
 
 async def test_voice_location_and_contact_cards_outside_and_inside_dialogs(team: Team) -> None:
-    from bot.dialogs.messages import Audio
+    from bot.messages import Audio
     from bot.models import Contact
 
     li = team.chats["Li Wei"]
@@ -163,7 +163,7 @@ async def test_two_instances_take_one_chats_updates_in_update_order(
     team: Team, settings: Settings, clock: FakeClock
 ) -> None:
     """Update 11 reaches instance B before update 10 reaches instance A: 10 still goes first."""
-    from bot.dialogs.messages import Incoming
+    from bot.messages import Incoming
     from bot.services import updates
 
     a, b = build_engine(settings, clock=clock), build_engine(settings, clock=clock)
@@ -185,7 +185,7 @@ async def test_an_earlier_update_that_never_comes_delays_the_chat_once(
     """Its instance died after the claim: the next update waits a bounded time, then goes on,
     and nobody waits for the lost one again."""
     from bot.dialogs import engine as engine_module
-    from bot.dialogs.messages import Incoming
+    from bot.messages import Incoming
     from bot.services import updates
 
     monkeypatch.setattr(engine_module, "ORDER_WAIT_SECONDS", 0.2)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Step, Transition
-from bot.dialogs.messages import Reply
 from bot.i18n import N_, Translator
+from bot.messages import Reply
 from bot.models import Role
 from bot.services import users
 from bot.services.errors import InvalidInput

@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.dialogs.common import action
 from bot.dialogs.labels import STAGES
-from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_, Translator
+from bot.messages import Button, Reply
 from bot.models import ApprovalKind, Stage
 
 HEADS = {

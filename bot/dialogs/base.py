@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.dialogs.messages import Audio, Incoming, Location, Reply, SharedContact
 from bot.i18n import Translator
+from bot.messages import Audio, Incoming, Location, Reply, SharedContact
 from bot.models import User
 
 if TYPE_CHECKING:

@@ -25,9 +25,9 @@ from bot.dialogs.base import (
     Transition,
 )
 from bot.dialogs.common import CUSTOMER_STEP, customer_line
-from bot.dialogs.messages import Reply
 from bot.dialogs.visits import KIND_LABELS, save_visit
 from bot.i18n import N_
+from bot.messages import Reply
 from bot.models import VisitKind
 from bot.services import capture
 from bot.services.customers import briefs

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Goto, Invalid, Question, Step, Transition
 from bot.dialogs.labels import VISIT_KINDS
-from bot.dialogs.messages import Button, ButtonKind, Reply
+from bot.messages import Button, ButtonKind, Reply
 from bot.models import VisitKind
 from bot.services import customer_changes, customers, timeline
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
 from bot.dialogs.common import CUSTOMER_STEP, preselect_customer, text_of
-from bot.dialogs.messages import Reply
 from bot.i18n import N_
+from bot.messages import Reply
 from bot.services import customers
 from bot.services.errors import InvalidInput
 from bot.services.phones import format_phone, normalize_phone

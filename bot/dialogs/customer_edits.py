@@ -23,8 +23,8 @@ from bot.dialogs.common import CUSTOMER_STEP, action, card_reply, kind_label
 from bot.dialogs.deals import confirmed
 from bot.dialogs.engine import Registry
 from bot.dialogs.labels import STAGES as STAGE_LABELS
-from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
+from bot.messages import Button, Reply
 from bot.services import customer_changes, customers, timeline
 from bot.services.errors import InvalidInput
 from bot.services.phones import format_phone

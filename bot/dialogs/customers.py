@@ -26,8 +26,8 @@ from bot.dialogs.common import (
     search_into,
     text_of,
 )
-from bot.dialogs.messages import Reply
 from bot.i18n import N_
+from bot.messages import Reply
 from bot.services import customers
 from bot.services.errors import InvalidInput
 from bot.services.phones import format_phone

@@ -10,8 +10,8 @@ from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start
 from bot.dialogs.common import CUSTOMER_STEP, action, pager, preselect_customer, text_of
 from bot.dialogs.engine import Registry
 from bot.dialogs.labels import STAGES
-from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
+from bot.messages import Button, Reply
 from bot.models import Stage
 from bot.services import amounts, deals
 from bot.services.dates import parse_when

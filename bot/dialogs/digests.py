@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.dialogs import alerts
 from bot.dialogs.common import action
-from bot.dialogs.messages import Button, Reply
 from bot.i18n import Translator
+from bot.messages import Button, Reply
 from bot.services.digests import DATE_ONLY, Digest, Item, Summary
 from bot.services.outbox import payload_to_reply
 

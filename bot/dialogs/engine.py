@@ -33,7 +33,11 @@ from bot.dialogs.base import (
     Step,
 )
 from bot.dialogs.common import nav_word
-from bot.dialogs.messages import (
+from bot.dialogs.storage import Conversation, StateStorage, StorageKey
+from bot.i18n import Translator
+from bot.keylocks import KeyLocks
+from bot.logs import note_failure
+from bot.messages import (
     Audio,
     Button,
     ButtonKind,
@@ -42,10 +46,6 @@ from bot.dialogs.messages import (
     Reply,
     numbered_buttons,
 )
-from bot.dialogs.storage import Conversation, StateStorage, StorageKey
-from bot.i18n import Translator
-from bot.keylocks import KeyLocks
-from bot.logs import note_failure
 from bot.models import User
 from bot.services import updates, users
 from bot.services.customers import DuplicateFinder

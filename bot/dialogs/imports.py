@@ -16,8 +16,8 @@ from typing import Any
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
 from bot.dialogs.deals import confirmed
 from bot.dialogs.engine import Registry
-from bot.dialogs.messages import InFile, OutFile, Reply
 from bot.i18n import N_
+from bot.messages import InFile, OutFile, Reply
 from bot.reports import workbook
 from bot.services import customer_import
 from bot.services.customer_import import Preview, RowResult, RowStatus

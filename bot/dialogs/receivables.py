@@ -17,8 +17,8 @@ from bot.dialogs.common import (
 )
 from bot.dialogs.deals import amount_text, confirmed, read_money
 from bot.dialogs.engine import Registry
-from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
+from bot.messages import Button, Reply
 from bot.services import receivables
 from bot.services.errors import InvalidInput
 

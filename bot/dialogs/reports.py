@@ -16,9 +16,9 @@ from bot.dialogs.base import Ctx
 from bot.dialogs.common import action
 from bot.dialogs.engine import Registry
 from bot.dialogs.labels import STAGES as STAGE_LABELS
-from bot.dialogs.messages import OutFile, Reply
 from bot.dialogs.receivables import BUCKET_LABELS
 from bot.i18n import N_
+from bot.messages import OutFile, Reply
 from bot.reports import charts, workbook
 from bot.services import reports
 from bot.services.exports import ExportKind

@@ -9,8 +9,8 @@ from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Step,
 from bot.dialogs.common import action, text_of
 from bot.dialogs.deals import confirmed
 from bot.dialogs.engine import Registry
-from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
+from bot.messages import Button, Reply
 from bot.models import User
 from bot.services import tasks
 from bot.services.dates import parse_when

@@ -25,8 +25,8 @@ from bot.dialogs.base import (
 from bot.dialogs.common import action, local_today, pager, text_of
 from bot.dialogs.deals import confirmed
 from bot.dialogs.engine import Registry
-from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
+from bot.messages import Button, Reply
 from bot.models import Role
 from bot.services import team, users
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied

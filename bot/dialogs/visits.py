@@ -8,8 +8,8 @@ from typing import Any
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
 from bot.dialogs.common import CUSTOMER_STEP, action, pager, preselect_customer, text_of
 from bot.dialogs.labels import VISIT_KINDS as KIND_LABELS
-from bot.dialogs.messages import Button, Reply
 from bot.i18n import N_
+from bot.messages import Button, Reply
 from bot.models import VisitKind
 from bot.services import visits
 from bot.services.dates import parse_when

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.dialogs.engine import Engine
-from bot.dialogs.messages import Incoming, Reply
 from bot.handlers.numbered import layout
+from bot.messages import Incoming, Reply
 
 CHANNEL = "console"
 

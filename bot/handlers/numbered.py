@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.dialogs.messages import ButtonKind, Reply, numbered_buttons
+from bot.messages import ButtonKind, Reply, numbered_buttons
 
 NAV_HINTS = {"back": "/back", "skip": "/skip", "cancel": "/cancel"}
 

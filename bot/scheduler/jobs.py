@@ -16,10 +16,10 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from bot.config import Settings
+from bot.messages import Later
 from bot.models import DialogState, Role
 from bot.services import approvals, digests, outbox
 from bot.services.digests import Recipient
-from bot.services.outbox import Later
 
 log = logging.getLogger(__name__)
 

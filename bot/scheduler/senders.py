@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.dialogs.messages import Reply
+from bot.messages import Reply
 
 
 class SendError(Exception):

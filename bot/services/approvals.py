@@ -16,6 +16,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from bot.messages import Later
 from bot.models import (
     ApprovalDecision,
     ApprovalKind,
@@ -29,7 +30,6 @@ from bot.models import (
 from bot.services import audit, money, outbox
 from bot.services.customers import get_visible, move_owner
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
-from bot.services.outbox import Later
 from bot.services.permissions import require_owner_visible
 
 MAX_NOTE = 1000

@@ -14,11 +14,11 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from bot.messages import Later
 from bot.models import Customer, Deal, DealStageChange, Stage, User
 from bot.services import audit, money, outbox
 from bot.services.customers import get_visible
 from bot.services.errors import InvalidInput, NotFound
-from bot.services.outbox import Later
 from bot.services.permissions import require_owner_visible, scope_for
 
 MAX_TITLE = 200

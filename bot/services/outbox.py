@@ -23,20 +23,12 @@ from tortoise.expressions import F, Q
 from tortoise.functions import Count, Min
 from tortoise.transactions import in_transaction
 
-from bot.dialogs.messages import Button, ButtonKind, Reply
+from bot.messages import Button, ButtonKind, Later, Reply
 from bot.models import ChannelIdentity, JobRun, Notification, NotificationStatus, User
 
 LEASE = timedelta(seconds=60)
 MAX_ERROR = 300
 SENT_PARTS = "sent_parts"  # payload key: parts of a split message already delivered
-
-
-@dataclass(frozen=True, slots=True)
-class Later:
-    """A message rendered at send time in the recipient's language: a kind and its data."""
-
-    kind: str
-    params: dict[str, Any]
 
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:

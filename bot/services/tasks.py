@@ -8,10 +8,10 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from bot.messages import Later
 from bot.models import Role, Task, User
 from bot.services import audit, outbox
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
-from bot.services.outbox import Later
 from bot.services.permissions import require_owner_visible, scope_for
 
 MAX_TEXT = 500

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.dialogs.messages import Audio
+from bot.messages import Audio
 from bot.models import Customer, Visit
 from bot.services import customers
 from tests.conftest import Team

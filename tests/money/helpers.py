@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.dialogs.digests import render
-from bot.dialogs.messages import Reply
 from bot.i18n import Translator
+from bot.messages import Reply
 from bot.models import Customer, Notification, User
 from bot.services import customers
 from tests.conftest import Team

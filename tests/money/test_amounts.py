@@ -19,8 +19,8 @@ from bot.dialogs import approvals as approvals_dialog
 from bot.dialogs import deals as deals_dialog
 from bot.dialogs import receivables as receivables_dialog
 from bot.dialogs.base import Answer, Ctx, Invalid
-from bot.dialogs.messages import Incoming
 from bot.i18n import Translator
+from bot.messages import Incoming
 from bot.models import ApprovalRequest, Deal, Invoice, Payment, Role
 from bot.services.amounts import find_amounts, parse_money, parse_percent
 from bot.services.capture_text import read_note

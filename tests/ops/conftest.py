@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.dialogs.messages import Reply
+from bot.messages import Reply
 from tests.telegram.conftest import _ptb_timedelta, api, tg_settings  # noqa: F401
 
 

@@ -12,9 +12,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build_engine
 from bot.config import Settings
-from bot.dialogs.messages import Audio, Reply
 from bot.handlers.telegram import Backoff, TelegramChannel
 from bot.handlers.telegram.sender import TelegramSender
+from bot.messages import Audio, Reply
 from bot.metrics import MeteredTranscriber, Metrics, metered
 from bot.models import Role, User
 from bot.scheduler import Dispatcher, Limits, Scheduler

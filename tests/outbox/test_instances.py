@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogs.messages import Reply
+from bot.messages import Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, Role, User
 from bot.services import outbox
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi

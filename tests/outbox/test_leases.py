@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.dialogs.messages import Reply
+from bot.messages import Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, User
 from bot.scheduler import Dispatcher, Limits
 from bot.services import outbox

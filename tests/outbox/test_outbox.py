@@ -8,11 +8,10 @@ from datetime import timedelta
 import pytest
 from tortoise.transactions import in_transaction
 
-from bot.dialogs.messages import Button, ButtonKind, Reply
+from bot.messages import Button, ButtonKind, Later, Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, User
 from bot.scheduler import Dispatcher
 from bot.services import outbox
-from bot.services.outbox import Later
 from tests.scheduler.helpers import CHANNEL, RecordingSender, fast_limits, person
 from tests.support import FakeClock
 

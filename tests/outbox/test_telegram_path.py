@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 
-from bot.dialogs.messages import Button, ButtonKind, Reply
 from bot.handlers.telegram.sender import TelegramSender
+from bot.messages import Button, ButtonKind, Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, User
 from bot.scheduler import Dispatcher, Limits
 from bot.services import outbox
@@ -94,8 +94,8 @@ async def test_blocked_on_telegram_marks_the_identity_and_stops(
 async def test_a_digest_arrives_on_telegram_with_its_buttons(
     db_url: str, api: FakeBotApi, sender: TelegramSender
 ) -> None:
+    from bot.messages import Later
     from bot.services.digests import Digest, Item
-    from bot.services.outbox import Later
 
     user = (await people())[0]
     await User.filter(id=user.id).update(locale="zh", timezone="Asia/Shanghai")

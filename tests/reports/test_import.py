@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot.dialogs.messages import InFile
+from bot.messages import InFile
 from bot.models import Customer
 from tests.conftest import Team
 from tests.reports.helpers import seed

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.dialogs.messages import Reply
+from bot.messages import Reply
 from bot.models import ChannelIdentity, Customer, Role, User, Visit
 from bot.scheduler import Limits, Permanent, Retryable
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.config import Settings
-from bot.dialogs.messages import Reply
+from bot.messages import Reply
 from bot.models import Customer, DialogState, JobRun, Notification, Role, User, Visit
 from bot.scheduler import Dispatcher
 from bot.scheduler.jobs import digest_tick, expiry_tick, for_user, reminder_tick, summary_tick

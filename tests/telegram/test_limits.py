@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.dialogs.messages import Button, ButtonKind, Reply
+from bot.messages import Button, ButtonKind, Reply
 from bot.models import Role
 from tests.conftest import Team
 from tests.telegram.conftest import Telegram, join, texts
@@ -114,7 +114,7 @@ async def test_an_unreachable_bot_api_at_start_and_while_polling_is_waited_out(
 async def test_files_go_out_as_documents_or_photos_and_come_back_by_file_id(
     telegram: Telegram, api: FakeBotApi
 ) -> None:
-    from bot.dialogs.messages import OutFile
+    from bot.messages import OutFile
 
     await telegram.start(rate_limit=False)
     assert telegram.channel is not None

@@ -8,12 +8,12 @@ from typing import Any
 
 from telegram import Bot, Update
 
-from bot.dialogs.messages import Button, ButtonKind, Reply
 from bot.handlers.telegram import parse, render
 from bot.handlers.telegram.channel import file_base_url
 from bot.handlers.telegram.ratelimit import ChatRateLimiter
 from bot.handlers.telegram.updates import ChatOrderedProcessor
 from bot.handlers.telegram.webhook import webhook_path
+from bot.messages import Button, ButtonKind, Reply
 from tests.telegram.fake_bot_api import TOKEN, Person
 
 

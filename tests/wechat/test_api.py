@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.dialogs.messages import Reply
 from bot.handlers.wechat.api import Api
 from bot.handlers.wechat.sender import WeChatSender
+from bot.messages import Reply
 from bot.models import ApiToken, ChannelIdentity, Notification, Role, User
 from bot.scheduler.senders import Retryable
 from bot.services import outbox, users

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.dialogs.messages import Reply
 from bot.handlers.wechat.sender import BUSY_WAIT
+from bot.messages import Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, User
 from bot.scheduler import Dispatcher, Limits
 from bot.scheduler.limits import PLATFORM_RATES

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.dialogs.messages import Button, ButtonKind, Reply
 from bot.handlers.console import render as console_render
 from bot.handlers.wechat.render import MAX_BYTES, render, split
+from bot.messages import Button, ButtonKind, Reply
 
 
 def question() -> Reply:

@@ -12,8 +12,8 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.dialogs.engine import Engine
-from bot.dialogs.messages import Incoming, Reply
 from bot.handlers.telegram import parse, render
+from bot.messages import Incoming, Reply
 from bot.metrics import DUPLICATE, IGNORED, NO_METRICS, Metrics
 from bot.services import updates
 

@@ -28,7 +28,6 @@ from bot.clock import system_clock
 from bot.config import Settings
 from bot.dialogs.account import COMMANDS
 from bot.dialogs.engine import Engine
-from bot.dialogs.messages import Reply
 from bot.handlers.telegram.adapter import CHANNEL, TelegramAdapter, download
 from bot.handlers.telegram.ratelimit import ChatRateLimiter
 from bot.handlers.telegram.request import AiohttpRequest
@@ -36,6 +35,7 @@ from bot.handlers.telegram.sender import TelegramSender
 from bot.handlers.telegram.updates import ChatOrderedProcessor
 from bot.handlers.telegram.webhook import webhook_handler, webhook_path
 from bot.i18n import Translator
+from bot.messages import Reply
 from bot.metrics import NO_METRICS, Metrics
 from bot.services import updates
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 
-from bot.dialogs.messages import Audio, Incoming, InFile, Location, SharedContact
 from bot.i18n import Translator, normalize_locale
+from bot.messages import Audio, Incoming, InFile, Location, SharedContact
 
 CHANNEL = "telegram"
 

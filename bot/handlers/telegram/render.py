@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.dialogs.messages import OutFile, Reply
+from bot.messages import OutFile, Reply
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024

@@ -14,8 +14,8 @@ from datetime import timedelta
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.dialogs.messages import Reply
 from bot.handlers.telegram import render
+from bot.messages import Reply
 from bot.scheduler.senders import Permanent, Retryable, SendError
 
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "peer_id_invalid")

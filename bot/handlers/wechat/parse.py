@@ -13,7 +13,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from bot.dialogs.messages import Audio, Incoming, Location
+from bot.messages import Audio, Incoming, Location
 
 MAX_BODY = 64 * 1024  # real callbacks are under 4 KiB
 VOICE_MIME = {"amr": "audio/amr", "speex": "audio/speex"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.dialogs.messages import Reply
 from bot.handlers.numbered import layout
+from bot.messages import Reply
 
 MAX_BYTES = 2048
 SEPARATOR = " · "

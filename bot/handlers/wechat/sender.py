@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dialogs.messages import OutFile, Reply
 from bot.handlers.wechat.api import Api, ApiError, Unavailable
 from bot.handlers.wechat.render import render
+from bot.messages import OutFile, Reply
 from bot.scheduler.senders import Permanent, Retryable, SendError
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})

@@ -21,7 +21,6 @@ from aiohttp import web
 from wechatpy.replies import TextReply
 
 from bot.dialogs.engine import Engine
-from bot.dialogs.messages import Audio, Reply
 from bot.handlers.wechat import parse
 from bot.handlers.wechat.api import Api
 from bot.handlers.wechat.crypto import CallbackCrypto, Refused
@@ -29,6 +28,7 @@ from bot.handlers.wechat.parse import BadXml, Inbound
 from bot.handlers.wechat.render import render
 from bot.handlers.wechat.sender import WeChatSender
 from bot.i18n import Translator
+from bot.messages import Audio, Reply
 from bot.metrics import DUPLICATE, IGNORED, NO_METRICS, Metrics
 from bot.scheduler.senders import SendError
 from bot.services import outbox, updates, users

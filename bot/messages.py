@@ -1,13 +1,16 @@
 """The neutral messages between channels and the core: what came in, what goes out.
 
 Channels translate their updates into `Incoming` and render `Reply` their own way (inline
-keyboards on Telegram, numbered options on WeChat and the console); nothing here knows a messenger.
+keyboards on Telegram, numbered options on WeChat and the console); services queue `Later`
+notifications, data worded at send time. Nothing here knows a messenger, and every layer may
+import it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class ButtonKind(StrEnum):
@@ -123,3 +126,12 @@ def numbered_buttons(replies: list[Reply]) -> tuple[int, list[Button]]:
             buttons = [b for b in replies[index].all_buttons() if b.kind != ButtonKind.NAV]
             return index, buttons
     return -1, []
+
+
+@dataclass(frozen=True, slots=True)
+class Later:
+    """A notification queued as data (a kind and its JSON params), worded at send time in the
+    recipient's language by the renderer for its kind (`bot.dialogs.digests.RENDERERS`)."""
+
+    kind: str
+    params: dict[str, Any]
