@@ -179,19 +179,18 @@ async def test_two_instances_take_one_chats_updates_in_update_order(
     assert second.startswith("Phone number?"), second
 
 
-async def test_an_earlier_update_that_never_comes_delays_the_chat_once(
-    team: Team, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_an_earlier_update_that_never_comes_delays_the_chat_once(team: Team) -> None:
     """Its instance died after the claim: the next update waits a bounded time, then goes on,
     and nobody waits for the lost one again."""
-    from bot.dialogs import engine as engine_module
+    from bot.dialogs import ordering
     from bot.messages import Incoming
     from bot.services import updates
 
-    monkeypatch.setattr(engine_module, "ORDER_WAIT_SECONDS", 0.2)
     chat = team.chats["Li Wei"].external_id
     assert await updates.claim("console", "lost", chat=chat, seq=20)
     await updates.claim("console", "u21", chat=chat, seq=21)
+    await ordering.after_earlier(Incoming("console", chat, text="/hel", seq=21), wait=0.2)
+    assert not await updates.earlier_pending("console", chat, 21), "given up"
     replies = await team.engine.handle(Incoming("console", chat, text="/hel", seq=21))
     assert "/help" in render(replies)
-    assert not await updates.earlier_pending("console", chat, 22)
+    assert not await updates.earlier_pending("console", chat, 22), "21 handled in its turn"

@@ -17,7 +17,8 @@ from bot.dialogs import approvals as money_approvals
 from bot.dialogs import deals as money_deals
 from bot.dialogs import receivables as money_receivables
 from bot.dialogs import tasks as money_tasks
-from bot.dialogs.engine import Engine, Registry
+from bot.dialogs.engine import Engine
+from bot.dialogs.registry import Registry
 
 __all__ = ["Engine", "Registry", "build_registry"]
 

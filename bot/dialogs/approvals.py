@@ -20,8 +20,8 @@ from bot.dialogs.base import (
 )
 from bot.dialogs.common import CUSTOMER_STEP, action, text_of
 from bot.dialogs.deals import amount_text, confirmed, read_amount
-from bot.dialogs.engine import Registry
 from bot.dialogs.labels import REQUEST_KINDS
+from bot.dialogs.registry import Registry
 from bot.i18n import N_
 from bot.messages import Button, OutFile, Reply
 from bot.models import ApprovalKind, ApprovalStatus, Role, User

@@ -21,8 +21,8 @@ from bot.dialogs.base import (
 )
 from bot.dialogs.common import CUSTOMER_STEP, action, card_reply, kind_label
 from bot.dialogs.deals import confirmed
-from bot.dialogs.engine import Registry
 from bot.dialogs.labels import STAGES as STAGE_LABELS
+from bot.dialogs.registry import Registry
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.services import customer_changes, customers, timeline

@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
 from bot.dialogs.common import CUSTOMER_STEP, action, pager, preselect_customer, text_of
-from bot.dialogs.engine import Registry
 from bot.dialogs.labels import STAGES
+from bot.dialogs.registry import Registry
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import Stage

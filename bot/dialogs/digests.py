@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from bot.dialogs import alerts
+from bot.dialogs import alerts, notices
 from bot.dialogs.common import action
 from bot.i18n import Translator
 from bot.messages import Button, Reply
@@ -168,21 +167,9 @@ def render_reminder(t: Translator, params: dict[str, Any]) -> Reply | None:
     return Reply("\n".join(lines), (_item_row(t, item),))
 
 
-@cache
-def _titles() -> dict[str, str]:
-    from bot.dialogs import build_registry
-
-    return {name: dialog.title for name, dialog in build_registry().dialogs.items()}
-
-
 def render_expired(t: Translator, params: dict[str, Any]) -> Reply | None:
     """The same notice the engine would show at the next message (the job ended it first)."""
-    title = _titles().get(str(params.get("dialog", "")), "")
-    text = t.gettext(
-        "Your unfinished “{title}” expired after {minutes} minutes without an answer; "
-        "nothing was saved."
-    ).format(title=t.gettext(title) if title else "", minutes=params.get("minutes", ""))
-    return Reply(text)
+    return Reply(notices.expired(t, str(params.get("title", "")), params.get("minutes", "")))
 
 
 RENDERERS: dict[str, Callable[[Translator, dict[str, Any]], Reply | None]] = {

@@ -1,38 +1,35 @@
 """The dialog engine: one incoming message in, the replies out, state kept in the database.
 
-Flow per message: a voice note is first transcribed (in a worker process, so other chats go on).
-Then, in the chat's turn (one transaction, holding the chat's lock across instances): identify the
-person (strangers get one polite line), load the conversation, expire it if idle, route (buttons by
-their prefix, commands by name, everything else, a transcript included, to the open dialog's
-current step) and save the state with whatever the step wrote. Steps validate; nothing is written
-until a dialog's last step confirms. The turn commits before the replies leave, so a restart
-continues where it was and a second tap on a Save already taken finds the dialog over.
+`Engine.handle` is a short pipeline of named steps, each in a module of its own:
+
+1. `onboarding.rewrite_bind`: on WeChat, "绑定 CODE" means "/start CODE";
+2. `ordering.after_earlier`: an earlier update of the chat, on another instance, goes first;
+3. `Hearing.heard`: a voice note is transcribed (in a worker process, before any lock);
+4. the chat's turn (`StateStorage.turn`: one transaction, the chat's lock across instances):
+   identify the person and load the conversation (`storage.open`; strangers go to
+   `onboarding.stranger`), expire an idle dialog (`expire_idle`), route and run the step (this
+   module: buttons by their data, commands by name, everything else to the open dialog's
+   current step), save the state with whatever the step wrote.
+
+Steps validate; nothing is written until a dialog's last step confirms. The turn commits before
+the replies leave, so a restart continues where it was and a second tap on a Save already taken
+finds the dialog over.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import re
 import secrets
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from bot.dialogs.base import (
-    Answer,
-    CommandFn,
-    Ctx,
-    Dialog,
-    Done,
-    Goto,
-    Invalid,
-    Question,
-    Start,
-    Step,
-)
+from bot.dialogs import notices, onboarding, ordering
+from bot.dialogs.base import Answer, Ctx, Done, Goto, Invalid, Question, Start, Step
 from bot.dialogs.common import nav_word
+from bot.dialogs.hearing import Hearing
+from bot.dialogs.registry import Registry
 from bot.dialogs.storage import Conversation, StateStorage, StorageKey
 from bot.i18n import Translator
 from bot.keylocks import KeyLocks
@@ -46,49 +43,18 @@ from bot.messages import (
     Reply,
     numbered_buttons,
 )
-from bot.models import User
-from bot.services import updates, users
+from bot.services import users
 from bot.services.customers import DuplicateFinder
-from bot.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
-from bot.services.speech import (
-    LanguageUnsupported,
-    SpeechError,
-    SpeechUnavailable,
-    Transcriber,
-    hints_for,
-)
+from bot.services.errors import NotFound, PermissionDenied, ServiceError
+from bot.services.speech import Transcriber
 from bot.services.spreadsheet import MAX_BYTES as SPREADSHEET_MAX_BYTES
 from bot.services.spreadsheet import looks_like_spreadsheet
 
 log = logging.getLogger(__name__)
 
-CHINESE_FIRST_CHANNELS = frozenset({"wechat", "wecom"})
-ORDER_POLL_SECONDS = 0.05
-ORDER_WAIT_SECONDS = 5.0
 NAV_BACK, NAV_SKIP, NAV_CANCEL = "back", "skip", "cancel"
-# "绑定 CODE" is how people on WeChat expect to bind an account; it means "/start CODE".
-BIND = re.compile(r"^\s*绑定[\s:：]*([A-Za-z0-9]{4,32})\s*$")
 
-
-@dataclass(slots=True)
-class Registry:
-    """Every command, dialog and action button the core understands, by name."""
-
-    commands: dict[str, CommandFn] = field(default_factory=dict)
-    dialogs: dict[str, Dialog] = field(default_factory=dict)
-    actions: dict[str, CommandFn] = field(default_factory=dict)
-    fallback: CommandFn | None = None
-    document: CommandFn | None = None  # a file sent outside any dialog (a spreadsheet import)
-
-    def dialog(self, dialog: Dialog, *, command: str | None = None) -> None:
-        """Register a dialog, started by `/command` (default: its name)."""
-        self.dialogs[dialog.name] = dialog
-        name = command or dialog.name
-
-        async def start(ctx: Ctx, args: str) -> Start:
-            return Start(dialog.name, {"_args": args})
-
-        self.commands[name] = start
+__all__ = ["Engine", "Registry", "expire_idle", "service_error_text"]
 
 
 class Engine:
@@ -108,22 +74,22 @@ class Engine:
         self.storage = storage
         self.registry = registry
         self.finder = finder or DuplicateFinder()
-        self.transcriber = transcriber
+        self.hearing = Hearing(settings, transcriber, clock)
         self.clock = clock
         self._locks = KeyLocks()
 
-    def wants_audio_bytes(self, audio: Audio) -> bool:
-        """Whether a channel should download this voice note: the core will transcribe it.
+    @property
+    def transcriber(self) -> Transcriber | None:
+        """The speech backend voice notes go to (`Hearing` holds it)."""
+        return self.hearing.transcriber
 
-        Not when the platform already heard it, when nothing can transcribe here, or when it is
-        longer than CRM_VOICE_MAX_SECONDS (refused without fetching a byte).
-        """
-        return (
-            self.transcriber is not None
-            and audio.data is None
-            and not audio.recognition.strip()
-            and (audio.duration or 0.0) <= self.settings.voice_max_seconds
-        )
+    @transcriber.setter
+    def transcriber(self, backend: Transcriber | None) -> None:
+        self.hearing.transcriber = backend
+
+    def wants_audio_bytes(self, audio: Audio) -> bool:
+        """Whether a channel should download this voice note (see `Hearing`)."""
+        return self.hearing.wants_audio_bytes(audio)
 
     def wants_file(self, document: InFile) -> bool:
         """Whether a channel should download a file someone sent: a spreadsheet the core reads
@@ -137,24 +103,21 @@ class Engine:
 
     def defaults_for(self, channel: str) -> users.Defaults:
         """New users start in the company language, except WeChat users, who start in Chinese."""
-        locale = "zh" if channel in CHINESE_FIRST_CHANNELS else self.settings.locale
-        return users.Defaults(locale=locale, timezone=self.settings.timezone)
+        return onboarding.defaults_for(self.settings, channel)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         """Process one message from one chat; messages of a chat are handled strictly in order.
 
-        A voice note is heard first, outside the chat's turn: recognition takes seconds in a
-        worker process and must hold neither the chat's lock nor a database connection. The turn
-        (`StateStorage.turn`) then reads the state under the chat's lock, across instances, and
-        commits the message's writes together with the new state: a failure keeps neither.
+        The steps are named in the module's docstring. A voice note is heard before the chat's
+        turn: it must hold neither the chat's lock nor a database connection. The turn commits
+        the message's writes together with the new state: a failure keeps neither.
         """
-        if msg.channel in CHINESE_FIRST_CHANNELS and msg.text and (bind := BIND.match(msg.text)):
-            msg = replace(msg, text=f"/start {bind.group(1)}")
+        msg = onboarding.rewrite_bind(msg)
         key = StorageKey(msg.channel, msg.external_id)
-        await self._after_earlier(msg)
+        await ordering.after_earlier(msg)
         async with self._locks.hold(key):
             try:
-                heard = await self._heard(msg)
+                heard = await self.hearing.heard(msg)
                 async with self.storage.turn(key):
                     return await self._turn(key, msg, heard)
             except Exception:
@@ -162,42 +125,17 @@ class Engine:
                 note_failure("dialog")
                 return await self._recover(key, msg)
 
-    async def _after_earlier(self, msg: Incoming) -> None:
-        """Let an earlier update of this chat, taken by another instance, go first.
-
-        Bounded: an instance that died holding one must not stall the chat for good.
-        """
-        if msg.seq is None:
-            return
-        waited = 0.0
-        while await updates.earlier_pending(msg.channel, msg.external_id, msg.seq):
-            if waited >= ORDER_WAIT_SECONDS:
-                log.warning(
-                    "update %s of %s:%s went ahead of an earlier one still pending",
-                    msg.seq,
-                    msg.channel,
-                    msg.external_id,
-                )
-                await updates.abandon_earlier(msg.channel, msg.external_id, msg.seq)
-                return
-            await asyncio.sleep(ORDER_POLL_SECONDS)
-            waited += ORDER_POLL_SECONDS
-
     async def _turn(self, key: StorageKey, msg: Incoming, heard: str | Reply | None) -> list[Reply]:
+        """Inside the chat's turn: identify, expire, route and run the step, save."""
         now = self.clock()
-        if msg.seq is not None:
-            await updates.mark_handled(msg.channel, msg.external_id, msg.seq)
+        await ordering.taken(msg)
         user, conv = await self.storage.open(key)
         if user is None:
-            return await self._stranger(msg, now)
+            return await onboarding.stranger(msg, now, self.settings, self.registry, self.finder)
         t = Translator.for_user(user.locale, user.timezone, now=now)
         conv.user_id = user.id
         ctx = Ctx(user, t, now, self.settings, self.finder, msg)
-        replies: list[Reply] = []
-        if conv.dialog and conv.expires_at and conv.expires_at <= now:
-            replies.append(Reply(self._expired_notice(ctx, conv)))
-            conv.end_dialog()
-            conv.buttons = []
+        replies = expire_idle(ctx, conv, self.registry)
         asked = (conv.dialog, conv.token)
         try:
             replies += await self._route(ctx, conv, msg, heard)
@@ -214,8 +152,7 @@ class Engine:
         starts clean, and say so in one line."""
         now = self.clock()
         async with self.storage.turn(key):
-            if msg.seq is not None:
-                await updates.mark_handled(msg.channel, msg.external_id, msg.seq)
+            await ordering.taken(msg)
             user, conv = await self.storage.open(key)
             if user is None:
                 defaults = self.defaults_for(key.channel)
@@ -226,60 +163,6 @@ class Engine:
                 conv.buttons = []
                 await self.storage.save(key, conv, now=now)
         return [Reply(t.gettext("Sorry, something went wrong on my side. Please try again."))]
-
-    async def _heard(self, msg: Incoming) -> str | Reply | None:
-        """A voice note's transcript (or the one line saying why there is none); None when the
-        message needs no hearing. Strangers are not heard: their turn answers them."""
-        audio = msg.audio
-        if (msg.text or "").strip() or audio is None or audio.recognition.strip():
-            return None
-        user = await users.identify(msg.channel, msg.external_id)
-        if user is None:
-            return None
-        t = Translator.for_user(user.locale, user.timezone, now=self.clock())
-        return await self._hear(user, t, audio)
-
-    # --- strangers -------------------------------------------------------------------------
-
-    async def _stranger(self, msg: Incoming, now: datetime) -> list[Reply]:
-        defaults = self.defaults_for(msg.channel)
-        t = Translator.for_user(defaults.locale, defaults.timezone, now=now)
-        command, args = _split_command(msg.text or "")
-        code = args.split()[0] if command == "start" and args.split() else ""
-        if not code:
-            return [
-                Reply(
-                    t.gettext(
-                        "Hello! This is a private sales bot. Please ask your admin for an invite."
-                    )
-                )
-            ]
-        try:
-            user = await users.redeem_invite(
-                code,
-                msg.channel,
-                msg.external_id,
-                display_name=msg.display_name,
-                defaults=defaults,
-                now=now,
-            )
-        except InvalidInput:
-            return [
-                Reply(
-                    t.gettext(
-                        "That invite code is not valid or has expired. Please ask "
-                        "your admin for a new one."
-                    )
-                )
-            ]
-        t = Translator.for_user(user.locale, user.timezone, now=now)
-        ctx = Ctx(user, t, now, self.settings, self.finder, msg)
-        welcome = t.gettext("Welcome, {name}! You are in.").format(name=user.name)
-        help_command = self.registry.commands.get("help")
-        if help_command is None:
-            return [Reply(welcome)]
-        result = await help_command(ctx, "")
-        return [Reply(welcome)] + (result if isinstance(result, list) else [])
 
     # --- routing ---------------------------------------------------------------------------
 
@@ -302,42 +185,6 @@ class Engine:
         if not text and msg.audio is not None:
             text = msg.audio.recognition.strip()
         return echo + await self._route_text(ctx, conv, msg, text)
-
-    async def _hear(self, user: User, t: Translator, audio: Audio) -> str | Reply:
-        """The transcript of a voice note, or the one line that says why there is none."""
-        limit = self.settings.voice_max_seconds
-        if (audio.duration or 0.0) > limit:
-            return Reply(
-                t.gettext(
-                    "That voice note is longer than {seconds} seconds. Please send a shorter "
-                    "one, or type it."
-                ).format(seconds=f"{limit:g}")
-            )
-        if self.transcriber is None:
-            log.error("a voice note arrived but no speech backend is configured")
-            return Reply(t.gettext("I cannot transcribe voice notes here — please type it."))
-        if not audio.data:
-            log.warning("voice note %s arrived without its audio", audio.ref)
-            return Reply(t.gettext("I could not make out that voice note — please type it."))
-        try:
-            hints = await hints_for(user)
-            transcript = await self.transcriber.transcribe(audio.data, audio.mime, hints)
-        except LanguageUnsupported:
-            return Reply(
-                t.gettext(
-                    "Voice notes in your language need a multilingual speech model: ask the "
-                    "admin to set CRM_STT_MODEL (see the README). Please type it for now."
-                )
-            )
-        except SpeechUnavailable:
-            return Reply(t.gettext("I cannot transcribe voice notes here — please type it."))
-        except SpeechError as failed:
-            log.info("voice note %s not transcribed: %s", audio.ref, failed.detail)
-            transcript = ""
-        transcript = " ".join(transcript.split())
-        if not transcript:
-            return Reply(t.gettext("I could not make out that voice note — please type it."))
-        return transcript
 
     async def _route_text(
         self, ctx: Ctx, conv: Conversation, msg: Incoming, text: str
@@ -372,7 +219,7 @@ class Engine:
         return [Reply(ctx._("I did not get that. /help lists what I can do."))]
 
     async def _command(self, ctx: Ctx, conv: Conversation, text: str) -> list[Reply]:
-        name, args = _split_command(text)
+        name, args = onboarding.split_command(text)
         if name == NAV_CANCEL:
             if not conv.dialog:
                 return [Reply(ctx._("Nothing to cancel."))]
@@ -434,7 +281,7 @@ class Engine:
         data.update(begun)
         conv.end_dialog()
         conv.dialog = dialog.name
-        conv.data = data | {"_trail": []}
+        conv.data = data | {"_trail": [], notices.TITLE: dialog.title}
         return result.note + await self._enter(ctx, conv, dialog.steps[0])
 
     # --- steps -----------------------------------------------------------------------------
@@ -516,22 +363,27 @@ class Engine:
             trail.append(step.key)
         return await self._enter(ctx, conv, target)
 
-    # --- notices ---------------------------------------------------------------------------
-
-    def _title(self, ctx: Ctx, conv: Conversation) -> str:
-        dialog = self.registry.dialogs.get(conv.dialog or "")
-        return ctx._(dialog.title) if dialog else ""
-
-    def _expired_notice(self, ctx: Ctx, conv: Conversation) -> str:
-        return ctx._(
-            "Your unfinished “{title}” expired after {minutes} minutes without an answer; "
-            "nothing was saved."
-        ).format(title=self._title(ctx, conv), minutes=self.settings.dialog_timeout_minutes)
-
     def _dropped_notice(self, ctx: Ctx, conv: Conversation) -> str:
-        return ctx._("(Your unfinished “{title}” was dropped; nothing was saved.)").format(
-            title=self._title(ctx, conv)
-        )
+        return notices.dropped(ctx.t, _title(self.registry, conv))
+
+
+def _title(registry: Registry, conv: Conversation) -> str:
+    """The open dialog's title (a catalog id): from its state, else from its definition."""
+    title = conv.data.get(notices.TITLE)
+    if isinstance(title, str):
+        return title
+    dialog = registry.dialogs.get(conv.dialog or "")
+    return dialog.title if dialog else ""
+
+
+def expire_idle(ctx: Ctx, conv: Conversation, registry: Registry) -> list[Reply]:
+    """End a dialog left unanswered past its deadline, with its notice; nothing was saved."""
+    if not (conv.dialog and conv.expires_at and conv.expires_at <= ctx.now):
+        return []
+    notice = notices.expired(ctx.t, _title(registry, conv), ctx.settings.dialog_timeout_minutes)
+    conv.end_dialog()
+    conv.buttons = []
+    return [Reply(notice)]
 
 
 def service_error_text(ctx: Ctx, error: ServiceError) -> str:
@@ -539,14 +391,6 @@ def service_error_text(ctx: Ctx, error: ServiceError) -> str:
     if isinstance(error, NotFound | PermissionDenied):
         return ctx._("Not found, or not yours to see.")
     return ctx._("That did not work: {reason}.").format(reason=error.code)
-
-
-def _split_command(text: str) -> tuple[str, str]:
-    """'/visit@my_bot Acme' → ('visit', 'Acme'); anything else → ('', '')."""
-    if not text.startswith("/"):
-        return "", ""
-    head, _, args = text[1:].partition(" ")
-    return head.split("@", 1)[0].lower(), args.strip()
 
 
 def _numbered(replies: list[Reply]) -> list[list[str]]:

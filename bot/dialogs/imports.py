@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
 from bot.dialogs.deals import confirmed
-from bot.dialogs.engine import Registry
+from bot.dialogs.registry import Registry
 from bot.i18n import N_
 from bot.messages import InFile, OutFile, Reply
 from bot.reports import workbook

@@ -16,7 +16,7 @@ from bot.dialogs.common import (
     text_of,
 )
 from bot.dialogs.deals import amount_text, confirmed, read_money
-from bot.dialogs.engine import Registry
+from bot.dialogs.registry import Registry
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.services import receivables

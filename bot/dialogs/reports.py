@@ -14,9 +14,9 @@ from decimal import Decimal
 
 from bot.dialogs.base import Ctx
 from bot.dialogs.common import action
-from bot.dialogs.engine import Registry
 from bot.dialogs.labels import STAGES as STAGE_LABELS
 from bot.dialogs.receivables import BUCKET_LABELS
+from bot.dialogs.registry import Registry
 from bot.i18n import N_
 from bot.messages import OutFile, Reply
 from bot.reports import charts, workbook

@@ -8,7 +8,7 @@ from typing import Any
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Step, Transition
 from bot.dialogs.common import action, text_of
 from bot.dialogs.deals import confirmed
-from bot.dialogs.engine import Registry
+from bot.dialogs.registry import Registry
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import User

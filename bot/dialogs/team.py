@@ -24,7 +24,7 @@ from bot.dialogs.base import (
 )
 from bot.dialogs.common import action, local_today, pager, text_of
 from bot.dialogs.deals import confirmed
-from bot.dialogs.engine import Registry
+from bot.dialogs.registry import Registry
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import Role

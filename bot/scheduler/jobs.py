@@ -8,6 +8,7 @@ missed by more than `CRM_MISFIRE_GRACE` are recorded as done (a `job_runs` row) 
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from bot.config import Settings
+from bot.dialogs.notices import TITLE
 from bot.messages import Later
 from bot.models import DialogState, Role
 from bot.services import approvals, digests, outbox
@@ -121,7 +123,7 @@ async def expiry_tick(settings: Settings, *, now: datetime) -> TickResult:
     the engine handled meanwhile wins; once ended here, the engine has no notice left to show.
     """
     rows = await DialogState.filter(dialog__isnull=False, expires_at__lte=now).values(
-        "id", "channel", "external_id", "user_id", "dialog", "expires_at"
+        "id", "channel", "external_id", "user_id", "dialog", "expires_at", "data"
     )
     queued = 0
     for row in rows:
@@ -132,7 +134,11 @@ async def expiry_tick(settings: Settings, *, now: datetime) -> TickResult:
             if ended and row["user_id"]:
                 stamp = f"{row['expires_at']:%Y%m%d%H%M%S}"
                 key = f"expired:{row['channel']}:{row['external_id']}:{stamp}"
-                params = {"dialog": row["dialog"], "minutes": settings.dialog_timeout_minutes}
+                params = {
+                    "dialog": row["dialog"],
+                    "title": _title_of(row["data"]),
+                    "minutes": settings.dialog_timeout_minutes,
+                }
                 queued += await outbox.notify(
                     row["user_id"], Later("dialog_expired", params), key, channel=row["channel"]
                 )
@@ -189,3 +195,11 @@ async def for_user(
         return OneOff(key, data, False, False)
     queued = await outbox.notify(user_id, Later(kind, data.params()), key)
     return OneOff(key, data, queued, not queued)
+
+
+def _title_of(data: Any) -> str:
+    """The ended dialog's title (a catalog id), which its state carries for this notice."""
+    if isinstance(data, str | bytes):
+        data = json.loads(data or "{}")
+    title = data.get(TITLE) if isinstance(data, dict) else None
+    return title if isinstance(title, str) else ""

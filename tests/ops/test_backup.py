@@ -4,6 +4,7 @@ every table; a database that is not empty is refused; a copy taken during writes
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sqlite3
 import threading
@@ -130,7 +131,9 @@ def test_a_postgres_backup_restores_every_row_and_refuses_a_full_database(
     assert PG_URL is not None
     admin_dsn = PG_URL.replace("postgres://", "postgresql://", 1)
     base = PG_URL.rsplit("/", 1)[0]
-    names = ("test_h15_backup_src", "test_h15_backup_dst")
+    # Databases of this run alone: two runs on one server must not drop each other's.
+    run = PG_URL.rsplit("/", 1)[1]
+    names = (f"{run}_backup_src_{os.getpid()}", f"{run}_backup_dst_{os.getpid()}")
 
     async def admin(*statements: str) -> None:
         conn = await asyncpg.connect(admin_dsn)

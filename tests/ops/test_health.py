@@ -152,7 +152,7 @@ async def test_a_postgres_that_refuses_connections_is_unhealthy_until_back(
 
     assert PG_URL is not None
     admin_dsn = PG_URL.replace("postgres://", "postgresql://", 1)
-    name = "test_h15_health"
+    name = f"{PG_URL.rsplit('/', 1)[1]}_health_{os.getpid()}"  # this run's alone
     admin = await asyncpg.connect(admin_dsn)
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
