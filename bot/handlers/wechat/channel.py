@@ -1,6 +1,8 @@
 """WeChat and WeCom in the running process: routes on the HTTP server, the API, the sender.
 
-Nothing connects at start (WeChat calls us); the first API call fetches the shared token.
+`bot.app` builds one channel per configured platform and hands its `sender` to the outbox; the
+same sender pushes the webhook's answers that carry a file. Nothing connects at start (WeChat
+calls us); the first API call fetches the shared token.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class WeChatChannel:
             engine,
             CallbackCrypto(platform),
             self.api,
+            sender=self.sender,
             budget=settings.wechat_reply_budget,
             metrics=metrics,
         )
@@ -100,9 +103,15 @@ class WeChatChannel:
 
 
 def channels(
-    settings: Settings, engine: Engine, server: HttpServer, metrics: Metrics = NO_METRICS
+    settings: Settings,
+    engine: Engine,
+    server: HttpServer,
+    metrics: Metrics = NO_METRICS,
+    *,
+    clock: Clock = system_clock,
 ) -> list[WeChatChannel]:
     """A channel for every platform whose settings are complete."""
     return [
-        WeChatChannel(p, settings, engine, server, metrics=metrics) for p in configured(settings)
+        WeChatChannel(p, settings, engine, server, clock=clock, metrics=metrics)
+        for p in configured(settings)
     ]
