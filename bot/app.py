@@ -133,23 +133,32 @@ def build_server(settings: Settings, health: Health, metrics: Metrics) -> HttpSe
     )
 
 
-def build_channels(
+def build_telegram(
+    settings: Settings, engine: Engine, server: HttpServer, metrics: Metrics = NO_METRICS
+) -> TelegramChannel | None:
+    """The Telegram channel when its token is set (polling, or its webhook route on `server`)."""
+    if not has_telegram(settings):
+        return None
+    from bot.handlers.telegram import TelegramChannel
+
+    return TelegramChannel(settings, engine, server=server, metrics=metrics)
+
+
+def build_wechat(
     settings: Settings,
     engine: Engine,
     server: HttpServer,
     *,
     clock: Clock = system_clock,
     metrics: Metrics = NO_METRICS,
-) -> tuple[TelegramChannel | None, list[WeChatChannel]]:
-    """Telegram (when its token is set) and every configured WeChat / WeCom platform."""
-    from bot.handlers import wechat
+) -> list[WeChatChannel]:
+    """A channel for every WeChat / WeCom platform whose settings are complete."""
+    from bot.handlers.wechat import WeChatChannel, configured
 
-    telegram = None
-    if has_telegram(settings):
-        from bot.handlers.telegram import TelegramChannel
-
-        telegram = TelegramChannel(settings, engine, server=server, metrics=metrics)
-    return telegram, wechat.channels(settings, engine, server, metrics, clock=clock)
+    return [
+        WeChatChannel(platform, settings, engine, server, clock=clock, metrics=metrics)
+        for platform in configured(settings)
+    ]
 
 
 async def serve(settings: Settings, stop: asyncio.Event, *, clock: Clock = system_clock) -> None:
@@ -161,9 +170,8 @@ async def serve(settings: Settings, stop: asyncio.Event, *, clock: Clock = syste
         log.info("database ready (migrations applied)")
         health.watch_database(settings.database_url)
         server = build_server(settings, health, metrics)
-        telegram, others = build_channels(
-            settings, app.engine, server, clock=clock, metrics=metrics
-        )
+        telegram = build_telegram(settings, app.engine, server, metrics)
+        others = build_wechat(settings, app.engine, server, clock=clock, metrics=metrics)
         try:
             await server.start()
             log.info(
