@@ -1,11 +1,12 @@
-"""The `crmbot` command: chat on the console, migrate, invite people, manage users, demo data."""
+"""The `crmbot` command line: parse the arguments, call `bot.app` (serve the channels, run the
+scheduler, send a digest now) or a service (migrate, invite, users, import, export, backup, demo
+data), print the outcome and return the exit code."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -13,22 +14,21 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsError
 
-from bot import logs
-from bot.app import running
+from bot import app, logs
 from bot.clock import system_clock
 from bot.config import Settings, describe
 from bot.db import close_db, migrate, open_db
-from bot.health import Health
-from bot.metrics import Metrics
 from bot.models import ChannelIdentity, Notification, Role, User
 from bot.services import users
 from bot.services.errors import InvalidInput, NotFound
 
-log = logging.getLogger("crmbot")
-
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crmbot", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="crmbot",
+        description="The `crmbot` command: chat on the console, migrate, invite people, "
+        "manage users, demo data.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     chat = sub.add_parser("chat", help="talk to the bot on this terminal (or through a pipe)")
@@ -106,8 +106,8 @@ def _parser() -> argparse.ArgumentParser:
 async def _chat(settings: Settings, user_id: int | None, identity: str | None) -> int:
     from bot.handlers.console import CHANNEL, ConsoleChannel
 
-    async with running(settings) as app:
-        created = await users.ensure_local_admin(app.engine.defaults_for(CHANNEL))
+    async with app.running(settings) as running:
+        created = await users.ensure_local_admin(running.engine.defaults_for(CHANNEL))
         external_id = f"as-{identity}" if identity else users.LOCAL_CONSOLE_ID
         if created is not None:
             print(f"No admin yet: created the local admin (user {created.id}) for this console.")
@@ -122,7 +122,7 @@ async def _chat(settings: Settings, user_id: int | None, identity: str | None) -
             )
             print(f"Speaking as {user.name} ({user.role}, user {user.id}).")
         print("Type /help to see what I can do, /quit to leave.", flush=True)
-        await ConsoleChannel(app.engine, external_id).run()
+        await ConsoleChannel(running.engine, external_id).run()
     return 0
 
 
@@ -361,172 +361,29 @@ NOTHING_TO_RUN = """No channel is configured, so there is nothing to run.
 Put settings in .env or the environment. To try the bot without a messenger: crmbot chat"""
 
 
-def _has_telegram(settings: Settings) -> bool:
-    token = settings.telegram_bot_token
-    return token is not None and bool(token.get_secret_value())
-
-
-async def _start_scheduler(
-    settings: Settings, senders: dict[str, Any], metrics: Metrics | None = None
-) -> Any:
-    """The scheduled jobs and the outbox dispatcher, sending through the running channels."""
-    from bot.scheduler import Scheduler
-
-    scheduler = Scheduler(settings, senders, metrics=metrics)
-    await scheduler.start()
-    return scheduler
-
-
 async def _run(settings: Settings) -> int:
     """Every configured channel and the scheduler in this one process, until a signal."""
-    from bot.handlers import wechat
-
-    if not _has_telegram(settings) and not wechat.configured(settings):
+    if not app.has_channels(settings):
         print(NOTHING_TO_RUN, file=sys.stderr)
         return 2
-    from bot.server import HttpServer
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    metrics = Metrics()
-    health = Health()
-    async with running(settings, metrics=metrics) as app:
-        log.info("database ready (migrations applied)")
-        health.watch_database(settings.database_url)
-        token = settings.metrics_token
-        server = HttpServer(
-            settings.http_host,
-            settings.http_port,
-            health=health,
-            metrics=metrics,
-            metrics_token=token.get_secret_value() if token else None,
-        )
-        telegram = None
-        if _has_telegram(settings):
-            from bot.handlers.telegram import TelegramChannel
-
-            telegram = TelegramChannel(settings, app.engine, server=server, metrics=metrics)
-        others = wechat.channels(settings, app.engine, server, metrics)
-        try:
-            await server.start()
-            log.info(
-                "HTTP server on %s:%s (GET /healthz, /readyz, /metrics)",
-                settings.http_host,
-                server.port,
-            )
-        except OSError as busy:
-            if others or (telegram is not None and telegram.mode == "webhook"):
-                print(
-                    f"Cannot serve the webhooks on port {settings.http_port}: {busy}",
-                    file=sys.stderr,
-                )
-                return 2
-            log.warning("HTTP server not started (%s); polling works without it", busy)
-        for channel in others:
-            log.info("started %s", await channel.start())
-        try:
-            return await _serve(settings, telegram, others, stop, health, metrics)
-        finally:
-            for channel in others:
-                await channel.stop()
-            await server.stop()
-            log.info("stopped")
-
-
-async def _serve(
-    settings: Settings,
-    telegram: Any,
-    others: list[Any],
-    stop: asyncio.Event,
-    health: Health,
-    metrics: Metrics,
-) -> int:
-    """Start Telegram (it may wait out an unreachable Bot API), then the scheduler; until stop."""
-    starting = asyncio.create_task(telegram.start() if telegram is not None else _nothing())
-    stopping = asyncio.create_task(stop.wait())
-    scheduler = None
-    health.watch_dispatcher(lambda: scheduler.dispatcher.last_tick if scheduler else None)
     try:
-        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if starting.done():
-            from telegram.error import TelegramError
-
-            try:
-                described = starting.result()
-            except TelegramError as refused:  # e.g. a wrong token: retrying will not help
-                print(f"Telegram did not start: {refused}", file=sys.stderr)
-                return 2
-            if described:
-                log.info("started %s", described)
-            senders = {channel.channel: channel.sender for channel in others}
-            if telegram is not None:
-                senders["telegram"] = telegram.sender  # no retrying limiter: see its module
-            scheduler = await _start_scheduler(settings, senders, metrics)
-            for channel in others:
-                channel.on_queued(scheduler.dispatcher.wake)
-            health.ready = True
-            await stopping
-    finally:
-        health.stopping = True
-        log.info("stopping")
-        starting.cancel()
-        stopping.cancel()
-        await asyncio.gather(starting, stopping, return_exceptions=True)
-        if scheduler is not None:
-            await scheduler.stop()
-        if telegram is not None:
-            await telegram.stop()
+        await app.serve(settings, app.until_signalled(), clock=system_clock)
+    except app.CannotServe as refused:
+        print(refused, file=sys.stderr)
+        return 2
     return 0
 
 
-async def _nothing() -> str:
-    return ""
-
-
-class _Senders:
-    """Senders for a command that pushes without serving (digest, scheduler), to be closed."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.senders: dict[str, Any] = {}
-        self._bot: Any = None
-        self._request: Any = None
-        self._apis: list[Any] = []
-        if _has_telegram(settings):
-            from bot.handlers.telegram.channel import outbox_bot
-            from bot.handlers.telegram.request import AiohttpRequest
-            from bot.handlers.telegram.sender import TelegramSender
-
-            self._request = AiohttpRequest()
-            self._bot = outbox_bot(settings, self._request)  # the same Bot as `crmbot run`'s
-            self.senders["telegram"] = TelegramSender(self._bot)
-        from bot.handlers.wechat import WeChatSender, configured
-        from bot.handlers.wechat.api import Api
-
-        for platform in configured(settings):
-            api = Api(platform)
-            self._apis.append(api)
-            self.senders[platform.channel] = WeChatSender(api)
-
-    async def open(self) -> None:
-        """Open the HTTP session; nothing is asked of Telegram (it may be unreachable now)."""
-        if self._request is not None:
-            await self._request.initialize()
-
-    async def close(self) -> None:
-        if self._request is not None:
-            await self._request.shutdown()
-        for api in self._apis:
-            await api.close()
+async def _scheduler(settings: Settings) -> int:
+    """The scheduled jobs and the outbox dispatcher alone, until a signal."""
+    await app.run_scheduler(settings, app.until_signalled(), clock=system_clock)
+    return 0
 
 
 async def _one(settings: Settings, kind: str, user_id: int, dry_run: bool) -> int:
     """Today's digest/summary of one user: printed, or queued under the job's key and sent."""
-    from bot.clock import system_clock
     from bot.dialogs.digests import render
     from bot.i18n import Translator
-    from bot.scheduler import Dispatcher
     from bot.scheduler.jobs import for_user
 
     await open_db(settings.database_url)
@@ -556,16 +413,9 @@ async def _one(settings: Settings, kind: str, user_id: int, dry_run: bool) -> in
         if not result.queued:
             print(f"Nothing to send to {user.name} today ({result.key}).")
             return 0
-        pushing = _Senders(settings)
-        if not pushing.senders:
+        if not await app.deliver_queued(settings, clock=system_clock):
             print(f"Queued {result.key}; no channel configured here, `crmbot run` will send it.")
             return 0
-        dispatcher = Dispatcher.from_settings(settings, pushing.senders)
-        try:
-            await pushing.open()
-            await dispatcher.drain(within=30)
-        finally:
-            await pushing.close()
         state = await Notification.get(dedupe_key=result.key)
         print(
             f"{result.key}: {state.status}" + (f" ({state.last_error})" if state.last_error else "")
@@ -601,28 +451,6 @@ async def _outbox(settings: Settings, limit: int) -> int:
                 f"  user {row['user_id']:<6} {row['channel']:<10} since "
                 f"{row['unreachable_at']:%Y-%m-%d %H:%M} UTC: {row['unreachable_reason']}"
             )
-    return 0
-
-
-async def _scheduler(settings: Settings) -> int:
-    """The scheduled jobs and the dispatcher without serving chats (e.g. a second instance)."""
-    from bot.scheduler import Scheduler
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    pushing = _Senders(settings)
-    await open_db(settings.database_url)
-    scheduler = Scheduler(settings, pushing.senders)
-    try:
-        await pushing.open()
-        await scheduler.start()
-        await stop.wait()
-    finally:
-        await scheduler.stop()
-        await pushing.close()
-        await close_db()
     return 0
 
 
@@ -665,6 +493,8 @@ def _load_settings() -> Settings | None:
     except SettingsError as unreadable:  # e.g. a .env file that cannot be read
         print(f"crmbot: the settings cannot be read: {unreadable}", file=sys.stderr)
     return None
+
+
 def _secrets(settings: Settings) -> list[str]:
     """Values no log line may show: every secret setting, the database password."""
     from urllib.parse import urlsplit

@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from pydantic import SecretStr
 
-from bot.app import build_engine
+from bot.app import build_engine, build_wechat
 from bot.config import Settings
-from bot.handlers import wechat
 from bot.scheduler import Dispatcher
 from bot.scheduler.limits import Limits
 from bot.server import HttpServer
@@ -68,7 +67,7 @@ class Rig:
         self.api = api
         self.server = HttpServer("127.0.0.1", 0)
         self.engine = build_engine(settings, clock=clock)
-        self.channels = {c.channel: c for c in wechat.channels(settings, self.engine, self.server)}
+        self.channels = {c.channel: c for c in build_wechat(settings, self.engine, self.server)}
         senders = {name: channel.sender for name, channel in self.channels.items()}
         fast = Limits(rate=1e6, burst=10_000, chat_rate=1e6, chat_burst=10_000)
         self.dispatcher = Dispatcher(senders, limits=fast)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from aiohttp import ClientSession
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import build_engine
+from bot.app import build_engine, build_wechat
 from bot.config import Settings
-from bot.handlers import wechat
 from bot.metrics import Metrics
 from bot.server import HttpServer
 from tests.support import FakeClock
@@ -20,7 +19,7 @@ async def test_wecom_messages_and_retries_are_counted(
     metrics = Metrics(clock=clock)
     server = HttpServer("127.0.0.1", 0, metrics=metrics)
     engine = build_engine(wx_settings, clock=clock, metrics=metrics)
-    channels = wechat.channels(wx_settings, engine, server, metrics)
+    channels = build_wechat(wx_settings, engine, server, metrics=metrics)
     await server.start()
     for channel in channels:
         await channel.start()

@@ -1,18 +1,22 @@
-"""The Telegram adapter: claim the update, parse it, ask the core, render the replies."""
+"""The Telegram adapter: claim the update, parse it, ask the core, send its answer back.
+
+Only answers to an update go out here (through the Application's bot, which waits out a 429);
+a push to a chat outside an update is the outbox's (`sender.TelegramSender`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import replace
-from io import BytesIO
 
-from telegram import Bot, InputFile, Message, Update
+from telegram import Bot, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.dialogs.engine import Engine
 from bot.handlers.telegram import parse, render
+from bot.handlers.telegram.sender import send_part
 from bot.messages import Incoming, Reply
 from bot.metrics import DUPLICATE, IGNORED, NO_METRICS, Metrics
 from bot.services import updates
@@ -77,7 +81,7 @@ class TelegramAdapter:
         query = update.callback_query
         if query is not None and render.is_choice(query.data):
             await self._show_choice(update)
-        await self.send(bot, incoming.external_id, replies)
+        await _reply(bot, int(incoming.external_id), replies)
 
     async def _with_audio(self, bot: Bot, incoming: Incoming) -> Incoming:
         """Fetch a voice note's bytes through the configured Bot API server, if the core wants them.
@@ -125,15 +129,6 @@ class TelegramAdapter:
         except TelegramError as again:
             log.warning("could not apologise for update %s: %s", update_id, again)
 
-    async def send(self, bot: Bot, external_id: str, replies: list[Reply]) -> list[Message]:
-        """Render and send replies in order; also the way the outbox reaches a Telegram user."""
-        sent: list[Message] = []
-        chat_id = int(external_id)
-        for reply in replies:
-            for out in render.plan(reply):
-                sent.append(await _send_one(bot, chat_id, out))
-        return sent
-
     async def _show_choice(self, update: Update) -> None:
         """The answered question keeps its text plus "→ choice" and loses its buttons."""
         query = update.callback_query
@@ -167,6 +162,14 @@ async def download(bot: Bot, file_id: str) -> bytes:
     return bytes(await file.download_as_bytearray())
 
 
+async def _reply(bot: Bot, chat_id: int, replies: list[Reply]) -> None:
+    """The core's answer to an update, in order, through the Application's (rate-limited) bot;
+    pushes outside an update go through the outbox (`TelegramSender`)."""
+    for reply in replies:
+        for out in render.plan(reply):
+            await send_part(bot, chat_id, out)
+
+
 async def _answer(update: Update) -> None:
     """Answer the callback query; a too old one is only logged (Telegram gave up on it)."""
     assert update.callback_query is not None
@@ -174,19 +177,3 @@ async def _answer(update: Update) -> None:
         await update.callback_query.answer()
     except TelegramError as failed:
         log.info("callback of update %s not answered: %s", update.update_id, failed)
-
-
-async def _send_one(bot: Bot, chat_id: int, out: render.Outgoing) -> Message:
-    if out.file is None:
-        return await bot.send_message(chat_id, out.text, reply_markup=out.markup)
-    caption = out.text or None
-    prefix = f"{CHANNEL}:"
-    if out.file.ref.startswith(prefix):  # Telegram resends a file it holds by its id
-        file_id = out.file.ref[len(prefix) :]
-        if out.is_photo:
-            return await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=out.markup)
-        return await bot.send_document(chat_id, file_id, caption=caption, reply_markup=out.markup)
-    upload = InputFile(BytesIO(out.file.content), filename=out.file.name)
-    if out.is_photo:
-        return await bot.send_photo(chat_id, upload, caption=caption, reply_markup=out.markup)
-    return await bot.send_document(chat_id, upload, caption=caption, reply_markup=out.markup)

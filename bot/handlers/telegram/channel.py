@@ -1,9 +1,11 @@
 """Telegram in the running process: build the PTB Application, start it polling or on a webhook.
 
+`bot.app` builds a `TelegramChannel` when a token is set and hands its `sender` to the outbox.
 Start-up waits out an unreachable Bot API (backoff, no crash); polling has PTB's own error backoff.
 Answers to updates go through the Application's bot, whose rate limiter waits out a 429 and
-retries; the outbox pushes through a second Bot without it (`sender`), because the dispatcher
-handles a 429 itself (pause, reschedule) and a send must never outlive its claim.
+retries; every push outside an update goes through the outbox's second Bot without it
+(`sender`, built by `outbox_bot`), because the dispatcher handles a 429 itself (pause,
+reschedule) and a send must never outlive its claim. Old update claims are pruned hourly.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ from bot.handlers.telegram.sender import TelegramSender
 from bot.handlers.telegram.updates import ChatOrderedProcessor
 from bot.handlers.telegram.webhook import webhook_handler, webhook_path
 from bot.i18n import Translator
-from bot.messages import Reply
 from bot.metrics import NO_METRICS, Metrics
 from bot.services import updates
 
@@ -229,10 +230,6 @@ class TelegramChannel:
             self._connected = False
         for request in (*self._requests, self._pushes):  # also after a start that never got through
             await request.shutdown()
-
-    async def send(self, external_id: str, replies: list[Reply]) -> None:
-        """Push replies to a chat outside an update (the outbox, reminders)."""
-        await self.adapter.send(self.application.bot, external_id, replies)
 
     async def download(self, ref: str) -> bytes:
         """The bytes behind a file reference such as `Audio.ref`."""

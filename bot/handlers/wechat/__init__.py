@@ -1,6 +1,6 @@
 """WeChat Official Account and WeCom app: signed, encrypted callbacks and pushed messages."""
 
-from bot.handlers.wechat.channel import WeChatChannel, channels
+from bot.handlers.wechat.channel import WeChatChannel
 from bot.handlers.wechat.platform import (
     WECHAT,
     WECOM,
@@ -17,7 +17,6 @@ __all__ = [
     "Platform",
     "WeChatChannel",
     "WeChatSender",
-    "channels",
     "configured",
     "official_account",
     "wecom_app",

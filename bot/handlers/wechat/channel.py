@@ -1,6 +1,8 @@
 """WeChat and WeCom in the running process: routes on the HTTP server, the API, the sender.
 
-Nothing connects at start (WeChat calls us); the first API call fetches the shared token.
+`bot.app.build_wechat` builds one channel per configured platform and hands its `sender` to the
+outbox; the same sender pushes the webhook's answers that carry a file. Nothing connects at
+start (WeChat calls us); the first API call fetches the shared token.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from bot.config import Settings
 from bot.dialogs.engine import Engine
 from bot.handlers.wechat.api import Api
 from bot.handlers.wechat.crypto import CallbackCrypto
-from bot.handlers.wechat.platform import Platform, configured
+from bot.handlers.wechat.platform import Platform
 from bot.handlers.wechat.sender import WeChatSender
 from bot.handlers.wechat.webhook import Webhook
 from bot.metrics import NO_METRICS, Metrics
@@ -52,6 +54,7 @@ class WeChatChannel:
             engine,
             CallbackCrypto(platform),
             self.api,
+            sender=self.sender,
             budget=settings.wechat_reply_budget,
             metrics=metrics,
         )
@@ -97,12 +100,3 @@ class WeChatChannel:
                 log.exception("pruning %s message claims failed", self.channel)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), PRUNE_EVERY)
-
-
-def channels(
-    settings: Settings, engine: Engine, server: HttpServer, metrics: Metrics = NO_METRICS
-) -> list[WeChatChannel]:
-    """A channel for every platform whose settings are complete."""
-    return [
-        WeChatChannel(p, settings, engine, server, metrics=metrics) for p in configured(settings)
-    ]

@@ -56,6 +56,7 @@ class Webhook:
         crypto: CallbackCrypto,
         api: Api,
         *,
+        sender: WeChatSender,
         budget: float,
         wake: Callable[[], None] = lambda: None,
         metrics: Metrics = NO_METRICS,
@@ -64,6 +65,7 @@ class Webhook:
         self.metrics = metrics
         self.crypto = crypto
         self.api = api
+        self.sender = sender
         self.platform = crypto.platform
         self.budget = budget
         self.wake = wake
@@ -177,11 +179,11 @@ class Webhook:
 
     async def _send_with_files(self, sender: str, replies: list[Reply]) -> None:
         """Answers carrying a chart or a spreadsheet: a passive reply holds text only, so each
-        reply is pushed in order, its file uploaded and sent as an image or file message."""
-        pusher = WeChatSender(self.api)
+        reply is pushed in order through the channel's sender (the outbox's), its file uploaded
+        and sent as an image or file message."""
         for reply in replies:
             try:
-                await pusher.send(sender, reply)
+                await self.sender.send(sender, reply)
             except SendError as failed:
                 log.warning(
                     "%s: a reply to %s was not sent: %s", self.platform.channel, sender, failed
