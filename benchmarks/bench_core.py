@@ -38,6 +38,7 @@ from benchmarks.common import (
     warn_if_busy,
 )
 from bot.app import build_engine
+from bot.buttons import Action, unpack
 from bot.config import Settings
 from bot.demo import CITIES, LATIN_FORMS, NOTES, ZH_FORMS
 from bot.dialogs.engine import Engine
@@ -444,7 +445,7 @@ async def bench_followups(engine: Engine, people: People, plan: Plan) -> dict[st
         first.add(started)
         buttons = numbered_buttons(replies)[1]
         next_page_number = next(
-            (str(n) for n, b in enumerate(buttons, 1) if b.data.startswith("a:fu:")), ""
+            (str(n) for n, b in enumerate(buttons, 1) if _is_action(b.data, "fu")), ""
         )
         if next_page_number:
             started = time.perf_counter()
@@ -600,3 +601,8 @@ if __name__ == "__main__":
     from benchmarks.__main__ import main as run_benchmarks
 
     sys.exit(run_benchmarks(["--only", "core", *sys.argv[1:]]))
+
+
+def _is_action(data: str, name: str) -> bool:
+    tapped = unpack(data)
+    return isinstance(tapped, Action) and tapped.name == name

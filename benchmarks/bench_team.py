@@ -29,6 +29,7 @@ from benchmarks.common import (
     warn_if_busy,
 )
 from bot.app import build_engine
+from bot.buttons import Action, pack
 from bot.config import Settings
 from bot.messages import Incoming
 from bot.models import (
@@ -89,12 +90,16 @@ async def bench_card(engine: Any, pairs: list[tuple[int, int]]) -> dict[str, Any
     samples, shown_visits = Samples(), 0
     for owner, customer_id in pairs[:10]:  # warm the caches as a running bot has them
         await engine.handle(
-            Incoming(CONSOLE_CHANNEL, identities[owner], button=f"a:cust:{customer_id}")
+            Incoming(
+                CONSOLE_CHANNEL, identities[owner], button=pack(Action("cust", str(customer_id)))
+            )
         )
     for owner, customer_id in pairs:
         started = time.perf_counter()
         replies = await engine.handle(
-            Incoming(CONSOLE_CHANNEL, identities[owner], button=f"a:cust:{customer_id}")
+            Incoming(
+                CONSOLE_CHANNEL, identities[owner], button=pack(Action("cust", str(customer_id)))
+            )
         )
         samples.add(started)
         shown_visits += replies[-1].text.count("🗓")
@@ -194,7 +199,9 @@ async def bench_team_page(engine: Any) -> dict[str, Any]:
     for n in range(30):
         started = time.perf_counter()
         await engine.handle(
-            Incoming(CONSOLE_CHANNEL, chat_id(admin.id), button=f"a:team:{(n % 10) * 8}")
+            Incoming(
+                CONSOLE_CHANNEL, chat_id(admin.id), button=pack(Action("team", str((n % 10) * 8)))
+            )
         )
         samples.add(started)
     return samples.summary()

@@ -23,7 +23,7 @@ class ButtonKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """One tappable option; `data` is short (Telegram allows 64 bytes) and typed by its prefix."""
+    """One tappable option; `data` is packed by `bot.buttons` (typed, versioned, ≤ 64 bytes)."""
 
     label: str
     data: str

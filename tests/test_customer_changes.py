@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from bot.buttons import Action, pack
 from bot.models import (
     ApprovalKind,
     ApprovalRequest,
@@ -117,7 +118,7 @@ async def test_an_edit_changes_the_card_and_is_audited(team: Team) -> None:
 async def test_finance_edits_only_the_credit_limit(team: Team) -> None:
     acme = await customers.create_customer(team.users["Li Wei"], customers.CustomerDraft("Acme"))
     fin = await team.join("Fay", Role.FINANCE)
-    await fin.send(button=f"a:cedit:{acme.id}")
+    await fin.send(button=pack(Action("cedit", f"{acme.id}")))
     assert "Credit limit" in fin.text and "Phone" not in fin.text
     await fin.tap("Credit limit")
     await fin.say("5万")
@@ -129,12 +130,14 @@ async def test_a_rep_cannot_edit_or_merge_another_teams_customer(team: Team) -> 
     olgas = await customers.create_customer(team.users["Olga"], customers.CustomerDraft("Olga Co"))
     mine = await customers.create_customer(team.users["Li Wei"], customers.CustomerDraft("Li Co"))
     li = team.chats["Li Wei"]
-    assert "Not found" in await li.send(button=f"a:cedit:{olgas.id}")
-    assert "Merge" not in await li.send(button=f"a:cust:{mine.id}")
-    assert "Only managers and admins merge" in await li.send(button=f"a:cmerge:{mine.id}")
+    assert "Not found" in await li.send(button=pack(Action("cedit", f"{olgas.id}")))
+    assert "Merge" not in await li.send(button=pack(Action("cust", f"{mine.id}")))
+    assert "Only managers and admins merge" in await li.send(
+        button=pack(Action("cmerge", f"{mine.id}"))
+    )
     mia = team.chats["Mia"]
-    assert "Not found" in await mia.send(button=f"a:cmerge:{olgas.id}")
-    assert "Not found" in await mia.send(button=f"a:cedit:{olgas.id}")
+    assert "Not found" in await mia.send(button=pack(Action("cmerge", f"{olgas.id}")))
+    assert "Not found" in await mia.send(button=pack(Action("cedit", f"{olgas.id}")))
     assert not await AuditEvent.filter(action__in=["customer.edit", "customer.merge"]).exists()
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.buttons import Action, pack
 from bot.models import AuditEvent, ChannelIdentity, Customer, DialogState, Invite, Role, User, Visit
 from bot.services import customers, users, visits
 from bot.services.errors import NotFound, PermissionDenied
@@ -20,7 +21,7 @@ async def test_a_stranger_learns_nothing_and_leaves_no_trace(team: Team) -> None
     polite = "Hello! This is a private sales bot. Please ask your admin for an invite."
     for text in ("/customer acme", "/visit", "hello", "/followups", "/start", "1"):
         assert await stranger.say(text) == polite
-    assert await stranger.send(button="a:cust:1") == polite
+    assert await stranger.send(button=pack(Action("cust", "1"))) == polite
     assert "not valid or has expired" in await stranger.say("/start NOPE1234")
     assert await DialogState.all().count() == states_before
     assert not await ChannelIdentity.filter(external_id="who-knows").exists()
@@ -59,9 +60,9 @@ async def test_a_rep_cannot_reach_another_reps_customer_through_any_command(team
     sams = await customers.create_customer(team.users["Sam"], customers.CustomerDraft("Sam Corp"))
     li = team.chats["Li Wei"]
     assert "No customer of yours matches" in await li.say("/customer sam corp")
-    assert "Not found" in await li.send(button=f"a:cust:{sams.id}")
-    assert "Not found" in await li.send(button=f"a:visit:{sams.id}")
-    assert "Not found" in await li.send(button=f"a:contact:{sams.id}")
+    assert "Not found" in await li.send(button=pack(Action("cust", f"{sams.id}")))
+    assert "Not found" in await li.send(button=pack(Action("visit", f"{sams.id}")))
+    assert "Not found" in await li.send(button=pack(Action("contact", f"{sams.id}")))
     assert "Not found" in await li.say(f"/visit {sams.id}")
     await li.say("/visit")
     assert "No customer of yours matches" in await li.say("Sam Corp")

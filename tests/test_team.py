@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from bot.buttons import Action, pack
 from bot.models import AuditEvent, Customer, Invite, Role, User, Visit
 from bot.services import customers, users
 from bot.services.errors import PermissionDenied
@@ -103,7 +104,7 @@ async def test_an_admin_changes_a_role_and_deactivates_with_a_handover(team: Tea
     event = await AuditEvent.get(action="user.role")
     assert (event.before, event.after) == ({"role": "rep"}, {"role": "manager"})
 
-    await admin.send(button=f"a:person:{sam.id}")
+    await admin.send(button=pack(Action("person", f"{sam.id}")))
     assert "Who takes over" in await admin.tap("Deactivate")
     text = await admin.tap("Li Wei")
     assert "Deactivate Sam?" in text
@@ -116,10 +117,10 @@ async def test_an_admin_changes_a_role_and_deactivates_with_a_handover(team: Tea
 
 async def test_a_manager_sees_a_card_but_cannot_change_people(team: Team) -> None:
     mia = team.chats["Mia"]
-    text = await mia.send(button=f"a:person:{team.users['Sam'].id}")
+    text = await mia.send(button=pack(Action("person", f"{team.users['Sam'].id}")))
     assert "Sam · sales rep" in text and "Change role" not in text
-    assert "Only admins" in await mia.send(button=f"a:prole:{team.users['Sam'].id}")
-    assert "Not found" in await mia.send(button=f"a:person:{team.users['Olga'].id}")
+    assert "Only admins" in await mia.send(button=pack(Action("prole", f"{team.users['Sam'].id}")))
+    assert "Not found" in await mia.send(button=pack(Action("person", f"{team.users['Olga'].id}")))
 
 
 async def test_help_shows_each_role_what_it_has(team: Team) -> None:

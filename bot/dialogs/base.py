@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.buttons import Move
 from bot.i18n import Translator
 from bot.messages import Audio, Incoming, Location, Reply, SharedContact
 from bot.models import User
@@ -27,13 +28,15 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What the user gave back to a question: a chosen value, text, or something shared."""
+    """What the user gave back to a question: a chosen value, text, something shared, or a
+    navigation (Back/Skip, which the engine handles before the step sees the answer)."""
 
     text: str | None = None
     choice: str | None = None
     location: Location | None = None
     contact: SharedContact | None = None
     audio: Audio | None = None
+    nav: Move | None = None
 
 
 class Invalid(Exception):

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from bot.buttons import Action, Move, pack
 from bot.dialogs.base import Answer, Ctx, Goto, Invalid, Question, Step, Transition
 from bot.dialogs.labels import VISIT_KINDS
 from bot.messages import Button, ButtonKind, Reply
@@ -23,7 +24,7 @@ def kind_label(ctx: Ctx, kind: str) -> str:
 
 def action(label: str, name: str, arg: object = "") -> Button:
     """A button that runs an action outside any dialog (open a customer, log a visit...)."""
-    return Button(label, f"a:{name}:{arg}", ButtonKind.ACTION)
+    return Button(label, pack(Action(name, str(arg))), ButtonKind.ACTION)
 
 
 def pager(ctx: Ctx, name: str, offset: int, shown: int, total: int) -> tuple[Button, ...]:
@@ -224,19 +225,19 @@ def text_of(answer: Answer, ctx: Ctx, *, max_len: int, what: str) -> str:
 
 # Typed words that act like the navigation buttons, for channels without buttons (WeChat) and
 # thumbs that type faster than they aim. Whole messages only: "skip the demo" is an answer.
-NAV_WORDS: dict[str, str] = {
-    "skip": "skip",
-    "跳过": "skip",
-    "不填": "skip",
-    "back": "back",
-    "返回": "back",
-    "上一步": "back",
-    "cancel": "cancel",
-    "取消": "cancel",
+NAV_WORDS: dict[str, Move] = {
+    "skip": Move.SKIP,
+    "跳过": Move.SKIP,
+    "不填": Move.SKIP,
+    "back": Move.BACK,
+    "返回": Move.BACK,
+    "上一步": Move.BACK,
+    "cancel": Move.CANCEL,
+    "取消": Move.CANCEL,
 }
 
 
-def nav_word(text: str) -> str | None:
+def nav_word(text: str) -> Move | None:
     """'Skip', ' 跳过 ', 'cancel.' → the navigation they mean; anything else → None."""
     folded = text.strip().strip(".!。！").strip().casefold()
     return NAV_WORDS.get(folded)

@@ -23,6 +23,7 @@ import secrets
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.buttons import Action, Choice, Move, Nav, pack, unpack
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.dialogs import notices, onboarding, ordering
@@ -52,7 +53,6 @@ from bot.services.spreadsheet import looks_like_spreadsheet
 
 log = logging.getLogger(__name__)
 
-NAV_BACK, NAV_SKIP, NAV_CANCEL = "back", "skip", "cancel"
 
 __all__ = ["Engine", "Registry", "expire_idle", "service_error_text"]
 
@@ -192,7 +192,7 @@ class Engine:
         if text.startswith("/"):
             return await self._command(ctx, conv, text)
         nav = nav_word(text)  # typed skip/back/cancel (跳过, 返回, 取消…) act as the buttons
-        if nav and (conv.dialog or nav == NAV_CANCEL):
+        if nav and (conv.dialog or nav is Move.CANCEL):
             return await self._command(ctx, conv, f"/{nav}")
         if conv.dialog:
             typed = _match_button(conv.buttons, text) if text else None
@@ -220,13 +220,13 @@ class Engine:
 
     async def _command(self, ctx: Ctx, conv: Conversation, text: str) -> list[Reply]:
         name, args = onboarding.split_command(text)
-        if name == NAV_CANCEL:
+        if name == Move.CANCEL:
             if not conv.dialog:
                 return [Reply(ctx._("Nothing to cancel."))]
             conv.end_dialog()
             return [Reply(ctx._("Cancelled. Nothing was saved."))]
-        if name in (NAV_BACK, NAV_SKIP) and conv.dialog:
-            return await self._answer(ctx, conv, Answer(choice=f"\x00{name}"))
+        if name in (Move.BACK, Move.SKIP) and conv.dialog:
+            return await self._answer(ctx, conv, Answer(nav=Move(name)))
         handler = self.registry.commands.get(name)
         if handler is None:
             return [
@@ -243,26 +243,24 @@ class Engine:
         return notes + await self._apply(ctx, conv, await handler(ctx, args))
 
     async def _button(self, ctx: Ctx, conv: Conversation, data: str) -> list[Reply]:
-        kind, _, rest = data.partition(":")
-        if kind in ("c", "n"):
-            token, _, value = rest.partition(":")
-            if not conv.dialog or token != conv.token or not value:
+        tapped = unpack(data)  # None: forged, malformed or from an earlier version
+        if isinstance(tapped, Choice | Nav):
+            if not conv.dialog or tapped.token != conv.token:
                 return [
                     Reply(ctx._("That button belongs to an earlier question and no longer works."))
                 ]
-            if kind == "n":
-                if value == NAV_CANCEL:
+            if isinstance(tapped, Nav):
+                if tapped.move is Move.CANCEL:
                     conv.end_dialog()
                     return [Reply(ctx._("Cancelled. Nothing was saved."))]
-                return await self._answer(ctx, conv, Answer(choice=f"\x00{value}"))
-            return await self._answer(ctx, conv, Answer(choice=value))
-        if kind == "a":
-            name, _, arg = rest.partition(":")
-            action = self.registry.actions.get(name)
+                return await self._answer(ctx, conv, Answer(nav=tapped.move))
+            return await self._answer(ctx, conv, Answer(choice=tapped.value))
+        if isinstance(tapped, Action):
+            action = self.registry.actions.get(tapped.name)
             if action is not None:
                 # A failing action (forged id, not yours) raises before anything changes; one
                 # that opens a dialog replaces the open one in `_apply`.
-                return await self._apply(ctx, conv, await action(ctx, arg))
+                return await self._apply(ctx, conv, await action(ctx, tapped.arg))
         return [Reply(ctx._("That button is not valid any more."))]
 
     async def _apply(
@@ -319,16 +317,18 @@ class Engine:
 
     def _render(self, ctx: Ctx, conv: Conversation, step: Step, question: Question) -> Reply:
         rows: list[tuple[Button, ...]] = []
-        choices = [Button(label, f"c:{conv.token}:{value}") for value, label in question.choices]
+        choices = [
+            Button(label, pack(Choice(conv.token, value))) for value, label in question.choices
+        ]
         width = max(1, question.columns)
         for start in range(0, len(choices), width):
             rows.append(tuple(choices[start : start + width]))
         nav: list[Button] = []
         if conv.data.get("_trail"):
-            nav.append(Button(ctx._("‹ Back"), f"n:{conv.token}:{NAV_BACK}", ButtonKind.NAV))
+            nav.append(Button(ctx._("‹ Back"), pack(Nav(conv.token, Move.BACK)), ButtonKind.NAV))
         if step.optional:
-            nav.append(Button(ctx._("Skip"), f"n:{conv.token}:{NAV_SKIP}", ButtonKind.NAV))
-        nav.append(Button(ctx._("Cancel"), f"n:{conv.token}:{NAV_CANCEL}", ButtonKind.NAV))
+            nav.append(Button(ctx._("Skip"), pack(Nav(conv.token, Move.SKIP)), ButtonKind.NAV))
+        nav.append(Button(ctx._("Cancel"), pack(Nav(conv.token, Move.CANCEL)), ButtonKind.NAV))
         rows.append(tuple(nav))
         return Reply(question.text, tuple(rows))
 
@@ -336,12 +336,12 @@ class Engine:
         dialog = self.registry.dialogs[conv.dialog or ""]
         step = self._current(conv)
         trail: list[str] = conv.data.setdefault("_trail", [])
-        if answer.choice == f"\x00{NAV_BACK}":
+        if answer.nav is Move.BACK:
             if not trail:
                 return await self._ask(ctx, conv, step, ctx._("This is the first question."))
             previous = dialog.step(trail.pop())
             return await self._enter(ctx, conv, previous)
-        if answer.choice == f"\x00{NAV_SKIP}":
+        if answer.nav is Move.SKIP:
             if not step.optional:
                 return await self._ask(ctx, conv, step, ctx._("This one cannot be skipped."))
             conv.data.pop(step.key, None)

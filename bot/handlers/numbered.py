@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.buttons import Nav, unpack
 from bot.messages import ButtonKind, Reply, numbered_buttons
-
-NAV_HINTS = {"back": "/back", "skip": "/skip", "cancel": "/cancel"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +39,8 @@ def layout(replies: list[Reply]) -> list[Block]:
             cells: list[tuple[int | None, str]] = []
             for button in row:
                 if button.kind == ButtonKind.NAV:
-                    hints.append(NAV_HINTS.get(button.data.rsplit(":", 1)[-1], button.label))
+                    nav = unpack(button.data)
+                    hints.append(f"/{nav.move}" if isinstance(nav, Nav) else button.label)
                 elif index == numbered_index:
                     number += 1
                     cells.append((number, button.label))

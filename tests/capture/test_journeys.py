@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.buttons import Choice, Nav, pack, unpack
 from bot.messages import Audio
 from bot.models import Customer, Visit
 from bot.services import customers
@@ -128,8 +129,9 @@ async def test_a_rep_cannot_capture_onto_a_customer_they_cannot_see(team: Team) 
     assert "Kestrel" not in reply.split("\n")[0] and "I did not find one" in reply
     reply = await li.say("kestrel")
     assert "No customer of yours matches" in reply
-    token = li.button("Cancel").split(":")[1]
-    forged = await li.send(button=f"c:{token}:{hidden.id}")
+    cancel = unpack(li.button("Cancel"))
+    assert isinstance(cancel, Nav)
+    forged = await li.send(button=pack(Choice(cancel.token, str(hidden.id))))
     assert "Please pick one of the customers listed." in forged
     assert await Visit.all().count() == 0
 

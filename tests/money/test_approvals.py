@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 from decimal import Decimal
 
+from bot.buttons import Action, pack
 from bot.models import (
     ApprovalDecision,
     ApprovalRequest,
@@ -49,12 +50,16 @@ async def test_discount_request_is_approved_and_takes_effect(team: Team) -> None
     assert "Discount 7.50% on “Forklifts” (CN¥90,000)" in alert.text
     buttons = [b.data for row in alert.buttons for b in row]
     request = await ApprovalRequest.get(deal_id=deal.id)
-    assert buttons == [f"a:apr:{request.id}:y", f"a:apr:{request.id}:n", f"a:apr:{request.id}:c"]
+    assert buttons == [
+        pack(Action("apr", f"{request.id}:y")),
+        pack(Action("apr", f"{request.id}:n")),
+        pack(Action("apr", f"{request.id}:c")),
+    ]
     assert all(len(b.encode()) <= 64 for b in buttons)
 
-    reply = await li.send(button=f"a:apr:{request.id}:y")
+    reply = await li.send(button=pack(Action("apr", f"{request.id}:y")))
     assert "You cannot decide your own request." in reply
-    reply = await team.chats["Otto"].send(button=f"a:apr:{request.id}:y")
+    reply = await team.chats["Otto"].send(button=pack(Action("apr", f"{request.id}:y")))
     assert "not yours to decide" in reply
     reply = await mia.say("/approvals")
     assert "1 request waits for you" in reply
@@ -67,7 +72,7 @@ async def test_discount_request_is_approved_and_takes_effect(team: Team) -> None
     assert (await Deal.get(id=deal.id)).discount_percent == Decimal("7.5")
     told = (await outbox_for(team, "Li Wei"))[-1].text
     assert "Approved by Mia" in told and "OK this once" in told
-    reply = await mia.send(button=f"a:apr:{request.id}:n")
+    reply = await mia.send(button=pack(Action("apr", f"{request.id}:n")))
     assert "Already approved by Mia." in reply
     assert await AuditEvent.filter(action="deal.discount", entity_id=deal.id).exists()
 
@@ -111,10 +116,10 @@ async def test_large_expense_needs_two_levels_and_the_sla_reminds_then_escalates
     reply = await ray.tap("Send")
     assert "Sent to Ann" in reply and "next level" in reply
     request = await ApprovalRequest.get(requester_id=team.users["Ray"].id)
-    reply = await ann.send(button=f"a:apr:{request.id}:y")
+    reply = await ann.send(button=pack(Action("apr", f"{request.id}:y")))
     assert "passed on to Vic" in reply
     assert (await ApprovalRequest.get(id=request.id)).status == ApprovalStatus.PENDING
-    reply = await ann.send(button=f"a:apr:{request.id}:y")
+    reply = await ann.send(button=pack(Action("apr", f"{request.id}:y")))
     assert "already approved this step" in reply
 
     # Vic does not answer: reminded after 24 h, escalated after 48 h (Vic has no manager: kept)
@@ -126,7 +131,7 @@ async def test_large_expense_needs_two_levels_and_the_sla_reminds_then_escalates
     assert (await approvals.remind_and_escalate(START + timedelta(hours=26)))["reminded"] == 0
     texts = [n.text for n in await outbox_for(team, "Vic")]
     assert any("Still waiting for your approval" in t for t in texts)
-    reply = await vic.send(button=f"a:apr:{request.id}:n")
+    reply = await vic.send(button=pack(Action("apr", f"{request.id}:n")))
     assert "Rejected" in reply
     told = (await outbox_for(team, "Ray"))[-1].text
     assert "Rejected by Vic" in told and "Expense claim CN¥60,000, Entertainment" in told
@@ -155,7 +160,7 @@ async def test_unanswered_request_is_escalated_one_level(team: Team) -> None:
     texts = [n.text for n in await outbox_for(team, "Vic")]
     assert any("Escalated to you" in t and "Hand Acme Trading over to Sam" in t for t in texts)
     assert (await approvals.remind_and_escalate(START + timedelta(hours=100)))["escalated"] == 0
-    reply = await team.chats["Vic"].send(button=f"a:apr:{request.id}:y")
+    reply = await team.chats["Vic"].send(button=pack(Action("apr", f"{request.id}:y")))
     assert "Approved" in reply
     assert (await Customer.get(id=acme.id)).owner_id == team.users["Sam"].id
     sam = team.users["Sam"].id
@@ -176,7 +181,8 @@ async def test_two_managers_tapping_at_once_in_the_chat(team: Team) -> None:
     )
     mia, admin = team.chats["Mia"], team.chats["admin"]
     first, second = await asyncio.gather(
-        mia.send(button=f"a:apr:{request.id}:y"), admin.send(button=f"a:apr:{request.id}:n")
+        mia.send(button=pack(Action("apr", f"{request.id}:y"))),
+        admin.send(button=pack(Action("apr", f"{request.id}:n"))),
     )
     outcomes = sorted([first, second])
     decided = [o for o in outcomes if "The requester is told" in o]

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.buttons import Action, pack
 from bot.models import Deal, DealStageChange, Stage
 from bot.services import amounts
 from bot.services.errors import InvalidInput
@@ -56,7 +57,7 @@ async def test_large_deal_alerts_the_manager_and_a_small_one_does_not(team: Team
     assert deal.amount == Decimal("1200000.00") and deal.currency == "CNY"
     alerts = await outbox_for(team, "Mia")
     assert len(alerts) == 1 and "Large deal created" in alerts[0].text
-    assert alerts[0].buttons[0][0].data == f"a:deal:{deal.id}"
+    assert alerts[0].buttons[0][0].data == pack(Action("deal", f"{deal.id}"))
     assert not await outbox_for(team, "Otto")
     assert not await outbox_for(team, "Li Wei")
 
@@ -74,7 +75,7 @@ async def test_large_deal_alerts_the_manager_and_a_small_one_does_not(team: Team
     assert "Forklifts" in reply and "Stage: Lead · 10%" in reply and "Owner: Li Wei" in reply
     reply = await mia.tap("Qualified")
     assert "Moved to Qualified." in reply and "25%" in reply
-    reply = await li.send(button=f"a:dst:{deal.id}:won")
+    reply = await li.send(button=pack(Action("dst", f"{deal.id}:won")))
     assert "Won!" in reply
     texts = [n.text for n in await outbox_for(team, "Mia")]
     assert any("moved to Qualified" in t for t in texts) and any("won" in t for t in texts)
@@ -86,7 +87,7 @@ async def test_large_deal_alerts_the_manager_and_a_small_one_does_not(team: Team
         (Stage.QUALIFIED, Stage.WON),
     ]
     assert history[1].user_id == team.users["Mia"].id
-    reply = await li.send(button=f"a:dst:{deal.id}:lost")
+    reply = await li.send(button=pack(Action("dst", f"{deal.id}:lost")))
     assert "already closed" in reply
 
 
@@ -100,13 +101,13 @@ async def test_lost_asks_for_a_reason_and_probability_by_hand(team: Team) -> Non
     await li.tap("Save")
     deal = await Deal.get(customer_id=acme.id)
     assert deal.currency == "USD"
-    reply = await li.send(button=f"a:dprob:{deal.id}")
+    reply = await li.send(button=pack(Action("dprob", f"{deal.id}")))
     assert "Probability" in reply
     reply = await li.say("40%")
     assert "Stage: Lead · 40% ✍️" in reply
     labels = [b.label for b in li.replies[-1].all_buttons()]
     assert labels == ["→ Qualified", "→ Won", "→ Lost", "Set probability"]
-    reply = await li.send(button=f"a:dst:{deal.id}:lost")
+    reply = await li.send(button=pack(Action("dst", f"{deal.id}:lost")))
     assert "Why was “Pilot” lost?" in reply
     reply = await li.say("Went with a competitor in Shenzhen")
     assert "Marked as lost." in reply and "Went with a competitor" in reply
@@ -136,7 +137,7 @@ async def test_deals_list_is_per_scope_and_paged(team: Team) -> None:
     assert reply.startswith("2 open deals") and "Li Wei" not in reply
     lis = await Deal.filter(owner_id=team.users["Li Wei"].id).first()
     assert lis is not None
-    reply = await team.chats["Olga"].send(button=f"a:deal:{lis.id}")
+    reply = await team.chats["Olga"].send(button=pack(Action("deal", f"{lis.id}")))
     assert "Not found" in reply
 
 

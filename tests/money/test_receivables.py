@@ -6,6 +6,7 @@ import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 
+from bot.buttons import Action, pack
 from bot.models import Customer, Invoice, InvoiceStatus, Payment, PaymentAllocation, Role
 from bot.services import customers, receivables
 from bot.services.errors import InvalidInput, PermissionDenied
@@ -85,7 +86,7 @@ async def test_a_rep_cannot_see_another_teams_receivables(team: Team) -> None:
     assert "CN¥777" in reply and "1,000" not in reply and "Acme" not in reply
     reply = await team.chats["Olga"].say("/receivables acme")
     assert "No customer of yours matches" in reply
-    reply = await team.chats["Olga"].send(button=f"a:rcv:{acme.id}")
+    reply = await team.chats["Olga"].send(button=pack(Action("rcv", f"{acme.id}")))
     assert "Not found" in reply
     reply = await team.chats["Otto"].say("/receivables")
     assert "1,000" not in reply

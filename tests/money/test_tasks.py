@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.buttons import Action, pack
 from bot.models import Task
 from tests.conftest import Team
 from tests.money.helpers import outbox_for
@@ -27,6 +28,6 @@ async def test_manager_assigns_and_rep_closes_with_one_tap(team: Team) -> None:
     assert "Done. Nice." in reply
     task = await Task.get(assignee_id=team.users["Li Wei"].id)
     assert task.done_at is not None
-    assert "already done" in await li.send(button=f"a:tdone:{task.id}")
+    assert "already done" in await li.send(button=pack(Action("tdone", f"{task.id}")))
     assert "No open tasks" in await li.say("/tasks")
-    assert "Not found" in await team.chats["Olga"].send(button=f"a:tdone:{task.id}")
+    assert "Not found" in await team.chats["Olga"].send(button=pack(Action("tdone", f"{task.id}")))

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 
+from bot.buttons import Action, pack
 from bot.handlers.telegram.sender import TelegramSender
 from bot.messages import Button, ButtonKind, Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, User
@@ -59,7 +60,7 @@ async def test_a_429_storm_delays_but_loses_nothing(
     db_url: str, api: FakeBotApi, sender: TelegramSender
 ) -> None:
     users = await people()
-    button = Button("Log a visit", "a:visit:5", ButtonKind.ACTION)
+    button = Button("Log a visit", pack(Action("visit", "5")), ButtonKind.ACTION)
     for n in range(8):
         for user in users:
             await outbox.notify(user, Reply(f"{user.id}-{n}", ((button,),)), f"s:{user.id}:{n}")
@@ -70,7 +71,7 @@ async def test_a_429_storm_delays_but_loses_nothing(
         texts = [m["text"] for m in api.bot_messages(chat)]
         assert texts == [f"{user.id}-{n}" for n in range(8)]  # all, once, in order
     keyboard = api.bot_messages(CHATS[0])[0]["reply_markup"]["inline_keyboard"]
-    assert keyboard == [[{"text": "Log a visit", "callback_data": "a:visit:5"}]]
+    assert keyboard == [[{"text": "Log a visit", "callback_data": pack(Action("visit", "5"))}]]
     assert await Notification.filter(status=NotificationStatus.SENT).count() == 24
     answered_429 = len(api.calls_of("sendMessage")) - 24 - 2
     assert answered_429 == 6
@@ -106,4 +107,7 @@ async def test_a_digest_arrives_on_telegram_with_its_buttons(
     [message] = api.bot_messages(CHATS[0])
     assert "11月18日" in message["text"] and "Acme" in message["text"]
     keyboard = message["reply_markup"]["inline_keyboard"]
-    assert [b["callback_data"] for b in keyboard[0]] == ["a:cust:42", "a:visit:42"]
+    assert [b["callback_data"] for b in keyboard[0]] == [
+        pack(Action("cust", "42")),
+        pack(Action("visit", "42")),
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from bot.buttons import Action, pack
 from bot.config import Settings
 from bot.models import (
     ApprovalKind,
@@ -81,7 +82,7 @@ async def test_digest_and_summary_show_money_tasks_and_approvals(
     assert "Receivables: CN¥800 due this week, CN¥1,200.50 overdue" in digest.text
     assert "Tasks due: 1" in digest.text and "• Send the price list" in digest.text
     task = await Task.get(text="Send the price list")
-    assert f"a:tdone:{task.id}" in [b.data for b in digest.all_buttons()]
+    assert pack(Action("tdone", f"{task.id}")) in [b.data for b in digest.all_buttons()]
     [summary] = sender.texts(f"chat-{boss.id}")
     assert "Approvals waiting for you: 1 (/approvals)" in summary
     assert "Deals created: 1 · CN¥1,500,000" in summary

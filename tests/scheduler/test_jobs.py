@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.buttons import Action, pack
 from bot.config import Settings
 from bot.messages import Reply
 from bot.models import Customer, DialogState, JobRun, Notification, Role, User, Visit
@@ -72,7 +73,9 @@ async def test_digests_fire_at_each_reps_own_0830(db_url: str, settings: Setting
     reply = next(r for chat, r in sender.sent if chat == f"chat-{hans.id}")
     quiet = await Customer.get(name="Hans Quiet Co")
     data = [b.data for b in reply.all_buttons()]
-    assert f"a:visit:{quiet.id}" in data and f"a:cust:{quiet.id}" in data
+    assert (
+        pack(Action("visit", f"{quiet.id}")) in data and pack(Action("cust", f"{quiet.id}")) in data
+    )
     assert len(data) == 8
     [zh] = sender.texts(f"chat-{li.id}")
     assert "11月18日" in zh and "Li Late Co" in zh
@@ -162,7 +165,7 @@ async def test_reminders_at_the_followup_time_but_not_for_date_only(
     await drain(sender, at(6.1))
     [reply] = [r for _, r in sender.sent]
     assert reply.text.startswith("⏰ Follow-up now: Acme (Nov 18, 14:00)")
-    assert f"a:visit:{acme.id}" in [b.data for b in reply.all_buttons()]
+    assert pack(Action("visit", f"{acme.id}")) in [b.data for b in reply.all_buttons()]
 
 
 async def test_idle_dialog_expires_by_the_job_and_the_engine_has_nothing_left(

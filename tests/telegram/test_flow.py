@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.buttons import Action, Choice, Move, Nav, pack, unpack
 from bot.models import ChannelIdentity, Customer, Role, Visit
 from bot.services import customers
 from tests.conftest import Team
@@ -130,11 +131,17 @@ async def test_forged_and_stale_callbacks_are_answered_and_change_nothing(
     tom = await join(telegram, TOM, Role.REP, team.users["Mia"].id)
     await tom.say("/newcustomer Hooli")
     question = tom.last
-    forged = await tom.tap_data(question, "c:ffffff:new")
+    forged = await tom.tap_data(question, pack(Choice("ffffff", "new")))
     assert "earlier question" in forged
     assert "reply_markup" in question and "→" not in question["text"], "message left alone"
     assert "not valid any more" in await tom.tap_data(question, "x:" + "9" * 60)
-    assert "not valid any more" in await tom.tap_data(question, "a:nosuch:1")
-    assert len(api.answered) == 3
+    assert "not valid any more" in await tom.tap_data(question, pack(Action("nosuch", "1")))
+    every = [b["callback_data"] for r in question["reply_markup"]["inline_keyboard"] for b in r]
+    real = unpack(every[-1])
+    assert isinstance(real, Nav) and real.move is Move.CANCEL
+    old = f"n:{real.token}:cancel"  # the real Cancel, as written before versioned data
+    assert "not valid any more" in await tom.tap_data(question, old)
+    assert "reply_markup" in question and "→" not in question["text"], "message left alone"
+    assert len(api.answered) == 4
     assert "earlier question" not in await tom.tap("Skip"), "the real buttons still work"
     assert await Customer.filter(name="Hooli").count() == 0

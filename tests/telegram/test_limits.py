@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from bot.buttons import Action, pack
 from bot.messages import Button, ButtonKind, Reply
 from bot.models import Role
 from tests.conftest import Team
@@ -70,7 +71,7 @@ async def test_long_replies_are_split_on_lines_with_buttons_on_the_last_part(
     assert telegram.channel is not None
     line = "🏢 " + "x" * 97  # 100 characters, 101 UTF-16 units
     text = "\n".join(f"{n:03} {line}" for n in range(120))
-    buttons = ((Button("More ›", "a:fu:8", ButtonKind.ACTION),),)
+    buttons = ((Button("More ›", pack(Action("fu", "8")), ButtonKind.ACTION),),)
     await telegram.channel.sender.send(str(TOM.id), Reply(text, buttons))
     sent = api.bot_messages(TOM.id)
     assert len(sent) == 4
@@ -120,7 +121,7 @@ async def test_files_go_out_as_documents_or_photos_and_come_back_by_file_id(
     assert telegram.channel is not None
     report = OutFile("report.csv", b"a,b\n1,2\n", "text/csv")
     chart = OutFile("chart.png", b"\x89PNG fake", "image/png")
-    buttons = ((Button("Open", "a:cust:1", ButtonKind.ACTION),),)
+    buttons = ((Button("Open", pack(Action("cust", "1")), ButtonKind.ACTION),),)
     for reply in (Reply("Your report", buttons, report), Reply("", (), chart)):
         await telegram.channel.sender.send(str(TOM.id), reply)
     assert [c.method for c in api.calls if c.method.startswith("send")] == [

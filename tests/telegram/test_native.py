@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.buttons import Action, pack
 from bot.models import Role, User
 from tests.conftest import Team
 from tests.telegram.conftest import Phone, Telegram, join
@@ -81,4 +82,4 @@ async def test_a_receipt_photo_travels_with_the_expense_claim_to_the_approver(
     sent = boss.last
     assert sent["photo"][0]["file_id"] == photo_id, "resent by its id, not downloaded"
     assert "📎 Receipt · Expense claim CN¥380, Travel" in reply
-    assert "Not found" in await tom.tap_data(tom.last, "a:apr:99999:r")
+    assert "Not found" in await tom.tap_data(tom.last, pack(Action("apr", "99999:r")))

@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram import Bot, Update
 
+from bot.buttons import Action, Choice, Move, Nav, pack
 from bot.handlers.telegram import parse, render
 from bot.handlers.telegram.channel import file_base_url
 from bot.handlers.telegram.ratelimit import ChatRateLimiter
@@ -29,23 +30,25 @@ def test_every_button_kind_is_rendered_and_choices_edit_their_question() -> None
     reply = Reply(
         "Which one?",
         (
-            (Button("A", "c:abc:a"), Button("B", "c:abc:b")),
-            (Button("Open", "a:cust:1", ButtonKind.ACTION),),
-            (Button("‹ Back", "n:abc:back", ButtonKind.NAV),),
+            (Button("A", pack(Choice("abc", "a"))), Button("B", pack(Choice("abc", "b")))),
+            (Button("Open", pack(Action("cust", "1")), ButtonKind.ACTION),),
+            (Button("‹ Back", pack(Nav("abc", Move.BACK)), ButtonKind.NAV),),
         ),
     )
     (out,) = render.plan(reply)
     assert out.markup is not None
     rows = [[(b.text, b.callback_data) for b in row] for row in out.markup.inline_keyboard]
     assert rows == [
-        [("A", "c:abc:a"), ("B", "c:abc:b")],
-        [("Open", "a:cust:1")],
-        [("‹ Back", "n:abc:back")],
+        [("A", pack(Choice("abc", "a"))), ("B", pack(Choice("abc", "b")))],
+        [("Open", pack(Action("cust", "1")))],
+        [("‹ Back", pack(Nav("abc", Move.BACK)))],
     ]
     assert render.with_choice("Which one?", "A") == "Which one?\n\n→ A"
     assert render.units(render.with_choice("y" * 5000, "A")) == render.TEXT_LIMIT
-    assert render.is_choice("c:abc:a") and render.is_choice("n:abc:back")
-    assert not render.is_choice("a:cust:1") and not render.is_choice(None)
+    assert render.is_choice(pack(Choice("abc", "a"))) and render.is_choice(
+        pack(Nav("abc", Move.BACK))
+    )
+    assert not render.is_choice(pack(Action("cust", "1"))) and not render.is_choice(None)
 
 
 def test_urls_for_files_and_the_webhook_route() -> None:

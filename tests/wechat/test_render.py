@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.buttons import Action, Choice, Move, Nav, pack
 from bot.handlers.console import render as console_render
 from bot.handlers.wechat.render import MAX_BYTES, render, split
 from bot.messages import Button, ButtonKind, Reply
@@ -14,9 +15,12 @@ def question() -> Reply:
     return Reply(
         "保存吗？",
         (
-            (Button("确认", "c:ab12:yes"), Button("修改", "c:ab12:edit")),
-            (Button("取消", "c:ab12:no"),),
-            (Button("‹ 返回", "n:ab12:back", ButtonKind.NAV),),
+            (
+                Button("确认", pack(Choice("ab12", "yes"))),
+                Button("修改", pack(Choice("ab12", "edit"))),
+            ),
+            (Button("取消", pack(Choice("ab12", "no"))),),
+            (Button("‹ 返回", pack(Nav("ab12", Move.BACK)), ButtonKind.NAV),),
         ),
     )
 
@@ -27,7 +31,7 @@ def test_choices_become_one_numbered_line_in_the_persons_words() -> None:
 
 
 def test_only_the_last_question_is_numbered_and_pushes_drop_buttons() -> None:
-    earlier = Reply("旧问题", ((Button("甲", "a:x:1"),),))
+    earlier = Reply("旧问题", ((Button("甲", pack(Action("x", "1"))),),))
     [text] = render([earlier, question()], lambda options: f"Reply {options}")
     assert "旧问题" in text and "甲" not in text and "Reply 1 确认" in text
     assert render([question()], None) == ["保存吗？\n(/back)"]

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import answers_question
 from bot.messages import OutFile, Reply
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
-CHOICE_PREFIXES = ("c:", "n:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,7 @@ def with_choice(text: str, label: str) -> str:
 
 def is_choice(data: str | None) -> bool:
     """Choices and navigation answer a question (edit it); actions leave their message alone."""
-    return bool(data) and str(data).startswith(CHOICE_PREFIXES)
+    return answers_question(data)
 
 
 def _prefix(text: str, limit: int) -> str:
