@@ -25,7 +25,7 @@ def extracted() -> set[str]:
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_catalog_has_every_message(language: str) -> None:
     with (locales_dir() / language / "LC_MESSAGES" / "crmbot.po").open("rb") as fh:
-        catalog = read_po(fh)
+        catalog = read_po(fh, abort_invalid=True)  # a broken entry fails here, not at run time
     in_catalog = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
     missing = sorted(extracted() - in_catalog)
     assert not missing, f"{language} lacks {missing[:10]} (run the catalog update in the README)"
