@@ -6,6 +6,8 @@ words the same notice the engine would, without knowing the dialogs.
 
 from __future__ import annotations
 
+from bot.dialogs.registry import Registry
+from bot.dialogs.storage import Conversation
 from bot.i18n import Translator
 
 TITLE = "_title"  # key in a conversation's data: the title (a catalog id) of the open dialog
@@ -24,3 +26,12 @@ def dropped(t: Translator, title: str) -> str:
     return t.gettext("(Your unfinished “{title}” was dropped; nothing was saved.)").format(
         title=t.gettext(title) if title else ""
     )
+
+
+def title_of(registry: Registry, conv: Conversation) -> str:
+    """The open dialog's title (a catalog id): from its state, else from its definition."""
+    title = conv.data.get(TITLE)
+    if isinstance(title, str):
+        return title
+    dialog = registry.dialogs.get(conv.dialog or "")
+    return dialog.title if dialog else ""
