@@ -206,10 +206,7 @@ class NameIndex:
         q_sorted = _word_sorted(query) if " " in query else ""
         best: dict[str, float] = {}
         for (k_len, k_cjk), bucket in self._buckets.items():
-            shared = min(q_cjk, k_cjk) + min(q_len - q_cjk, k_len - k_cjk)
-            bound = 200.0 * shared / (q_len + k_len)
-            contained_at = self._containment_ratio(q_len, q_cjk, k_len, k_cjk)
-            floor = cutoff if contained_at is None else min(cutoff, contained_at - _EPSILON)
+            bound, contained_at, floor = self._scan_limits(q_len, q_cjk, k_len, k_cjk, cutoff)
             if bound < floor:
                 continue
             for name, score, _ in process.extract(
@@ -220,12 +217,7 @@ class NameIndex:
                 score_cutoff=floor,
                 limit=None,
             ):
-                if (
-                    contained_at is not None
-                    and abs(score - contained_at) < _EPSILON
-                    and _contains(query, name)
-                ):
-                    score = max(score, self.CONTAINED_SCORE)
+                score = self._with_containment(score, contained_at, query, name)
                 if score >= cutoff and score > best.get(name, 0.0):
                     best[name] = score
             if not q_sorted or bound < cutoff:
@@ -241,9 +233,7 @@ class NameIndex:
                 name = bucket.names[position]
                 if score > best.get(name, 0.0):
                     best[name] = score
-        hits = [(cid, score) for name, score in best.items() for cid in self._ids_of[name]]
-        hits.sort(key=lambda hit: (-hit[1], hit[0]))
-        return hits[:limit]
+        return self._ranked(best)[:limit]
 
     def similar_many(self, queries: Sequence[str]) -> list[list[tuple[int, float]]]:
         """`similar(q, limit=None)` for each of many queries, scored in bulk (a file import).
@@ -260,10 +250,7 @@ class NameIndex:
         for (q_len, q_cjk), members in shapes.items():
             cutoff = self.CJK_CUTOFF if q_cjk else self.LATIN_CUTOFF
             for (k_len, k_cjk), bucket in self._buckets.items():
-                shared = min(q_cjk, k_cjk) + min(q_len - q_cjk, k_len - k_cjk)
-                bound = 200.0 * shared / (q_len + k_len)
-                contained_at = self._containment_ratio(q_len, q_cjk, k_len, k_cjk)
-                floor = cutoff if contained_at is None else min(cutoff, contained_at - _EPSILON)
+                bound, contained_at, floor = self._scan_limits(q_len, q_cjk, k_len, k_cjk, cutoff)
                 if bound < floor:
                     continue
                 for start in range(0, len(members), _BULK_ROWS):
@@ -278,13 +265,9 @@ class NameIndex:
                     )
                     for row, column in zip(*np.nonzero(scores), strict=True):
                         query, name = queries[chunk[row]], bucket.names[column]
-                        score = float(scores[row, column])
-                        if (
-                            contained_at is not None
-                            and abs(score - contained_at) < _EPSILON
-                            and _contains(query, name)
-                        ):
-                            score = max(score, self.CONTAINED_SCORE)
+                        score = self._with_containment(
+                            float(scores[row, column]), contained_at, query, name
+                        )
                         found = best[chunk[row]]
                         if score >= cutoff and score > found.get(name, 0.0):
                             found[name] = score
@@ -305,12 +288,36 @@ class NameIndex:
                         found = best[worded[row]]
                         if score > found.get(name, 0.0):
                             found[name] = score
-        results: list[list[tuple[int, float]]] = []
-        for found in best:
-            hits = [(cid, score) for name, score in found.items() for cid in self._ids_of[name]]
-            hits.sort(key=lambda hit: (-hit[1], hit[0]))
-            results.append(hits)
-        return results
+        return [self._ranked(found) for found in best]
+
+    def _ranked(self, best: dict[str, float]) -> list[tuple[int, float]]:
+        """(customer_id, score) of every customer with one of the keys found, best first."""
+        hits = [(cid, score) for name, score in best.items() for cid in self._ids_of[name]]
+        hits.sort(key=lambda hit: (-hit[1], hit[0]))
+        return hits
+
+    def _scan_limits(
+        self, q_len: int, q_cjk: int, k_len: int, k_cjk: int, cutoff: float
+    ) -> tuple[float, float | None, float]:
+        """For a query of one shape against a bucket of another: the best ratio any key there can
+        reach, the containment ratio (`_containment_ratio`) and the score cutoff to scan with."""
+        shared = min(q_cjk, k_cjk) + min(q_len - q_cjk, k_len - k_cjk)
+        bound = 200.0 * shared / (q_len + k_len)
+        contained_at = self._containment_ratio(q_len, q_cjk, k_len, k_cjk)
+        floor = cutoff if contained_at is None else min(cutoff, contained_at - _EPSILON)
+        return bound, contained_at, floor
+
+    def _with_containment(
+        self, score: float, contained_at: float | None, query: str, name: str
+    ) -> float:
+        """The score, raised to `CONTAINED_SCORE` when one key contains the other."""
+        if (
+            contained_at is not None
+            and abs(score - contained_at) < _EPSILON
+            and _contains(query, name)
+        ):
+            return max(score, self.CONTAINED_SCORE)
+        return score
 
     def _containment_ratio(self, q_len: int, q_cjk: int, k_len: int, k_cjk: int) -> float | None:
         """The ratio any containment hit between these sizes has; None if the rules forbid one.

@@ -152,6 +152,26 @@ def _main_currency(totals: dict[str, Decimal], company: str) -> str:
     return max(totals, key=lambda c: totals[c])
 
 
+async def _open_deals_by(
+    p: _Params, key: str, name: str, owners: frozenset[int] | None, currency: str
+) -> tuple[list[dict[str, Any]], dict[str, Decimal], str]:
+    """The open deals in scope, counted and summed per the SQL `key` (as `name`) and currency;
+    with the amount per currency and the currency to show (`_main_currency`)."""
+    where = f"d.stage IN ({', '.join(p(s.value) for s in OPEN_STAGES)})"
+    if owners is not None:
+        where += f" AND d.owner_id IN ({p.ids(owners) or 'NULL'})"
+    rows = await db.fetch(
+        f"SELECT {key} AS {name}, d.currency AS currency, COUNT(*) AS n, "
+        f"SUM({p.cents('d.amount')}) AS total FROM deals d WHERE {where} "
+        f"GROUP BY {key}, d.currency",
+        p.values,
+    )
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        totals[row["currency"]] += p.amount(row["total"])
+    return rows, totals, _main_currency(totals, currency)
+
+
 async def funnel(actor: User, *, now: datetime, currency: str) -> Funnel:
     """Open deals by stage (count and amount) and stage-to-stage conversion over 90 days.
 
@@ -160,19 +180,7 @@ async def funnel(actor: User, *, now: datetime, currency: str) -> Funnel:
     """
     owners = (await scope_for(actor)).owner_ids
     p = _Params()
-    where = f"d.stage IN ({', '.join(p(s.value) for s in OPEN_STAGES)})"
-    if owners is not None:
-        where += f" AND d.owner_id IN ({p.ids(owners) or 'NULL'})"
-    rows = await db.fetch(
-        f"SELECT d.stage AS stage, d.currency AS currency, COUNT(*) AS n, "
-        f"SUM({p.cents('d.amount')}) AS total FROM deals d WHERE {where} "
-        f"GROUP BY d.stage, d.currency",
-        p.values,
-    )
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        totals[row["currency"]] += p.amount(row["total"])
-    main = _main_currency(totals, currency)
+    rows, totals, main = await _open_deals_by(p, "d.stage", "stage", owners, currency)
     counts: dict[str, int] = defaultdict(int)
     amounts: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
@@ -271,19 +279,7 @@ async def pipeline(actor: User, *, today: date, currency: str) -> Pipeline:
     owners = (await scope_for(actor)).owner_ids
     p = _Params()
     month = "substr(d.expected_close, 1, 7)" if p.sqlite else "to_char(d.expected_close, 'YYYY-MM')"
-    where = f"d.stage IN ({', '.join(p(s.value) for s in OPEN_STAGES)})"
-    if owners is not None:
-        where += f" AND d.owner_id IN ({p.ids(owners) or 'NULL'})"
-    rows = await db.fetch(
-        f"SELECT {month} AS month, d.currency AS currency, COUNT(*) AS n, "
-        f"SUM({p.cents('d.amount')}) AS total FROM deals d WHERE {where} "
-        f"GROUP BY {month}, d.currency",
-        p.values,
-    )
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        totals[row["currency"]] += p.amount(row["total"])
-    main = _main_currency(totals, currency)
+    rows, totals, main = await _open_deals_by(p, month, "month", owners, currency)
     first = today.replace(day=1)
     months = [_add_months(first, n) for n in range(MONTHS_AHEAD)]
     keys = {m.strftime("%Y-%m"): i for i, m in enumerate(months)}
