@@ -209,27 +209,13 @@ class NameIndex:
             bound, contained_at, floor = self._scan_limits(q_len, q_cjk, k_len, k_cjk, cutoff)
             if bound < floor:
                 continue
-            for name, score, _ in process.extract(
-                query,
-                bucket.names,
-                scorer=fuzz.ratio,
-                processor=None,
-                score_cutoff=floor,
-                limit=None,
-            ):
+            for name, score, _ in _ratios(query, bucket.names, floor):
                 score = self._with_containment(score, contained_at, query, name)
                 if score >= cutoff and score > best.get(name, 0.0):
                     best[name] = score
             if not q_sorted or bound < cutoff:
                 continue
-            for _, score, position in process.extract(
-                q_sorted,
-                bucket.sorted_names,
-                scorer=fuzz.ratio,
-                processor=None,
-                score_cutoff=cutoff,
-                limit=None,
-            ):
+            for _, score, position in _ratios(q_sorted, bucket.sorted_names, cutoff):
                 name = bucket.names[position]
                 if score > best.get(name, 0.0):
                     best[name] = score
@@ -255,14 +241,7 @@ class NameIndex:
                     continue
                 for start in range(0, len(members), _BULK_ROWS):
                     chunk = members[start : start + _BULK_ROWS]
-                    scores = process.cdist(
-                        [queries[i] for i in chunk],
-                        bucket.names,
-                        scorer=fuzz.ratio,
-                        processor=None,
-                        score_cutoff=floor,
-                        dtype=np.float32,
-                    )
+                    scores = _ratio_matrix([queries[i] for i in chunk], bucket.names, floor)
                     for row, column in zip(*np.nonzero(scores), strict=True):
                         query, name = queries[chunk[row]], bucket.names[column]
                         score = self._with_containment(
@@ -274,13 +253,8 @@ class NameIndex:
                     worded = [i for i in chunk if " " in queries[i]]
                     if not worded or bound < cutoff:
                         continue
-                    scores = process.cdist(
-                        [_word_sorted(queries[i]) for i in worded],
-                        bucket.sorted_names,
-                        scorer=fuzz.ratio,
-                        processor=None,
-                        score_cutoff=cutoff,
-                        dtype=np.float32,
+                    scores = _ratio_matrix(
+                        [_word_sorted(queries[i]) for i in worded], bucket.sorted_names, cutoff
                     )
                     for row, column in zip(*np.nonzero(scores), strict=True):
                         name = bucket.names[column]
@@ -374,3 +348,17 @@ def _cjk_count(key: str) -> int:
 
 def _word_sorted(key: str) -> str:
     return " ".join(sorted(key.split()))
+
+
+def _ratios(query: str, names: Sequence[str], cutoff: float) -> list[tuple[str, float, int]]:
+    """(name, ratio, position) of every name whose ratio to `query` is at least `cutoff`."""
+    return process.extract(
+        query, names, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=None
+    )
+
+
+def _ratio_matrix(queries: Sequence[str], names: Sequence[str], cutoff: float) -> np.ndarray:
+    """The ratio of every query to every name (below `cutoff`: 0), one C call for them all."""
+    return process.cdist(
+        queries, names, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, dtype=np.float32
+    )
