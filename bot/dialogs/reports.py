@@ -30,12 +30,7 @@ REPORT_LABELS = {
     ReportKind.AGING: N_("💰 Receivables aging"),
     ReportKind.PIPELINE: N_("📅 Pipeline by month"),
 }
-EXPORT_LABELS = {
-    ExportKind.CUSTOMERS: N_("Customers"),
-    ExportKind.VISITS: N_("Visits"),
-    ExportKind.DEALS: N_("Deals"),
-    ExportKind.RECEIVABLES: N_("Receivables"),
-}
+EXPORT_LABELS = workbook.SHEET_TITLES  # the button names the sheet it exports
 PNG = "image/png"
 NO_DOCUMENTS_CHANNEL = "wechat"  # an Official Account pushes pictures but no documents
 MB = 1024 * 1024
