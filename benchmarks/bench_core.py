@@ -585,7 +585,7 @@ async def main() -> dict[str, Any]:
     if seq["failed"] or con["failed"] or visits["visits_saved"] != visits["visits_expected"]:
         print(f"Dialog failures: {seq['failures'] + con['failures']}", file=sys.stderr)
     result: dict[str, Any] = {
-        "demo_data": db.demo.as_dict() | {"copy_seconds": round(db.copy_seconds, 2)},
+        "demo_data": db.described(),
         "duplicates": duplicates,
         "visit_dialogs": visits,
         "followups": followups,

@@ -30,13 +30,13 @@ from benchmarks.common import (
     DATA_DIR,
     Bar,
     Samples,
+    bench_settings,
     current_scale,
     print_bars,
     print_table,
     sqlite_url,
 )
 from bot.app import build_engine
-from bot.config import Settings
 from bot.db import close_db, migrate, open_db
 from bot.messages import Incoming
 from bot.models import ChannelIdentity, Role, User
@@ -235,7 +235,7 @@ async def main() -> dict[str, Any]:
             for i, name in enumerate(receivables.BUCKETS)
         )
         rep_s = Samples()
-        settings = Settings(CRM_DATABASE_URL=url, CRM_LOCALE="en", CRM_TIMEZONE="Asia/Shanghai")
+        settings = bench_settings(url)
         engine = build_engine(settings, clock=lambda: BENCH_NOW)
         rep_ids = list(range(meta["counts"]["first_rep"], meta["counts"]["first_rep"] + 40))
         for uid in rep_ids:

@@ -36,13 +36,13 @@ from benchmarks.common import (
     Samples,
     bench_clock,
     bench_database,
+    bench_settings,
     current_scale,
     print_bars,
     print_table,
     warn_if_busy,
 )
 from bot.app import build_engine
-from bot.config import Settings
 from bot.dialogs.engine import Engine
 from bot.messages import Incoming, Reply
 from bot.metrics import Metrics
@@ -178,7 +178,7 @@ async def main() -> dict[str, Any]:
     scale = current_scale()
     warn_if_busy()
     async with bench_database(scale) as db:
-        settings = Settings(CRM_DATABASE_URL=db.url, CRM_LOCALE="en", CRM_TIMEZONE="Asia/Shanghai")
+        settings = bench_settings(db.url)
         people = await prepare_people()
         clock = bench_clock()
         plain = build_engine(settings, clock=clock)

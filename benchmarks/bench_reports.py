@@ -27,12 +27,12 @@ from benchmarks.common import (
     Samples,
     bench_clock,
     bench_database,
+    bench_settings,
     current_scale,
     print_bars,
     print_table,
 )
 from bot.app import build_engine
-from bot.config import Settings
 from bot.i18n import Translator
 from bot.messages import Incoming
 from bot.models import ChannelIdentity, Customer, Role, User
@@ -152,9 +152,7 @@ async def main() -> dict[str, Any]:
     scale = current_scale()
     runs = RUNS.get(scale.name, 5)
     async with bench_database(scale) as bench:
-        settings = Settings(
-            CRM_DATABASE_URL=bench.url, CRM_LOCALE="en", CRM_TIMEZONE="Asia/Shanghai"
-        )
+        settings = bench_settings(bench.url)
         engine = build_engine(settings, clock=bench_clock())
         admin = await User.create(name="Bench Admin", role=Role.ADMIN)
         manager = await User.filter(role=Role.MANAGER).order_by("id").first()

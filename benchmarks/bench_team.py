@@ -23,6 +23,7 @@ from benchmarks.common import (
     Samples,
     bench_clock,
     bench_database,
+    bench_settings,
     current_scale,
     print_bars,
     print_table,
@@ -30,7 +31,6 @@ from benchmarks.common import (
 )
 from bot.app import build_engine
 from bot.buttons import Action, pack
-from bot.config import Settings
 from bot.messages import Incoming
 from bot.models import (
     ChannelIdentity,
@@ -213,9 +213,7 @@ async def main() -> dict[str, Any]:
     rng = random.Random(13)
     warn_if_busy()
     async with bench_database(scale) as db:
-        settings = Settings(
-            CRM_DATABASE_URL=db.url, CRM_LOCALE="en", CRM_TIMEZONE="Asia/Shanghai", CRM_PAGE_SIZE=8
-        )
+        settings = bench_settings(db.url, CRM_PAGE_SIZE=8)
         engine = build_engine(settings, clock=bench_clock())
         await engine.finder.refresh()
         pairs = await _rep_customers(rng, CARDS[scale.name])
@@ -233,7 +231,7 @@ async def main() -> dict[str, Any]:
         ),
     ]
     result: dict[str, Any] = {
-        "demo_data": db.demo.as_dict() | {"copy_seconds": round(db.copy_seconds, 2)},
+        "demo_data": db.described(),
         "card": card,
         "history_page": history,
         "team_page": team_page,

@@ -24,7 +24,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parent
 REPO = ROOT.parent
@@ -205,6 +208,17 @@ class BenchDatabase:
     url: str
     demo: DemoData
     copy_seconds: float
+
+    def described(self) -> dict[str, Any]:
+        """The demo data set and how long copying it took, as results report them."""
+        return self.demo.as_dict() | {"copy_seconds": round(self.copy_seconds, 2)}
+
+
+def bench_settings(url: str, **extra: Any) -> Settings:
+    """The product's settings for a benchmark: this database, English, Shanghai time, `extra`."""
+    from bot.config import Settings
+
+    return Settings(CRM_DATABASE_URL=url, CRM_LOCALE="en", CRM_TIMEZONE="Asia/Shanghai", **extra)
 
 
 @asynccontextmanager

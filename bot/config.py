@@ -8,7 +8,7 @@ scheduled job or silently dropping a currency from a threshold.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import time
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -23,6 +23,8 @@ PERCENT = "%"
 _HHMM = re.compile(r"(\d{1,2}):(\d{2})")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _AES_KEY = re.compile(r"[A-Za-z0-9]{43}")
+_HTTP_URL = r"https?://[^/\s]+(/\S*)?"
+_DATABASE_URL = r"(sqlite|postgres|postgresql|asyncpg|psycopg)://\S*"
 
 
 @cache
@@ -111,35 +113,42 @@ def _escalation(value: object) -> dict[str, Decimal]:
     return _amounts(value, percent=True)
 
 
+def _check(pattern: str | re.Pattern[str], text: str, message: str) -> None:
+    if not re.fullmatch(pattern, text):
+        raise ValueError(message)
+
+
 def _web_url(value: str | None) -> str | None:
-    if value and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
-        raise ValueError("expected an http(s) URL such as https://crm.example.com/telegram")
+    if value:
+        _check(_HTTP_URL, value, "expected an http(s) URL such as https://crm.example.com/telegram")
     return value
 
 
 def _api_url(value: str) -> str:
-    if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
-        raise ValueError("expected an http(s) URL")
+    _check(_HTTP_URL, value, "expected an http(s) URL")
     return value
 
 
-def _webhook_secret(value: SecretStr | None) -> SecretStr | None:
-    text = value.get_secret_value() if value is not None else ""
-    if text and not _WEBHOOK_SECRET.fullmatch(text):
-        raise ValueError("expected 1 to 256 characters of A-Z a-z 0-9 _ -")
-    return value
+def _secret(
+    pattern: re.Pattern[str], message: str
+) -> Callable[[SecretStr | None], SecretStr | None]:
+    """A check of an optional secret: unset or empty, or the whole of it matches `pattern`."""
+
+    def check(value: SecretStr | None) -> SecretStr | None:
+        text = value.get_secret_value() if value is not None else ""
+        if text:
+            _check(pattern, text, message)
+        return value
+
+    return check
 
 
-def _aes_key(value: SecretStr | None) -> SecretStr | None:
-    text = value.get_secret_value() if value is not None else ""
-    if text and not _AES_KEY.fullmatch(text):
-        raise ValueError("expected the EncodingAESKey: 43 letters and digits")
-    return value
+_webhook_secret = _secret(_WEBHOOK_SECRET, "expected 1 to 256 characters of A-Z a-z 0-9 _ -")
+_aes_key = _secret(_AES_KEY, "expected the EncodingAESKey: 43 letters and digits")
 
 
 def _database_url(value: str) -> str:
-    if not re.fullmatch(r"(sqlite|postgres|postgresql|asyncpg|psycopg)://\S*", value):
-        raise ValueError("expected sqlite://path or postgres://user@host:5432/db")
+    _check(_DATABASE_URL, value, "expected sqlite://path or postgres://user@host:5432/db")
     return value
 
 

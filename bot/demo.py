@@ -8,10 +8,14 @@ visits load in about a minute on SQLite.
 
 from __future__ import annotations
 
+import itertools
 import random
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from bot.models import (
@@ -173,6 +177,24 @@ NOTES = (
     "对交货时间不满意",
 )
 BATCH = 20_000
+M = TypeVar("M", bound=Model)
+
+
+async def _last_id(model: type[Model]) -> int:
+    """The highest id of `model` so far (0 for none): the rows added next have higher ones."""
+    last = await model.all().order_by("-id").first()
+    return last.id if last else 0
+
+
+async def _ids_after(model: type[Model], last_id: int) -> list[int]:
+    return list(await model.filter(id__gt=last_id).order_by("id").values_list("id", flat=True))
+
+
+async def _insert(model: type[M], rows: Iterable[M]) -> None:
+    """`rows` saved `BATCH` at a time, made as they are saved (a million need not be in memory)."""
+    pending = iter(rows)
+    while batch := list(itertools.islice(pending, BATCH)):
+        await model.bulk_create(batch)
 
 
 def company_name(rng: random.Random) -> str:
@@ -225,52 +247,46 @@ async def generate(
             .values_list("id", flat=True)
         )
 
-    first_customer = await Customer.all().order_by("-id").first()
-    base_customer = first_customer.id if first_customer else 0
-    owners: list[int] = []
-    for start in range(0, customers, BATCH):
-        rows = []
-        for _ in range(start, min(customers, start + BATCH)):
+    def customer_rows() -> Iterator[Customer]:
+        for _ in range(customers):
             name = company_name(rng)
             owner = rng.choice(rep_ids)
-            owners.append(owner)
             phone = f"+86138{rng.randrange(10**8):08d}" if rng.random() < 0.6 else None
-            rows.append(
-                Customer(
-                    name=name,
-                    normalized_name=normalize_name(name),
-                    phone=phone,
-                    industry=rng.choice(INDUSTRIES),
-                    tier=rng.choice("ABC"),
-                    owner_id=owner,
-                )
+            yield Customer(
+                name=name,
+                normalized_name=normalize_name(name),
+                phone=phone,
+                industry=rng.choice(INDUSTRIES),
+                tier=rng.choice("ABC"),
+                owner_id=owner,
             )
-        await Customer.bulk_create(rows)
+
+    base_customer = await _last_id(Customer)
+    await _insert(Customer, customer_rows())
     customer_ids = (
         await Customer.filter(id__gt=base_customer).order_by("id").values_list("id", "owner_id")
     )
 
     kinds = list(VisitKind)
-    for start in range(0, visits, BATCH):
-        rows = []
-        for _ in range(start, min(visits, start + BATCH)):
+
+    def visit_rows() -> Iterator[Visit]:
+        for _ in range(visits):
             customer_id, owner = rng.choice(customer_ids)
             at = now - timedelta(minutes=rng.randrange(60, 60 * 24 * 720))
             follow = None
             if rng.random() < 0.05:
                 follow = now + timedelta(hours=rng.randrange(-24 * 20, 24 * 10))
-            rows.append(
-                Visit(
-                    customer_id=customer_id,
-                    user_id=owner,
-                    kind=rng.choice(kinds),
-                    at=at,
-                    notes=rng.choice(NOTES),
-                    next_followup_at=follow,
-                    followup_owner_id=owner if follow else None,
-                )
+            yield Visit(
+                customer_id=customer_id,
+                user_id=owner,
+                kind=rng.choice(kinds),
+                at=at,
+                notes=rng.choice(NOTES),
+                next_followup_at=follow,
+                followup_owner_id=owner if follow else None,
             )
-        await Visit.bulk_create(rows)
+
+    await _insert(Visit, visit_rows())
     await _set_last_contact()
     boss_of = dict(await User.filter(id__in=list(rep_ids)).values_list("id", "manager_id"))
     money = await _deals_and_money(rng, customer_ids, boss_of, now)
@@ -309,8 +325,7 @@ async def _deals_and_money(
         return {"deals": 0, "invoices": 0, "payments": 0, "approvals": 0, "tasks": 0}
     stages = [stage for stage, _ in STAGE_WEIGHTS]
     weights = [weight for _, weight in STAGE_WEIGHTS]
-    first_deal = await Deal.all().order_by("-id").first()
-    base_deal = first_deal.id if first_deal else 0
+    base_deal = await _last_id(Deal)
     planned: list[tuple[int, int, Stage, datetime, Decimal, str]] = []
     for _ in range(max(1, len(customer_ids) // 5)):
         customer_id, owner = rng.choice(customer_ids)
@@ -319,25 +334,24 @@ async def _deals_and_money(
         currency = "USD" if rng.random() < 0.05 else "CNY"
         amount = Decimal(rng.randrange(10, 2000) * 1000)
         planned.append((customer_id, owner, stage, created, amount, currency))
-    for start in range(0, len(planned), BATCH):
-        rows = []
-        for customer_id, owner, stage, created, amount, currency in planned[start : start + BATCH]:
+
+    def deal_rows() -> Iterator[Deal]:
+        for customer_id, owner, stage, created, amount, currency in planned:
             closing = created + timedelta(days=rng.randrange(30, 300))
-            rows.append(
-                Deal(
-                    customer_id=customer_id,
-                    owner_id=owner,
-                    title=rng.choice(DEAL_WORDS),
-                    amount=amount,
-                    currency=currency,
-                    stage=stage,
-                    expected_close=closing.date(),
-                    lost_reason="price" if stage == Stage.LOST else "",
-                    closed_at=min(now, closing) if stage in (Stage.WON, Stage.LOST) else None,
-                )
+            yield Deal(
+                customer_id=customer_id,
+                owner_id=owner,
+                title=rng.choice(DEAL_WORDS),
+                amount=amount,
+                currency=currency,
+                stage=stage,
+                expected_close=closing.date(),
+                lost_reason="price" if stage == Stage.LOST else "",
+                closed_at=min(now, closing) if stage in (Stage.WON, Stage.LOST) else None,
             )
-        await Deal.bulk_create(rows)
-    deal_ids = await Deal.filter(id__gt=base_deal).order_by("id").values_list("id", flat=True)
+
+    await _insert(Deal, deal_rows())
+    deal_ids = await _ids_after(Deal, base_deal)
     changes: list[DealStageChange] = []
     for deal_id, (_, owner, stage, created, _, _) in zip(deal_ids, planned, strict=True):
         if stage == Stage.LOST:
@@ -353,12 +367,10 @@ async def _deals_and_money(
             )
             previous = step
             at = min(now, at + timedelta(days=rng.uniform(1, 40)))
-    for start in range(0, len(changes), BATCH):
-        await DealStageChange.bulk_create(changes[start : start + BATCH])
+    await _insert(DealStageChange, changes)
 
     # Invoices: every won deal, plus open accounts at one customer in twenty.
-    first_invoice = await Invoice.all().order_by("-id").first()
-    base_invoice = first_invoice.id if first_invoice else 0
+    base_invoice = await _last_id(Invoice)
     billed: list[tuple[int, Decimal, str]] = [
         (customer_id, amount, currency)
         for customer_id, _, stage, _, amount, currency in planned
@@ -394,13 +406,9 @@ async def _deals_and_money(
             paid_plan.append(
                 (index, paid, min(today, due + timedelta(days=rng.randrange(-10, 20))))
             )
-    for start in range(0, len(invoices), BATCH):
-        await Invoice.bulk_create(invoices[start : start + BATCH])
-    invoice_ids = (
-        await Invoice.filter(id__gt=base_invoice).order_by("id").values_list("id", flat=True)
-    )
-    first_payment = await Payment.all().order_by("-id").first()
-    base_payment = first_payment.id if first_payment else 0
+    await _insert(Invoice, invoices)
+    invoice_ids = await _ids_after(Invoice, base_invoice)
+    base_payment = await _last_id(Payment)
     payments = [
         Payment(
             customer_id=invoices[index].customer_id,
@@ -412,17 +420,13 @@ async def _deals_and_money(
         )
         for n, (index, paid, on) in enumerate(paid_plan)
     ]
-    for start in range(0, len(payments), BATCH):
-        await Payment.bulk_create(payments[start : start + BATCH])
-    payment_ids = (
-        await Payment.filter(id__gt=base_payment).order_by("id").values_list("id", flat=True)
-    )
+    await _insert(Payment, payments)
+    payment_ids = await _ids_after(Payment, base_payment)
     allocations = [
         PaymentAllocation(payment_id=payment_id, invoice_id=invoice_ids[index], amount=paid)
         for payment_id, (index, paid, _) in zip(payment_ids, paid_plan, strict=True)
     ]
-    for start in range(0, len(allocations), BATCH):
-        await PaymentAllocation.bulk_create(allocations[start : start + BATCH])
+    await _insert(PaymentAllocation, allocations)
 
     # Discount requests on some open deals, waiting for (or decided by) the rep's manager.
     requests: list[ApprovalRequest] = []
@@ -462,10 +466,8 @@ async def _deals_and_money(
                     done_at=now if rng.random() < 0.3 else None,
                 )
             )
-    for start in range(0, len(requests), BATCH):
-        await ApprovalRequest.bulk_create(requests[start : start + BATCH])
-    for start in range(0, len(tasks), BATCH):
-        await Task.bulk_create(tasks[start : start + BATCH])
+    await _insert(ApprovalRequest, requests)
+    await _insert(Task, tasks)
     return {
         "deals": len(planned),
         "invoices": len(invoices),

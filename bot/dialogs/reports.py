@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -30,12 +31,7 @@ REPORT_LABELS = {
     ReportKind.AGING: N_("💰 Receivables aging"),
     ReportKind.PIPELINE: N_("📅 Pipeline by month"),
 }
-EXPORT_LABELS = {
-    ExportKind.CUSTOMERS: N_("Customers"),
-    ExportKind.VISITS: N_("Visits"),
-    ExportKind.DEALS: N_("Deals"),
-    ExportKind.RECEIVABLES: N_("Receivables"),
-}
+EXPORT_LABELS = workbook.SHEET_TITLES  # the button names the sheet it exports
 PNG = "image/png"
 NO_DOCUMENTS_CHANNEL = "wechat"  # an Official Account pushes pictures but no documents
 MB = 1024 * 1024
@@ -44,14 +40,24 @@ MB = 1024 * 1024
 SEND_LIMITS = {"telegram": 50 * MB, "wecom": 20 * MB}
 
 
+def _menu(
+    ctx: Ctx,
+    question: str,
+    prefix: str,
+    labels: Mapping[ReportKind, str] | Mapping[ExportKind, str],
+) -> Reply:
+    """`question` with one button per kind, each running the action `prefix:<kind>`."""
+    return Reply(
+        question,
+        tuple((action(ctx._(label), prefix, kind.value),) for kind, label in labels.items()),
+    )
+
+
 async def report_command(ctx: Ctx, args: str) -> list[Reply]:
     """/report: which chart? (`/report funnel` draws it at once)."""
     if args.strip().lower() in set(ReportKind):
         return await report_action(ctx, args.strip().lower())
-    rows = tuple(
-        (action(ctx._(label), "rep", kind.value),) for kind, label in REPORT_LABELS.items()
-    )
-    return [Reply(ctx._("Which report?"), rows)]
+    return [_menu(ctx, ctx._("Which report?"), "rep", REPORT_LABELS)]
 
 
 async def report_action(ctx: Ctx, arg: str) -> list[Reply]:
@@ -186,10 +192,7 @@ async def export_command(ctx: Ctx, args: str) -> list[Reply]:
     """/export: which list? (`/export customers` sends it at once)."""
     if args.strip().lower() in set(ExportKind):
         return await export_action(ctx, args.strip().lower())
-    rows = tuple(
-        (action(ctx._(label), "exp", kind.value),) for kind, label in EXPORT_LABELS.items()
-    )
-    return [Reply(ctx._("Export which list to Excel?"), rows)]
+    return [_menu(ctx, ctx._("Export which list to Excel?"), "exp", EXPORT_LABELS)]
 
 
 async def export_action(ctx: Ctx, arg: str) -> list[Reply]:

@@ -206,44 +206,20 @@ class NameIndex:
         q_sorted = _word_sorted(query) if " " in query else ""
         best: dict[str, float] = {}
         for (k_len, k_cjk), bucket in self._buckets.items():
-            shared = min(q_cjk, k_cjk) + min(q_len - q_cjk, k_len - k_cjk)
-            bound = 200.0 * shared / (q_len + k_len)
-            contained_at = self._containment_ratio(q_len, q_cjk, k_len, k_cjk)
-            floor = cutoff if contained_at is None else min(cutoff, contained_at - _EPSILON)
+            bound, contained_at, floor = self._scan_limits(q_len, q_cjk, k_len, k_cjk, cutoff)
             if bound < floor:
                 continue
-            for name, score, _ in process.extract(
-                query,
-                bucket.names,
-                scorer=fuzz.ratio,
-                processor=None,
-                score_cutoff=floor,
-                limit=None,
-            ):
-                if (
-                    contained_at is not None
-                    and abs(score - contained_at) < _EPSILON
-                    and _contains(query, name)
-                ):
-                    score = max(score, self.CONTAINED_SCORE)
+            for name, score, _ in _ratios(query, bucket.names, floor):
+                score = self._with_containment(score, contained_at, query, name)
                 if score >= cutoff and score > best.get(name, 0.0):
                     best[name] = score
             if not q_sorted or bound < cutoff:
                 continue
-            for _, score, position in process.extract(
-                q_sorted,
-                bucket.sorted_names,
-                scorer=fuzz.ratio,
-                processor=None,
-                score_cutoff=cutoff,
-                limit=None,
-            ):
+            for _, score, position in _ratios(q_sorted, bucket.sorted_names, cutoff):
                 name = bucket.names[position]
                 if score > best.get(name, 0.0):
                     best[name] = score
-        hits = [(cid, score) for name, score in best.items() for cid in self._ids_of[name]]
-        hits.sort(key=lambda hit: (-hit[1], hit[0]))
-        return hits[:limit]
+        return self._ranked(best)[:limit]
 
     def similar_many(self, queries: Sequence[str]) -> list[list[tuple[int, float]]]:
         """`similar(q, limit=None)` for each of many queries, scored in bulk (a file import).
@@ -260,44 +236,25 @@ class NameIndex:
         for (q_len, q_cjk), members in shapes.items():
             cutoff = self.CJK_CUTOFF if q_cjk else self.LATIN_CUTOFF
             for (k_len, k_cjk), bucket in self._buckets.items():
-                shared = min(q_cjk, k_cjk) + min(q_len - q_cjk, k_len - k_cjk)
-                bound = 200.0 * shared / (q_len + k_len)
-                contained_at = self._containment_ratio(q_len, q_cjk, k_len, k_cjk)
-                floor = cutoff if contained_at is None else min(cutoff, contained_at - _EPSILON)
+                bound, contained_at, floor = self._scan_limits(q_len, q_cjk, k_len, k_cjk, cutoff)
                 if bound < floor:
                     continue
                 for start in range(0, len(members), _BULK_ROWS):
                     chunk = members[start : start + _BULK_ROWS]
-                    scores = process.cdist(
-                        [queries[i] for i in chunk],
-                        bucket.names,
-                        scorer=fuzz.ratio,
-                        processor=None,
-                        score_cutoff=floor,
-                        dtype=np.float32,
-                    )
+                    scores = _ratio_matrix([queries[i] for i in chunk], bucket.names, floor)
                     for row, column in zip(*np.nonzero(scores), strict=True):
                         query, name = queries[chunk[row]], bucket.names[column]
-                        score = float(scores[row, column])
-                        if (
-                            contained_at is not None
-                            and abs(score - contained_at) < _EPSILON
-                            and _contains(query, name)
-                        ):
-                            score = max(score, self.CONTAINED_SCORE)
+                        score = self._with_containment(
+                            float(scores[row, column]), contained_at, query, name
+                        )
                         found = best[chunk[row]]
                         if score >= cutoff and score > found.get(name, 0.0):
                             found[name] = score
                     worded = [i for i in chunk if " " in queries[i]]
                     if not worded or bound < cutoff:
                         continue
-                    scores = process.cdist(
-                        [_word_sorted(queries[i]) for i in worded],
-                        bucket.sorted_names,
-                        scorer=fuzz.ratio,
-                        processor=None,
-                        score_cutoff=cutoff,
-                        dtype=np.float32,
+                    scores = _ratio_matrix(
+                        [_word_sorted(queries[i]) for i in worded], bucket.sorted_names, cutoff
                     )
                     for row, column in zip(*np.nonzero(scores), strict=True):
                         name = bucket.names[column]
@@ -305,12 +262,36 @@ class NameIndex:
                         found = best[worded[row]]
                         if score > found.get(name, 0.0):
                             found[name] = score
-        results: list[list[tuple[int, float]]] = []
-        for found in best:
-            hits = [(cid, score) for name, score in found.items() for cid in self._ids_of[name]]
-            hits.sort(key=lambda hit: (-hit[1], hit[0]))
-            results.append(hits)
-        return results
+        return [self._ranked(found) for found in best]
+
+    def _ranked(self, best: dict[str, float]) -> list[tuple[int, float]]:
+        """(customer_id, score) of every customer with one of the keys found, best first."""
+        hits = [(cid, score) for name, score in best.items() for cid in self._ids_of[name]]
+        hits.sort(key=lambda hit: (-hit[1], hit[0]))
+        return hits
+
+    def _scan_limits(
+        self, q_len: int, q_cjk: int, k_len: int, k_cjk: int, cutoff: float
+    ) -> tuple[float, float | None, float]:
+        """For a query of one shape against a bucket of another: the best ratio any key there can
+        reach, the containment ratio (`_containment_ratio`) and the score cutoff to scan with."""
+        shared = min(q_cjk, k_cjk) + min(q_len - q_cjk, k_len - k_cjk)
+        bound = 200.0 * shared / (q_len + k_len)
+        contained_at = self._containment_ratio(q_len, q_cjk, k_len, k_cjk)
+        floor = cutoff if contained_at is None else min(cutoff, contained_at - _EPSILON)
+        return bound, contained_at, floor
+
+    def _with_containment(
+        self, score: float, contained_at: float | None, query: str, name: str
+    ) -> float:
+        """The score, raised to `CONTAINED_SCORE` when one key contains the other."""
+        if (
+            contained_at is not None
+            and abs(score - contained_at) < _EPSILON
+            and _contains(query, name)
+        ):
+            return max(score, self.CONTAINED_SCORE)
+        return score
 
     def _containment_ratio(self, q_len: int, q_cjk: int, k_len: int, k_cjk: int) -> float | None:
         """The ratio any containment hit between these sizes has; None if the rules forbid one.
@@ -367,3 +348,17 @@ def _cjk_count(key: str) -> int:
 
 def _word_sorted(key: str) -> str:
     return " ".join(sorted(key.split()))
+
+
+def _ratios(query: str, names: Sequence[str], cutoff: float) -> list[tuple[str, float, int]]:
+    """(name, ratio, position) of every name whose ratio to `query` is at least `cutoff`."""
+    return process.extract(
+        query, names, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=None
+    )
+
+
+def _ratio_matrix(queries: Sequence[str], names: Sequence[str], cutoff: float) -> np.ndarray:
+    """The ratio of every query to every name (below `cutoff`: 0), one C call for them all."""
+    return process.cdist(
+        queries, names, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, dtype=np.float32
+    )

@@ -135,6 +135,10 @@ class _Params:
     def ids(self, values: frozenset[int]) -> str:
         return ", ".join(self(v) for v in sorted(values))
 
+    def scope(self, column: str, owners: frozenset[int] | None) -> str:
+        """` AND column IN (…)` for the people in scope; nothing for everyone (None)."""
+        return "" if owners is None else f" AND {column} IN ({self.ids(owners) or 'NULL'})"
+
     def cents(self, expr: str) -> str:
         """An exact sum on both databases: SQLite keeps decimals as text, so sum whole cents."""
         return f"CAST(ROUND(({expr}) * 100) AS INTEGER)" if self.sqlite else f"({expr})"
@@ -152,6 +156,25 @@ def _main_currency(totals: dict[str, Decimal], company: str) -> str:
     return max(totals, key=lambda c: totals[c])
 
 
+async def _open_deals_by(
+    p: _Params, key: str, name: str, owners: frozenset[int] | None, currency: str
+) -> tuple[list[dict[str, Any]], dict[str, Decimal], str]:
+    """The open deals in scope, counted and summed per the SQL `key` (as `name`) and currency;
+    with the amount per currency and the currency to show (`_main_currency`)."""
+    where = f"d.stage IN ({', '.join(p(s.value) for s in OPEN_STAGES)})"
+    where += p.scope("d.owner_id", owners)
+    rows = await db.fetch(
+        f"SELECT {key} AS {name}, d.currency AS currency, COUNT(*) AS n, "
+        f"SUM({p.cents('d.amount')}) AS total FROM deals d WHERE {where} "
+        f"GROUP BY {key}, d.currency",
+        p.values,
+    )
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        totals[row["currency"]] += p.amount(row["total"])
+    return rows, totals, _main_currency(totals, currency)
+
+
 async def funnel(actor: User, *, now: datetime, currency: str) -> Funnel:
     """Open deals by stage (count and amount) and stage-to-stage conversion over 90 days.
 
@@ -160,19 +183,7 @@ async def funnel(actor: User, *, now: datetime, currency: str) -> Funnel:
     """
     owners = (await scope_for(actor)).owner_ids
     p = _Params()
-    where = f"d.stage IN ({', '.join(p(s.value) for s in OPEN_STAGES)})"
-    if owners is not None:
-        where += f" AND d.owner_id IN ({p.ids(owners) or 'NULL'})"
-    rows = await db.fetch(
-        f"SELECT d.stage AS stage, d.currency AS currency, COUNT(*) AS n, "
-        f"SUM({p.cents('d.amount')}) AS total FROM deals d WHERE {where} "
-        f"GROUP BY d.stage, d.currency",
-        p.values,
-    )
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        totals[row["currency"]] += p.amount(row["total"])
-    main = _main_currency(totals, currency)
+    rows, totals, main = await _open_deals_by(p, "d.stage", "stage", owners, currency)
     counts: dict[str, int] = defaultdict(int)
     amounts: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
@@ -183,9 +194,7 @@ async def funnel(actor: User, *, now: datetime, currency: str) -> Funnel:
 
     q = _Params()
     since = now - timedelta(days=CONVERSION_DAYS)
-    scope_sql = ""
-    if owners is not None:
-        scope_sql = f" AND d.owner_id IN ({q.ids(owners) or 'NULL'})"
+    scope_sql = q.scope("d.owner_id", owners)
     moves = await db.fetch(
         "SELECT sc.deal_id AS deal_id, sc.to_stage AS stage, "
         f"CASE WHEN sc.at >= {q(since)} THEN 1 ELSE 0 END AS recent "
@@ -230,9 +239,7 @@ async def visits_per_rep(actor: User, *, now: datetime, tz: ZoneInfo) -> VisitsP
         week = f"CAST((julianday(v.at) - julianday({at})) / 7 AS INTEGER)"
     else:
         week = f"CAST(FLOOR(EXTRACT(EPOCH FROM (v.at - {at}::timestamptz)) / 604800) AS INTEGER)"
-    where = f"v.at >= {p(start)} AND v.at < {p(now)}"
-    if owners is not None:
-        where += f" AND v.user_id IN ({p.ids(owners) or 'NULL'})"
+    where = f"v.at >= {p(start)} AND v.at < {p(now)}" + p.scope("v.user_id", owners)
     rows = await db.fetch(
         f"SELECT v.user_id AS user_id, u.name AS name, {week} AS week, COUNT(*) AS n "
         f"FROM visits v JOIN users u ON u.id = v.user_id WHERE {where} "
@@ -271,19 +278,7 @@ async def pipeline(actor: User, *, today: date, currency: str) -> Pipeline:
     owners = (await scope_for(actor)).owner_ids
     p = _Params()
     month = "substr(d.expected_close, 1, 7)" if p.sqlite else "to_char(d.expected_close, 'YYYY-MM')"
-    where = f"d.stage IN ({', '.join(p(s.value) for s in OPEN_STAGES)})"
-    if owners is not None:
-        where += f" AND d.owner_id IN ({p.ids(owners) or 'NULL'})"
-    rows = await db.fetch(
-        f"SELECT {month} AS month, d.currency AS currency, COUNT(*) AS n, "
-        f"SUM({p.cents('d.amount')}) AS total FROM deals d WHERE {where} "
-        f"GROUP BY {month}, d.currency",
-        p.values,
-    )
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        totals[row["currency"]] += p.amount(row["total"])
-    main = _main_currency(totals, currency)
+    rows, totals, main = await _open_deals_by(p, month, "month", owners, currency)
     first = today.replace(day=1)
     months = [_add_months(first, n) for n in range(MONTHS_AHEAD)]
     keys = {m.strftime("%Y-%m"): i for i, m in enumerate(months)}

@@ -1,4 +1,5 @@
-"""Shared helpers for the money tests: customers owned by a team member, outbox rows."""
+"""Shared helpers for the money tests: customers owned by a team member, outbox rows, an
+expense claim."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from bot.messages import Reply
 from bot.models import Customer, Notification, User
 from bot.services import customers
 from tests.conftest import Team
+from tests.support import Chat
 
 
 async def own_customer(team: Team, who: str, name: str) -> Customer:
@@ -23,3 +25,15 @@ async def outbox_for(team: Team, who: str) -> list[Reply]:
     rows = await Notification.filter(recipient_id=person.id).order_by("id")
     rendered = [render(row.kind, row.payload, t) for row in rows]
     return [reply for reply in rendered if reply is not None]
+
+
+async def claim_entertainment(chat: Chat, amount: str) -> str:
+    """An entertainment expense claim of `amount`, typed in /request with no receipt and no
+    note; the reply to Send."""
+    await chat.say("/request")
+    await chat.tap("Expense claim")
+    await chat.say(amount)
+    await chat.tap("Entertainment")
+    await chat.tap("Skip")
+    await chat.tap("Skip")
+    return await chat.tap("Send")

@@ -27,7 +27,7 @@ from bot.services.capture_text import read_note
 from bot.services.customers import DuplicateFinder
 from bot.services.errors import InvalidInput
 from tests.conftest import START, Team
-from tests.money.helpers import own_customer
+from tests.money.helpers import claim_entertainment, own_customer
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,13 +262,7 @@ async def test_deal_payment_and_request_take_the_forms_quick_capture_takes(team:
     assert "Payment of CN¥3,000 recorded." in await fay.tap("Save")
     assert (await Payment.get(customer_id=acme.id)).amount == Decimal(3000)
 
-    await li.say("/request")
-    await li.tap("Expense claim")
-    await li.say("2万人民币")
-    await li.tap("Entertainment")
-    await li.tap("Skip")
-    await li.tap("Skip")
-    await li.tap("Send")
+    await claim_entertainment(li, "2万人民币")
     request = await ApprovalRequest.get(requester_id=team.users["Li Wei"].id)
     assert (request.amount, request.currency) == (Decimal(20000), "CNY")
 

@@ -22,7 +22,7 @@ from bot.models import (
 from bot.services import approvals, visits
 from bot.services.customers import DuplicateFinder
 from tests.conftest import START, Team
-from tests.money.helpers import outbox_for, own_customer
+from tests.money.helpers import claim_entertainment, outbox_for, own_customer
 from tests.support import FakeClock
 
 
@@ -107,13 +107,7 @@ async def test_large_expense_needs_two_levels_and_the_sla_reminds_then_escalates
     await team.join("Ann", Role.MANAGER, manager="Vic")
     await team.join("Ray", Role.REP, manager="Ann")
     ray, ann, vic = team.chats["Ray"], team.chats["Ann"], team.chats["Vic"]
-    await ray.say("/request")
-    await ray.tap("Expense claim")
-    await ray.say("¥60k")
-    await ray.tap("Entertainment")
-    await ray.tap("Skip")
-    await ray.tap("Skip")
-    reply = await ray.tap("Send")
+    reply = await claim_entertainment(ray, "¥60k")
     assert "Sent to Ann" in reply and "next level" in reply
     request = await ApprovalRequest.get(requester_id=team.users["Ray"].id)
     reply = await ann.send(button=pack(Action("apr", f"{request.id}:y")))

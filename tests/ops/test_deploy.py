@@ -17,12 +17,10 @@ import json
 import os
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import sysconfig
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +28,7 @@ import pytest
 import yaml
 from aiohttp import ClientSession
 
+from tests.processes import running
 from tests.telegram.conftest import free_port
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 
@@ -166,27 +165,12 @@ def outside_env(**settings: str) -> dict[str, str]:
     return env | settings
 
 
-@asynccontextmanager
-async def serving(argv: list[str], cwd: Path, env: dict[str, str]) -> AsyncIterator[list[str]]:
-    """A `crmbot run` until it says the scheduler started; SIGTERM must then stop it with 0."""
-    proc = await asyncio.create_subprocess_exec(
-        *argv, cwd=cwd, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    assert proc.stderr is not None
-    log: list[str] = []
-    try:
-        async with asyncio.timeout(60):
-            while "scheduler started" not in "".join(log):
-                line = (await proc.stderr.readline()).decode()
-                assert line, "".join(log)
-                log.append(line)
-        yield log
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(30):
-            log.append((await proc.stderr.read()).decode())
-            assert await proc.wait() == 0, "".join(log)  # so Restart=on-failure leaves it be
+def serving(
+    argv: list[str], cwd: Path, env: dict[str, str]
+) -> AbstractAsyncContextManager[list[str]]:
+    """A `crmbot run` until it says the scheduler started; SIGTERM must then stop it with 0
+    (so Restart=on-failure leaves it be)."""
+    return running(argv, cwd, env, "scheduler started", within=60, stop_within=30)
 
 
 async def healthy(port: int) -> None:

@@ -13,10 +13,10 @@ import pytest
 from aiohttp import ClientSession
 
 from bot import logs
+from tests.processes import crmbot_running, telegram_env
 from tests.telegram.conftest import free_port
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi, Person
-from tests.telegram.test_run import crmbot_running
-from tests.test_cli import crmbot, env_for
+from tests.test_cli import crmbot
 
 SAID = "Visited Zanzibar Pickles about 4711 crates"
 
@@ -39,15 +39,7 @@ async def test_crmbot_run_logs_json_lines_with_ids_and_without_texts(
     tmp_path: Path, api: FakeBotApi
 ) -> None:
     port = free_port()
-    env = env_for(
-        tmp_path,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=api.base_url,
-        CRM_HTTP_HOST="127.0.0.1",
-        CRM_HTTP_PORT=str(port),
-        CRM_LOG_FORMAT="json",
-        CRM_LOG_LEVEL="INFO",
-    )
+    env = telegram_env(tmp_path, api, port, CRM_LOG_FORMAT="json", CRM_LOG_LEVEL="INFO")
     base = f"http://127.0.0.1:{port}"
     async with crmbot_running(tmp_path, env, "scheduler started") as log:
         person = Person(777001, "Stranger")

@@ -12,7 +12,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build_engine
 from bot.config import Settings
-from bot.handlers.telegram import Backoff, TelegramChannel
 from bot.handlers.telegram.sender import TelegramSender
 from bot.messages import Audio, Reply
 from bot.metrics import MeteredTranscriber, Metrics, metered
@@ -23,6 +22,7 @@ from bot.services import outbox, users
 from tests.conftest import Team
 from tests.ops.conftest import RecordingSender
 from tests.support import FakeClock
+from tests.telegram.conftest import quick_channel
 from tests.telegram.fake_bot_api import FakeBotApi, Person
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -55,14 +55,8 @@ class Served:
         self.metrics = Metrics(clock=clock)
         self.server = HttpServer("127.0.0.1", 0, metrics=self.metrics, metrics_token="s3cret-xyz")
         engine = build_engine(settings, clock=clock, metrics=self.metrics)
-        self.channel = TelegramChannel(
-            settings,
-            engine,
-            server=self.server,
-            rate_limit=False,
-            poll_timeout=1,
-            backoff=Backoff(first=0.05, maximum=0.2),
-            metrics=self.metrics,
+        self.channel = quick_channel(
+            settings, engine, self.server, rate_limit=False, metrics=self.metrics
         )
 
 

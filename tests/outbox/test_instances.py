@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,30 +13,16 @@ import pytest
 from bot.messages import Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, Role, User
 from bot.services import outbox
+from tests.processes import CRMBOT, read_until, start
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 from tests.test_cli import env_for
 
 CHAT = 930001
 
 
-async def start(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "scheduler",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stderr is not None
-    seen = ""
-    async with asyncio.timeout(60):
-        while "dispatcher" not in seen:
-            line = (await proc.stderr.readline()).decode()
-            assert line, seen
-            seen += line
+async def scheduler(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    proc = await start([*CRMBOT, "scheduler"], tmp_path, env, stdout=asyncio.subprocess.DEVNULL)
+    await read_until(proc, [], "dispatcher", within=60)
     return proc
 
 
@@ -66,7 +51,7 @@ async def test_two_processes_push_each_alert_once(
         TELEGRAM_API_BASE_URL=api.base_url,
         CRM_SEND_LEASE="2",
     )
-    procs = await asyncio.gather(start(tmp_path, env), start(tmp_path, env))
+    procs = await asyncio.gather(scheduler(tmp_path, env), scheduler(tmp_path, env))
     try:
         api.hold("sendMessage", seconds=4)  # slow, yet within the 5 s read timeout: two leases
         await outbox.notify(boss, Reply("Large deal: Acme"), "deal:1:large")

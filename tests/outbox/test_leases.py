@@ -15,6 +15,7 @@ from bot.messages import Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, User
 from bot.scheduler import Dispatcher, Limits
 from bot.services import outbox
+from tests.outbox.helpers import outlasted
 from tests.support import FakeClock
 from tests.telegram.conftest import Telegram
 from tests.telegram.fake_bot_api import FakeBotApi
@@ -79,24 +80,12 @@ async def test_a_send_slower_than_the_claim_is_not_taken_by_another_instance(
     slow = api.hold("sendMessage")  # the Bot API takes its time with the first push
     sending = asyncio.create_task(first.drain())
     await api.wait_for(lambda: slow.waiting == 1)
-    for _ in range(4):  # two leases' worth of time passes while the send hangs
-        clock.advance(seconds=LEASE.total_seconds() / 2)
-        await renewed(clock)
-        assert await second.drain() == 0
+    await outlasted(second, "deal:7:large", clock, LEASE)
     slow.release()
     assert await sending == 1
     assert await second.drain() == 0
     assert [m["text"] for m in api.bot_messages(CHAT)] == [ALERT]
     assert len(api.calls_of("sendMessage")) == 1
-
-
-async def renewed(clock: FakeClock) -> None:
-    """Until the holder's heartbeat has extended the claim from the clock's new time."""
-    for _ in range(500):
-        if (await row()).claimed_until == clock.now + LEASE:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the claim was not renewed")
 
 
 async def test_a_429_in_the_middle_of_a_long_message_resends_only_the_rest(

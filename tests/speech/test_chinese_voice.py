@@ -26,6 +26,7 @@ from bot.services.speech.worker import BackendSpec, transcribe
 from tests.conftest import Team
 from tests.speech.conftest import FIXTURES, recording
 from tests.speech.models import PUBLISHED_SHA256, sha256
+from tests.speech.scoring import characters, errors
 from tests.speech.test_telegram_voice import voice
 from tests.telegram.conftest import Telegram, join
 from tests.telegram.fake_bot_api import FakeBotApi, Person
@@ -45,14 +46,8 @@ def said(name: str) -> str:
 
 def character_error_rate(reference: str, heard: str) -> float:
     """Edit distance over Chinese characters and letters (punctuation and spaces ignored)."""
-    ref, hyp = (re.sub(r"[\W_]", "", text) for text in (reference, heard))
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i]
-        for j, h in enumerate(hyp, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
-        previous = current
-    return previous[-1] / len(ref)
+    ref = characters(reference)
+    return errors(ref, characters(heard)) / len(ref)
 
 
 def test_the_model_is_the_published_conversion(multilingual_model: Path) -> None:

@@ -11,7 +11,9 @@ from pydantic import SecretStr
 
 from bot.app import build_engine
 from bot.config import Settings
+from bot.dialogs.engine import Engine
 from bot.handlers.telegram import Backoff, TelegramChannel
+from bot.metrics import NO_METRICS, Metrics
 from bot.models import Role
 from bot.server import HttpServer
 from bot.services import users
@@ -44,6 +46,26 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def quick_channel(
+    settings: Settings,
+    engine: Engine,
+    server: HttpServer | None,
+    *,
+    rate_limit: bool,
+    metrics: Metrics = NO_METRICS,
+) -> TelegramChannel:
+    """The real channel with a one-second long poll and quick retries, so that tests stop soon."""
+    return TelegramChannel(
+        settings,
+        engine,
+        server=server,
+        rate_limit=rate_limit,
+        poll_timeout=1,
+        backoff=Backoff(first=0.05, maximum=0.2),
+        metrics=metrics,
+    )
+
+
 class Telegram:
     """The whole Telegram side of the product as `crmbot run` starts it, restartable."""
 
@@ -64,14 +86,7 @@ class Telegram:
             )
             self.server = HttpServer("127.0.0.1", port)
         engine = build_engine(settings, clock=self.clock)  # a new process: nothing in memory
-        self.channel = TelegramChannel(
-            settings,
-            engine,
-            server=self.server,
-            rate_limit=rate_limit,
-            poll_timeout=1,
-            backoff=Backoff(first=0.05, maximum=0.2),
-        )
+        self.channel = quick_channel(settings, engine, self.server, rate_limit=rate_limit)
         if self.server is not None:
             await self.server.start()
         return await self.channel.start()

@@ -2,53 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from aiohttp import ClientSession
 
+from tests.processes import crmbot_running, telegram_env
 from tests.telegram.conftest import free_port
-from tests.telegram.fake_bot_api import TOKEN, FakeBotApi, Person
-from tests.test_cli import crmbot, env_for
-
-
-@asynccontextmanager
-async def crmbot_running(
-    tmp_path: Path, env: dict[str, str], ready: str
-) -> AsyncIterator[list[str]]:
-    """`crmbot run` in its own process until `ready` is in its log (yielded); on leaving, a
-    SIGTERM that must stop it cleanly (the rest of the log is then added to the list)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stderr is not None
-    log: list[str] = []
-    try:
-        async with asyncio.timeout(30):
-            while ready not in "".join(log):
-                line = (await proc.stderr.readline()).decode()
-                assert line, "".join(log)
-                log.append(line)
-        yield log
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(20):
-            rest = (await proc.stderr.read()).decode()
-            assert await proc.wait() == 0, "".join(log) + rest
-        log.append(rest)
-    assert "stopped" in rest
+from tests.telegram.fake_bot_api import FakeBotApi, Person
+from tests.test_cli import crmbot
 
 
 def test_run_without_a_channel_says_what_is_missing(tmp_path: Path) -> None:
@@ -68,13 +29,7 @@ async def test_run_serves_telegram_and_healthz_until_sigterm(
     tmp_path: Path, api: FakeBotApi
 ) -> None:
     port = free_port()
-    env = env_for(
-        tmp_path,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=api.base_url,
-        CRM_HTTP_HOST="127.0.0.1",
-        CRM_HTTP_PORT=str(port),
-    )
+    env = telegram_env(tmp_path, api, port)
     async with crmbot_running(tmp_path, env, "started Telegram @crm_test_bot: polling") as log:
         assert any(f"HTTP server on 127.0.0.1:{port}" in line for line in log)
         async with ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as health:

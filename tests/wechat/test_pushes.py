@@ -18,13 +18,18 @@ from bot.models import ChannelIdentity, Notification, NotificationStatus, User
 from bot.scheduler import Dispatcher, Limits
 from bot.scheduler.limits import PLATFORM_RATES
 from bot.services import outbox
+from tests.outbox.helpers import outlasted
 from tests.support import FakeClock
 from tests.wechat.conftest import Rig
 
 LEASE = timedelta(seconds=30)  # shorter than the platform's busy wait
 KEY = "deal:7:large"
 ALERT = "🔔 大单提醒：星辰贸易 — 1,200,000 元（谈判中）"
-PLATFORMS = ["wechat", "wecom"]
+
+
+@pytest.fixture(params=["wechat", "wecom"])
+def channel(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 async def someone(channel: str) -> tuple[User, str]:
@@ -44,17 +49,21 @@ def instances(rig: Rig, clock: FakeClock) -> tuple[Dispatcher, Dispatcher]:
     return one(), one()
 
 
+async def alerted(rig: Rig, clock: FakeClock, channel: str) -> tuple[str, Dispatcher, Dispatcher]:
+    """The alert queued for someone on `channel` (their id there), and two instances to push it."""
+    boss, external_id = await someone(channel)
+    await outbox.notify(boss, Reply(ALERT), KEY)
+    return (external_id, *instances(rig, clock))
+
+
 async def row() -> Notification:
     return await Notification.get(dedupe_key=KEY)
 
 
-@pytest.mark.parametrize("channel", PLATFORMS)
 async def test_a_frequency_limit_longer_than_the_claim_delivers_once(
     rig: Rig, clock: FakeClock, channel: str
 ) -> None:
-    boss, external_id = await someone(channel)
-    await outbox.notify(boss, Reply(ALERT), KEY)
-    first, second = instances(rig, clock)
+    external_id, first, second = await alerted(rig, clock, channel)
     rig.api.busy.append((45009, "reach max api daily quota limit"))
     async with asyncio.timeout(10):
         assert await first.drain() == 0
@@ -75,20 +84,14 @@ async def test_a_frequency_limit_longer_than_the_claim_delivers_once(
     assert (await row()).status == NotificationStatus.SENT
 
 
-@pytest.mark.parametrize("channel", PLATFORMS)
 async def test_a_push_slower_than_the_claim_is_sent_by_one_instance(
     rig: Rig, clock: FakeClock, channel: str
 ) -> None:
-    boss, external_id = await someone(channel)
-    await outbox.notify(boss, Reply(ALERT), KEY)
-    first, second = instances(rig, clock)
+    external_id, first, second = await alerted(rig, clock, channel)
     rig.api.hold_next = 1
     sending = asyncio.create_task(first.drain())
     await rig.api.wait_for(lambda: rig.api.held == 1)
-    for _ in range(4):  # two leases' worth of time while the push hangs
-        clock.advance(seconds=LEASE.total_seconds() / 2)
-        await renewed(clock)
-        assert await second.drain() == 0
+    await outlasted(second, KEY, clock, LEASE)
     rig.api.release.set()
     assert await sending == 1
     assert await second.drain() == 0
@@ -96,16 +99,6 @@ async def test_a_push_slower_than_the_claim_is_sent_by_one_instance(
     assert rig.api.push_calls == 1
 
 
-async def renewed(clock: FakeClock) -> None:
-    """Until the holder's heartbeat has extended the claim from the clock's new time."""
-    for _ in range(500):
-        if (await row()).claimed_until == clock.now + LEASE:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the claim was not renewed")
-
-
-@pytest.mark.parametrize("channel", PLATFORMS)
 async def test_a_limit_in_the_middle_of_a_long_push_resends_only_the_rest(
     rig: Rig, clock: FakeClock, channel: str
 ) -> None:

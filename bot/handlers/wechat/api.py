@@ -164,37 +164,36 @@ class Api:
     async def _upload(self, token: str, kind: str, name: str, content: bytes, mime: str) -> str:
         form = FormData()
         form.add_field("media", content, filename=name, content_type=mime)
-        url = self.platform.base_url + "media/upload"
-        try:
-            async with self.session.post(
-                url, params={"access_token": token, "type": kind}, data=form
-            ) as response:
-                if response.status >= 400:
-                    raise Unavailable(f"HTTP {response.status} from media/upload")
-                data = json.loads(await response.read())
-        except (ClientError, TimeoutError, ValueError) as down:
-            raise Unavailable(f"media/upload: {down!r}") from down
-        media_id = str(_checked(data).get("media_id", ""))
+        data = await self._post("media/upload", {"access_token": token, "type": kind}, form)
+        media_id = str(data.get("media_id", ""))
         if not media_id:
             raise Unavailable("media/upload answered without a media_id")
         return media_id
 
     async def _post_json(self, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        return await self._post(path, {"access_token": token}, payload, headers)
+
+    async def _post(
+        self,
+        path: str,
+        params: dict[str, str],
+        data: bytes | FormData,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """POST to the platform's `path`; its JSON answer checked, any failure `Unavailable`."""
         url = self.platform.base_url + path
         try:
             async with self.session.post(
-                url,
-                params={"access_token": token},
-                data=payload,
-                headers={"Content-Type": "application/json; charset=utf-8"},
+                url, params=params, data=data, headers=headers
             ) as response:
                 if response.status >= 400:
                     raise Unavailable(f"HTTP {response.status} from {path}")
-                data = json.loads(await response.read())
+                answer = json.loads(await response.read())
         except (ClientError, TimeoutError, ValueError) as down:
             raise Unavailable(f"{path}: {down!r}") from down
-        return _checked(data)
+        return _checked(answer)
 
     async def _get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         content, _ = await self._get(path, params)
