@@ -6,7 +6,7 @@ second instance adds.
   whose turn skips the advisory lock), alternating in one run, the best of two runs each: the lock
   may cost at most 15 % of the dialogs per second;
 - two instances (two processes, 10 chats each, one database) against one instance with 20 chats:
-  together at least as fast.
+  together at least as fast (the better of two runs each, as for one instance).
 
 It needs PostgreSQL: `CRM_BENCH_DATABASE_URL` (default: the `crmbot_bench` database on
 127.0.0.1:5432, created if missing and emptied on every run).
@@ -47,7 +47,7 @@ from bot.dialogs.storage import StorageKey, TortoiseStorage
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crmbot_bench"
 LOCK_COST_MAX = 15.0  # percent
 CHATS = 20
-DIALOGS_PER_CHAT = {"full": 12, "quick": 3}
+DIALOGS_PER_CHAT = {"full": 30, "quick": 6}
 DATA = {"full": (60, 6000, 30000), "quick": (60, 1500, 3000)}  # reps, customers, visits
 
 
@@ -177,7 +177,8 @@ async def measure(url: str) -> dict[str, Any]:
                 runs[mode].append(figures)
     finally:
         await close_db()
-    two = two_instances(url, people, rng, dialogs)
+    twos = [two_instances(url, people, rng, dialogs) for _ in range(2)]
+    two = max(twos, key=lambda run: run["dialogs_per_second"])
     best = {mode: max(r["dialogs_per_second"] for r in found) for mode, found in runs.items()}
     return {
         "data": counts | {"generate_seconds": round(generate_seconds, 1)},
@@ -185,6 +186,7 @@ async def measure(url: str) -> dict[str, Any]:
         "one_instance": runs,
         "best_dialogs_per_second": best,
         "two_instances": two,
+        "two_instances_runs": [run["dialogs_per_second"] for run in twos],
     }
 
 
