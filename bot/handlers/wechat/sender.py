@@ -10,6 +10,8 @@ dispatcher as a `Retryable` with a wait, which pauses the platform and reschedul
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.handlers.wechat.api import Api, ApiError, Unavailable
@@ -54,32 +56,32 @@ class WeChatSender:
                 unreachable=False,
                 sent=sent,
             )
-        try:
+        async with _counted(sent):
             media_id = await self.api.upload(kind, file.name, file.content, file.mime)
-        except ApiError as refused:
-            failure = _failure(refused)
-            failure.sent = sent
-            raise failure from refused
-        except Unavailable as down:
-            raise Retryable(f"network: {down}", sent=sent) from down
         message = platform.media_message(external_id, kind, media_id)
         await self._post(external_id, message, sent=sent)
 
     async def _post(self, external_id: str, body: dict[str, Any], *, sent: int) -> None:
         """One push; a failure carries `sent`, the parts of the message delivered before it."""
-        try:
+        async with _counted(sent):
             answer = await self.api.post(self.api.platform.send_path, body)
             _check_delivered(answer, external_id)
-        except ApiError as refused:
-            failure = _failure(refused)
-            failure.sent = sent
-            raise failure from refused
-        except Unavailable as down:
-            raise Retryable(f"network: {down}", sent=sent) from down
-        except Permanent as refused:
-            refused.sent = sent
-            raise
 
+
+@asynccontextmanager
+async def _counted(sent: int) -> AsyncIterator[None]:
+    """A platform call's failure as the outbox understands it, with the parts already sent."""
+    try:
+        yield
+    except ApiError as refused:
+        failure = _failure(refused)
+        failure.sent = sent
+        raise failure from refused
+    except Unavailable as down:
+        raise Retryable(f"network: {down}", sent=sent) from down
+    except Permanent as refused:
+        refused.sent = sent
+        raise
 
 def _failure(refused: ApiError) -> SendError:
     if refused.code == OUTSIDE_WINDOW:
