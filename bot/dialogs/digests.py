@@ -1,8 +1,9 @@
 """Outbox payloads → neutral Replies in the recipient's language, at send time.
 
-Services store data (`{"params": ...}` by kind) or a ready Reply (`{"text", "buttons"}`); this
-is the one place that turns the data into words, so a person who switches language gets the
-next digest in the new one, and the same digest reads the same on every channel.
+Services store data (`{"params": ...}` by kind) or a ready Reply (`{"text", "buttons"}`);
+`render` is the one way a stored row becomes words, with a renderer per kind (digests, summaries,
+reminders and expired dialogs here, immediate alerts in `bot.dialogs.alerts`), so a person who
+switches language gets the next message in the new one, the same on every channel.
 """
 
 from __future__ import annotations
