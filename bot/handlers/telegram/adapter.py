@@ -91,12 +91,8 @@ class TelegramAdapter:
         audio = incoming.audio
         if audio is None or not self.engine.wants_audio_bytes(audio):
             return incoming
-        try:
-            data = await download(bot, audio.ref)
-        except TelegramError as failed:
-            log.warning("could not download voice note %s: %s", audio.ref, failed)
-            return incoming
-        return replace(incoming, audio=replace(audio, data=data))
+        data = await _fetched(bot, audio.ref, "voice note")
+        return incoming if data is None else replace(incoming, audio=replace(audio, data=data))
 
     async def _with_file(self, bot: Bot, incoming: Incoming) -> Incoming:
         """Fetch a sent spreadsheet's bytes when the core reads it; a failed download leaves
@@ -104,10 +100,8 @@ class TelegramAdapter:
         document = incoming.document
         if document is None or not self.engine.wants_file(document):
             return incoming
-        try:
-            data = await download(bot, document.ref)
-        except TelegramError as failed:
-            log.warning("could not download file %s: %s", document.ref, failed)
+        data = await _fetched(bot, document.ref, "file")
+        if data is None:
             return incoming
         return replace(incoming, document=replace(document, data=data))
 
@@ -177,3 +171,13 @@ async def _answer(update: Update) -> None:
         await update.callback_query.answer()
     except TelegramError as failed:
         log.info("callback of update %s not answered: %s", update.update_id, failed)
+
+
+async def _fetched(bot: Bot, ref: str, what: str) -> bytes | None:
+    """A held file's bytes through the configured Bot API server; None (and a log line) when
+    the download fails, so the core answers without them."""
+    try:
+        return await download(bot, ref)
+    except TelegramError as failed:
+        log.warning("could not download %s %s: %s", what, ref, failed)
+        return None
