@@ -116,8 +116,9 @@ def _child(url: str, reps: list[int], dialogs: int, seed: int, go: Any, out: Any
         try:
             engine = engine_for(url)
             rng = random.Random(seed)
+            warm = await visit_plans(reps, len(reps) * 2, rng, per_rep=2)
+            await run_lanes(engine, lanes_of(warm, len(reps)))  # warm up as one instance is
             plans = await visit_plans(reps, len(reps) * dialogs, rng, per_rep=dialogs)
-            await run_lanes(engine, lanes_of(plans[:dialogs], 1))  # warm up this process
             go.wait()
             started = time.monotonic()
             result, _ = await run_lanes(engine, lanes_of(plans, len(reps)))

@@ -1,32 +1,33 @@
-"""Export rows written as one .xlsx sheet, streamed: openpyxl's write-only mode.
+"""Export rows written as one .xlsx sheet, streamed: openpyxl's write-only mode in a worker.
 
 A write-only sheet keeps appended rows in a temporary file instead of cell objects, so memory
-stays flat however many rows arrive. Appending runs in a worker thread a batch at a time, so
-a large export does not hold up the other chats. Dates and times become Excel dates in the
-reader's time zone (Excel has no time zones); amounts stay numbers, next to a currency column.
+stays flat however many rows arrive; the sheet is written in a worker process
+(`sheet_worker`), so a large export neither holds up the other chats nor waits for them.
+Here each value is made ready for its cell: dates and times become Excel dates in the reader's
+time zone (Excel has no time zones), amounts stay numbers next to a currency column.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.utils.datetime import to_excel
 
 from bot.i18n import N_, Translator
 from bot.models import User
+from bot.reports.sheet_worker import SheetWorker
 from bot.services import exports
 from bot.services.exports import Column, ColumnType, ExportKind
-
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-AMOUNT_FORMAT = "#,##0.00"
 
 
 async def write(
@@ -39,85 +40,47 @@ async def write(
     title: str = "Export",
 ) -> int:
     """Write a header row and every batch into one sheet; returns the number of data rows."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    bold = Font(bold=True)
-    header = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, text)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    # The next batch is fetched while the worker thread appends this one.
-    ahead = asyncio.ensure_future(anext(batches, None))
+    if isinstance(target, io.BytesIO):
+        with tempfile.TemporaryDirectory(prefix="crmbot-export-") as scratch:
+            path = Path(scratch) / "export.xlsx"
+            count = await write(path, columns, headers, batches, tz=tz, title=title)
+            with path.open("rb") as written:
+                await asyncio.to_thread(shutil.copyfileobj, written, target)
+        return count
+    ready = [(i, f) for i, column in enumerate(columns) if (f := _ready(column.type, tz))]
+    texts = [i for i, column in enumerate(columns) if column.type is ColumnType.TEXT]
+    worker = SheetWorker(target, title, headers, [column.type.value for column in columns])
     try:
-        while (batch := await ahead) is not None:
-            ahead = asyncio.ensure_future(anext(batches, None))
-            await asyncio.to_thread(_append, sheet, columns, batch, tz)
-            count += len(batch)
+        async for batch in batches:
+            literals = []
+            for r, row in enumerate(batch):  # fresh lists from the export: made ready in place
+                for i, f in ready:
+                    if row[i] is not None:
+                        row[i] = f(row[i])
+                for i in texts:
+                    if (text := row[i]).__class__ is str:
+                        if not text:
+                            row[i] = None
+                        elif text[0] == "=":
+                            literals.append((r, i))
+            await worker.send((batch, literals))
+        return await worker.finish()
     finally:
-        if not ahead.done():
-            ahead.cancel()
-    await asyncio.to_thread(book.save, target)
-    return count
+        await worker.close()
 
 
-def _append(sheet: Any, columns: Sequence[Column], batch: list[list[Any]], tz: ZoneInfo) -> None:
-    """Append a batch; each column's values go through that column's one converter."""
-    convert = [_converter(sheet, column.type, tz) for column in columns]
-    append = sheet.append
-    for row in batch:
-        append([f(value) for f, value in zip(convert, row, strict=True)])
+def _ready(kind: ColumnType, tz: ZoneInfo) -> Callable[[Any], Any] | None:
+    """How one column's values become what a cell holds; None where they already are."""
 
-
-def _converter(sheet: Any, kind: ColumnType, tz: ZoneInfo) -> Callable[[Any], Any]:
-    """How one column's values become cells: typed, formatted, and text never a formula.
-
-    A formatted column reuses one cell object: a write-only sheet writes each appended row at
-    once, so the cell is free again for the next row (and no style is looked up per value).
-    """
-
-    def reused(number_format: str) -> Any:
-        cell = WriteOnlyCell(sheet)
-        cell.number_format = number_format
-        return cell
-
-    moment, day_cell, number = reused(DATETIME_FORMAT), reused(DATE_FORMAT), reused(AMOUNT_FORMAT)
-
-    def when(value: Any) -> Any:
-        if value is None:
-            return None
-        moment.value = value.astimezone(tz).replace(tzinfo=None) if value.tzinfo else value
-        return moment
-
-    def day(value: Any) -> Any:
-        if value is None:
-            return None
-        day_cell.value = value
-        return day_cell
-
-    def amount(value: Any) -> Any:
-        if value is None:
-            return None
-        number.value = float(value)
-        return number
-
-    def text(value: Any) -> Any:
-        if value is None or value == "":
-            return None
-        if isinstance(value, str) and value[0] == "=":
-            cell = WriteOnlyCell(sheet, value)
-            cell.data_type = "s"  # stored as the text it is: never run as a formula
-            return cell
-        return value
+    def moment(value: datetime) -> float:
+        return to_excel(value.astimezone(tz).replace(tzinfo=None) if value.tzinfo else value)
 
     converters: dict[ColumnType, Callable[[Any], Any]] = {
-        ColumnType.DATETIME: when,
-        ColumnType.DATE: day,
-        ColumnType.NUMBER: amount,
+        ColumnType.DATETIME: moment,
+        ColumnType.DATE: to_excel,
+        ColumnType.NUMBER: float,
     }
-    return converters.get(kind, text)
+    return converters.get(kind)
 
 
 HEADERS = {
