@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
@@ -75,7 +76,12 @@ def write_rows(sheet: Any, kinds: Sequence[str]) -> Callable[[Batch], None]:
 
 
 def _work(path: str, title: str, headers: list[str], kinds: list[str], pipe: Connection) -> None:
-    """The worker: header, batches until the end mark, save; answers with the row count."""
+    """The worker: header, batches until the end mark, save; answers with the row count.
+
+    The file is saved beside the target and moved into place whole, so a failed or abandoned
+    export never leaves a half-written workbook under the name asked for.
+    """
+    part = _part(path)
     try:
         book = Workbook(write_only=True)
         sheet = book.create_sheet(title[:31])
@@ -91,9 +97,12 @@ def _work(path: str, title: str, headers: list[str], kinds: list[str], pipe: Con
         while (batch := pipe.recv()) is not _END:
             append_batch(batch)
             count += len(batch[0])
-        _save(book, path)
+        _save(book, part)
+        os.replace(part, path)
         pipe.send(("ok", count))
     except BaseException as failed:  # reported to the bot, which raises it there
+        with contextlib.suppress(OSError):
+            os.unlink(part)
         pipe.send(("failed", f"{type(failed).__name__}: {failed}"))
     finally:
         pipe.close()
@@ -107,10 +116,15 @@ def _save(book: Workbook, path: str) -> None:
         ExcelWriter(book, archive).save()
 
 
+def _part(path: str) -> str:
+    return f"{path}.part"
+
+
 class SheetWorker:
     """The bot's side of one worker: `send` batches in order, then `finish` for the count."""
 
     def __init__(self, path: Path, title: str, headers: Sequence[str], kinds: Sequence[str]):
+        self._part = Path(_part(str(path)))
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
         self._process = context.Process(
@@ -141,7 +155,7 @@ class SheetWorker:
             raise SheetWorkerError(detail)
         return int(detail)
 
-    async def _failed(self) -> None:
+    async def _failed(self) -> NoReturn:
         """The worker went away: its own report if it left one, else its exit code."""
         detail = f"exit code {self._process.exitcode}"
         if await asyncio.to_thread(self._pipe.poll, 1.0):
@@ -153,6 +167,9 @@ class SheetWorker:
     async def close(self) -> None:
         """Stop the worker if it still runs (an export abandoned half way)."""
         self._pipe.close()
-        if self._process.is_alive():
+        abandoned = self._process.is_alive()
+        if abandoned:
             self._process.terminate()
         await asyncio.to_thread(self._process.join)
+        if abandoned:
+            self._part.unlink(missing_ok=True)

@@ -34,6 +34,10 @@ def wall(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC).replace(tzinfo=None)
 
 
+def names(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
 async def batches_of(*batches: list[list[Any]]) -> AsyncIterator[list[list[Any]]]:
     for batch in batches:
         yield [list(row) for row in batch]
@@ -76,13 +80,24 @@ async def test_cells_are_typed_and_text_stays_text() -> None:
 
 
 async def test_a_failed_worker_raises_and_leaves_no_process(tmp_path: Path) -> None:
-    target = tmp_path / "missing-folder" / "export.xlsx"
+    target = tmp_path / "no-such-folder" / "export.xlsx"
     with pytest.raises(SheetWorkerError, match="No such file"):
         await workbook.write(
             target, COLUMNS[:2], ["ID", "Name"], batches_of([[1, "a"]]), tz=SHANGHAI
         )
     assert not target.exists()
     assert not multiprocessing.active_children()
+
+
+async def test_a_finished_export_replaces_the_file_whole(tmp_path: Path) -> None:
+    target = tmp_path / "export.xlsx"
+    target.write_bytes(b"last week's export")
+    count = await workbook.write(
+        target, COLUMNS[:2], ["ID", "Name"], batches_of([[1, "a"], [2, "b"]]), tz=SHANGHAI
+    )
+    assert count == 2 and names(tmp_path) == ["export.xlsx"]
+    rows = list(load_workbook(target).active.iter_rows(values_only=True))
+    assert rows == [("ID", "Name"), (1, "a"), (2, "b")]
 
 
 async def test_an_export_that_fails_half_way_stops_its_worker(tmp_path: Path) -> None:
@@ -93,5 +108,5 @@ async def test_an_export_that_fails_half_way_stops_its_worker(tmp_path: Path) ->
     target = tmp_path / "export.xlsx"
     with pytest.raises(ConnectionError):
         await workbook.write(target, COLUMNS[:2], ["ID", "Name"], failing(), tz=SHANGHAI)
-    assert not target.exists()
+    assert not names(tmp_path)  # neither the file nor a part of it
     assert not multiprocessing.active_children()
