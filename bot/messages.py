@@ -8,6 +8,7 @@ import it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -44,11 +45,17 @@ class OutFile:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One outgoing message: text, rows of buttons, maybe a file."""
+    """One outgoing message: text, rows of buttons, maybe a file.
+
+    `after` is work too long for the chat's turn (an export of many rows): the engine runs it
+    once the turn has committed, holding neither a transaction nor the chat's lock across
+    instances, and sends the replies it returns in this one's place.
+    """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     file: OutFile | None = None
+    after: Callable[[], Awaitable[list[Reply]]] | None = None
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]

@@ -9,7 +9,8 @@
    identify the person and load the conversation (`storage.open`; strangers go to
    `onboarding.stranger`), expire an idle dialog (`expire_idle`), route and run the step
    (`runner.Runner`: buttons by their data, commands by name, everything else to the open
-   dialog's current step), save the state with whatever the step wrote.
+   dialog's current step), save the state with whatever the step wrote;
+5. work a step left for after the turn (`Reply.after`, such as an export), outside both.
 
 Steps validate; nothing is written until a dialog's last step confirms. The turn commits before
 the replies leave, so a restart continues where it was and a second tap on a Save already taken
@@ -114,11 +115,19 @@ class Engine:
             try:
                 heard = await self.hearing.heard(msg)
                 async with self.storage.turn(key):
-                    return await self._turn(key, msg, heard)
+                    replies = await self._turn(key, msg, heard)
+                return [reply for step in replies for reply in await self._after_turn(step)]
             except Exception:
                 log.exception("failed on message from %s:%s", msg.channel, msg.external_id)
                 note_failure("dialog")
                 return await self._recover(key, msg)
+
+    @staticmethod
+    async def _after_turn(reply: Reply) -> list[Reply]:
+        """A reply's work left for after the turn (`Reply.after`), or the reply itself. On the
+        embedded SQLite the turn's transaction holds the only connection: a long export inside
+        it would keep every other chat waiting."""
+        return [reply] if reply.after is None else await reply.after()
 
     async def _turn(self, key: StorageKey, msg: Incoming, heard: str | Reply | None) -> list[Reply]:
         """Inside the chat's turn: identify, expire, route and run the step, save."""

@@ -210,23 +210,28 @@ async def export_action(ctx: Ctx, arg: str) -> list[Reply]:
                 )
             )
         ]
-    out = io.BytesIO()
-    count = await workbook.export(
-        ctx.user, kind, out, ctx.t, currency=ctx.settings.currency.upper()
-    )
-    name = f"{kind.value}-{ctx.t.local(ctx.now):%Y%m%d}.xlsx"
-    limit = SEND_LIMITS.get(ctx.incoming.channel)
-    if limit is not None and out.getbuffer().nbytes > limit:
-        return [
-            Reply(
-                ctx._(
-                    "That file ({size} MB) is larger than this messenger accepts. An admin can "
-                    "write it with: crmbot export {kind} FILE.xlsx"
-                ).format(size=out.getbuffer().nbytes // MB, kind=kind.value)
-            )
-        ]
-    caption = ctx.ngettext("{count} row", "{count} rows", count).format(count=count)
-    return [Reply(caption, file=OutFile(name, out.getvalue(), workbook.XLSX_MIME))]
+
+    async def written() -> list[Reply]:
+        """The file itself, written after the turn: a large export takes a while."""
+        out = io.BytesIO()
+        count = await workbook.export(
+            ctx.user, kind, out, ctx.t, currency=ctx.settings.currency.upper()
+        )
+        name = f"{kind.value}-{ctx.t.local(ctx.now):%Y%m%d}.xlsx"
+        limit = SEND_LIMITS.get(ctx.incoming.channel)
+        if limit is not None and out.getbuffer().nbytes > limit:
+            return [
+                Reply(
+                    ctx._(
+                        "That file ({size} MB) is larger than this messenger accepts. An admin "
+                        "can write it with: crmbot export {kind} FILE.xlsx"
+                    ).format(size=out.getbuffer().nbytes // MB, kind=kind.value)
+                )
+            ]
+        caption = ctx.ngettext("{count} row", "{count} rows", count).format(count=count)
+        return [Reply(caption, file=OutFile(name, out.getvalue(), workbook.XLSX_MIME))]
+
+    return [Reply("", after=written)]
 
 
 def register(registry: Registry) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import multiprocessing
 from datetime import datetime
 
 import pytest
@@ -102,3 +104,20 @@ async def test_exports_hold_exactly_what_the_user_may_see(company: Team) -> None
     header = invoices[0]
     assert len(invoices) == 2 and invoices[1][header.index("Open")] == 7_000
     assert invoices[1][header.index("Due")].date().isoformat() == "2026-10-01"
+
+
+async def test_an_export_leaves_the_other_chats_free(company: Team) -> None:
+    """The file is written after the chat's turn: on SQLite a turn holds the only connection,
+    so an export inside it would keep everybody else waiting until it was done."""
+    admin = company.chats["admin"]
+    assert "Export which list" in await admin.say("/export")
+    exporting = asyncio.create_task(admin.tap("Visits"))
+    for _ in range(1000):  # until the sheet's worker is starting
+        if multiprocessing.active_children():
+            break
+        await asyncio.sleep(0.005)
+    assert "/visit" in await company.chats["Mia"].say("/help")
+    assert not exporting.done()
+    await exporting
+    [answer] = admin.replies
+    assert answer.file is not None and answer.text == "9 rows"
