@@ -3,10 +3,11 @@ second instance adds.
 
 /visit dialogs are typed by 20 chats at once through the engine, on PostgreSQL:
 - one instance with the chat lock (the product) against the same instance without it (a storage
-  whose turn skips the advisory lock), alternating in one run, the best of two runs each: the lock
-  may cost at most 15 % of the dialogs per second;
-- two instances (two processes, 10 chats each, one database) against one instance with 20 chats:
-  together at least as fast (the better of two runs each, as for one instance).
+  whose turn skips the advisory lock): the lock may cost at most 15 % of the dialogs per second;
+- two instances (two processes, 10 chats each, one database, both warmed up and started
+  together) against one instance with 20 chats: together at least as fast.
+
+The three take turns for three rounds (two at quick scale), and each is judged by its best.
 
 It needs PostgreSQL: `CRM_BENCH_DATABASE_URL` (default: the `crmbot_bench` database on
 127.0.0.1:5432, created if missing and emptied on every run).
@@ -48,6 +49,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crmbot_bench"
 LOCK_COST_MAX = 15.0  # percent
 CHATS = 20
 DIALOGS_PER_CHAT = {"full": 30, "quick": 6}
+ROUNDS = {"full": 3, "quick": 2}
 DATA = {"full": (60, 6000, 30000), "quick": (60, 1500, 3000)}  # reps, customers, visits
 
 
@@ -119,7 +121,7 @@ def _child(url: str, reps: list[int], dialogs: int, seed: int, go: Any, out: Any
             warm = await visit_plans(reps, len(reps) * 2, rng, per_rep=2)
             await run_lanes(engine, lanes_of(warm, len(reps)))  # warm up as one instance is
             plans = await visit_plans(reps, len(reps) * dialogs, rng, per_rep=dialogs)
-            go.wait()
+            go.wait()  # every instance warmed up: they start together
             started = time.monotonic()
             result, _ = await run_lanes(engine, lanes_of(plans, len(reps)))
             out.put((started, time.monotonic(), result.completed, len(result.failures)))
@@ -133,16 +135,14 @@ def two_instances(url: str, people: People, rng: random.Random, dialogs: int) ->
     """Two processes typing 10 chats each at the same moment; throughput over both."""
     reps = rng.sample(people.rep_ids, CHATS)
     spawn = multiprocessing.get_context("spawn")
-    go, out = spawn.Event(), spawn.Queue()
     halves = [reps[: CHATS // 2], reps[CHATS // 2 :]]
+    go, out = spawn.Barrier(len(halves)), spawn.Queue()
     children = [
         spawn.Process(target=_child, args=(url, half, dialogs, n, go, out))
         for n, half in enumerate(halves)
     ]
     for child in children:
         child.start()
-    time.sleep(0.5)
-    go.set()
     results = [out.get(timeout=600) for _ in children]
     for child in children:
         child.join(timeout=60)
@@ -172,13 +172,16 @@ async def measure(url: str) -> dict[str, Any]:
         rng = random.Random(7)
         await one_instance(url, people, rng, 2, locked=True)  # warm up caches and the pool
         runs: dict[str, list[dict[str, Any]]] = {"locked": [], "unlocked": []}
-        for _ in range(2):
+        twos: list[dict[str, Any]] = []
+        # The modes take turns, round after round, so a slow spell of a shared machine falls
+        # on all of them; each is judged by its best round.
+        for _ in range(ROUNDS[scale.name]):
             for mode in ("unlocked", "locked"):
                 figures = await one_instance(url, people, rng, dialogs, locked=mode == "locked")
                 runs[mode].append(figures)
+            twos.append(await asyncio.to_thread(two_instances, url, people, rng, dialogs))
     finally:
         await close_db()
-    twos = [two_instances(url, people, rng, dialogs) for _ in range(2)]
     two = max(twos, key=lambda run: run["dialogs_per_second"])
     best = {mode: max(r["dialogs_per_second"] for r in found) for mode, found in runs.items()}
     return {
@@ -206,7 +209,10 @@ def main() -> dict[str, Any]:
         for mode, found in result["one_instance"].items()
         for n, r in enumerate(found)
     ]
-    rows.append(("two instances", two, "—", result["two_instances"]["failed"]))
+    rows += [
+        (f"two instances, run {n + 1}", rate, "—", result["two_instances"]["failed"])
+        for n, rate in enumerate(result["two_instances_runs"])
+    ]
     print_table(
         f"/visit on PostgreSQL, {CHATS} chats", ("run", "dialogs/s", "p95 ms", "failed"), rows
     )
