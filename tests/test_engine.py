@@ -194,3 +194,30 @@ async def test_an_earlier_update_that_never_comes_delays_the_chat_once(team: Tea
     replies = await team.engine.handle(Incoming("console", chat, text="/hel", seq=21))
     assert "/help" in render(replies)
     assert not await updates.earlier_pending("console", chat, 22), "21 handled in its turn"
+
+
+async def test_a_double_tap_on_two_instances_saves_once(
+    team: Team, settings: Settings, clock: FakeClock
+) -> None:
+    """Both instances get the same Save tap at once, with no update order to go by (the console,
+    a WeChat menu event): the chat's lock lets one write, and the other finds the dialog over.
+    On PostgreSQL that is the advisory lock `open` takes; on SQLite the one connection."""
+    from bot.messages import Incoming
+    from bot.models import Visit
+    from bot.services import customers
+
+    a, b = build_engine(settings, clock=clock), build_engine(settings, clock=clock)
+    li = team.chats["Li Wei"]
+    for n in range(3):
+        name = f"Acme Trading {n}"
+        await customers.create_customer(team.users["Li Wei"], customers.CustomerDraft(name=name))
+        await li.say(f"/visit {name}")
+        await li.tap("Meeting")
+        await li.say("yesterday 3pm")
+        await li.say("They want 200 units")
+        assert "Save this?" in await li.say("next friday 3pm")
+        tap = Incoming(li.channel, li.external_id, button=li.button("Save"))
+        replies = await asyncio.gather(a.handle(tap), b.handle(tap))
+        texts = sorted(render(r) for r in replies)
+        assert texts[0].startswith("Logged.") and "earlier question" in texts[1], texts
+        assert await Visit.filter(customer__name=name).count() == 1

@@ -132,8 +132,8 @@ class Engine:
     async def _turn(self, key: StorageKey, msg: Incoming, heard: str | Reply | None) -> list[Reply]:
         """Inside the chat's turn: identify, expire, route and run the step, save."""
         now = self.clock()
-        await ordering.taken(msg)
         user, conv = await self.storage.open(key)
+        await ordering.taken(msg)
         if user is None:
             return await onboarding.stranger(msg, now, self.settings, self.registry, self.finder)
         t = Translator.for_user(user.locale, user.timezone, now=now)
@@ -156,8 +156,8 @@ class Engine:
         starts clean, and say so in one line."""
         now = self.clock()
         async with self.storage.turn(key):
-            await ordering.taken(msg)
             user, conv = await self.storage.open(key)
+            await ordering.taken(msg)
             if user is None:
                 defaults = self.defaults_for(key.channel)
                 t = Translator.for_user(defaults.locale, defaults.timezone, now=now)

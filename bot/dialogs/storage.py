@@ -3,9 +3,10 @@
 State is plain JSON under a frozen key (channel, chat), step names are strings such as
 "visit:notes", so a stored conversation stays readable and survives a restart of the bot.
 
-A chat's turn (`turn`) is one database transaction that starts by taking the chat's lock, so the
-state is read under the lock and the message's business writes commit together with the new state:
-two instances handed two taps of one chat take turns, and the second sees what the first saved.
+A chat's turn (`turn`) is one database transaction; its first read (`open`) takes the chat's lock,
+so the state is read under the lock and the message's business writes commit together with the new
+state: two instances handed two taps of one chat take turns, and the second sees what the first
+saved.
 """
 
 from __future__ import annotations
@@ -55,22 +56,22 @@ class Conversation:
 
 
 class StateStorage(Protocol):
-    """Load and save a chat's conversation; callers load and save inside the chat's `turn`."""
+    """Load and save a chat's conversation; callers open and save inside the chat's `turn`."""
 
     def turn(self, key: StorageKey) -> AbstractAsyncContextManager[None]:
-        """Hold the chat against every process until the block ends; what the block writes,
-        the state included, commits at its end or not at all."""
+        """One transaction: what the block writes, the state included, commits at its end or
+        not at all."""
         ...
 
     async def load(self, key: StorageKey) -> Conversation: ...
 
     async def open(self, key: StorageKey) -> tuple[User | None, Conversation]:
-        """Who is writing (None for a stranger or a deactivated user) and where the chat stands:
-        every message needs both, so a database reads them together."""
+        """Hold the chat against every process until the turn ends, then say who is writing
+        (None for a stranger or a deactivated user) and where the chat stands: the first thing
+        every turn does, so a database does all three in one round trip."""
         ...
 
-    async def save(self, key: StorageKey, conversation: Conversation, *, now: datetime) -> None:
-        ...
+    async def save(self, key: StorageKey, conversation: Conversation, *, now: datetime) -> None: ...
 
 
 class MemoryStorage:
@@ -115,26 +116,32 @@ ON CONFLICT (channel, external_id) DO UPDATE SET
     data = excluded.data, buttons = excluded.buttons, expires_at = excluded.expires_at,
     user_id = excluded.user_id, updated_at = excluded.updated_at
 """
+# On PostgreSQL the same read behind the chat's transaction-level advisory lock, taken by the
+# `crm_open_turn` function (migration 0008) in the same round trip: released by the commit or
+# rollback, so a crashed instance cannot leave a chat locked. Two keys hashing alike only wait
+# for each other.
+_OPEN_LOCKED = """
+SELECT (t.usr).*, (t.st).dialog AS s_dialog, (t.st).step AS s_step, (t.st).token AS s_token,
+    (t.st).data AS s_data, (t.st).buttons AS s_buttons, (t.st).expires_at AS s_expires_at,
+    (t.st).user_id AS s_user_id
+FROM crm_open_turn($1, $2, $3) AS t
+"""
 _EXPIRES_AT = DialogState._meta.fields_map["expires_at"]
-# A transaction-level advisory lock: released by the commit or rollback, so a crashed instance
-# cannot leave a chat locked. Two keys hashing alike only wait for each other.
-_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
 
 
 class TortoiseStorage:
     """The product's storage: one `dialog_states` row per chat, read and upserted by hand-written
     SQL since both run on every message.
 
-    On PostgreSQL, where several instances share the database, a turn takes an advisory lock keyed
-    by (channel, chat) first. SQLite serves one instance: its transaction already holds the only
-    connection, and the engine's per-chat asyncio lock orders a chat's messages.
+    On PostgreSQL, where several instances share the database, a turn's `open` takes an advisory
+    lock keyed by (channel, chat) before it reads. SQLite serves one instance: its transaction
+    already holds the only connection, and the engine's per-chat asyncio lock orders a chat's
+    messages.
     """
 
     @asynccontextmanager
     async def turn(self, key: StorageKey) -> AsyncIterator[None]:
         async with in_transaction():
-            if connections.get("default").capabilities.dialect == "postgres":
-                await db.fetch(_LOCK, (f"{key.channel}\x1f{key.external_id}",))
             yield
 
     async def load(self, key: StorageKey) -> Conversation:
@@ -142,13 +149,21 @@ class TortoiseStorage:
         return _conversation(rows[0]) if rows else Conversation()
 
     async def open(self, key: StorageKey) -> tuple[User | None, Conversation]:
-        rows = await db.fetch(_OPEN, (key.channel, key.external_id))
+        rows = await db.fetch(*self._open_query(key))
         if not rows:
             return None, Conversation()
         row = rows[0]
         state = {name[2:]: row.pop(name) for name in list(row) if name.startswith("s_")}
         user = User._init_from_db(**row)
         return user, _conversation(state) if state["token"] is not None else Conversation()
+
+    @staticmethod
+    def _open_query(key: StorageKey) -> tuple[str, tuple[str, ...]]:
+        """The turn's first read: behind the chat's lock on PostgreSQL."""
+        if connections.get("default").capabilities.dialect == "postgres":
+            lock_key = f"{key.channel}\x1f{key.external_id}"
+            return _OPEN_LOCKED, (lock_key, key.channel, key.external_id)
+        return _OPEN, (key.channel, key.external_id)
 
     async def save(self, key: StorageKey, conversation: Conversation, *, now: datetime) -> None:
         await db.execute(
