@@ -158,6 +158,7 @@ class TelegramChannel:
         self.poll_timeout = poll_timeout
         self.backoff = backoff or Backoff()
         self._pruner: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._connected = False
         if self.webhook_url:
             if server is None:
@@ -199,6 +200,7 @@ class TelegramChannel:
         except BaseException:
             await self.stop()
             raise
+        self._stopping.clear()
         self._pruner = asyncio.create_task(self._prune_forever(), name="telegram-prune")
         described = f"Telegram @{bot.username}: {self.mode}"
         if self.webhook_url:
@@ -216,9 +218,8 @@ class TelegramChannel:
     async def stop(self) -> None:
         """Stop receiving, finish what was received, close connections (the webhook stays set)."""
         if self._pruner is not None:
-            self._pruner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pruner
+            self._stopping.set()  # a prune under way finishes its query first
+            await self._pruner
             self._pruner = None
         app = self.application
         if app.updater is not None and app.updater.running:
@@ -262,15 +263,17 @@ class TelegramChannel:
             await asyncio.sleep(delay)
 
     async def _prune_forever(self) -> None:
-        """Forget old update claims now and then; a failure only postpones it."""
-        while True:
+        """Forget old update claims now and then, until the channel stops; a failure only
+        postpones it."""
+        while not self._stopping.is_set():
             try:
                 removed = await updates.prune(CHANNEL, system_clock() - KEEP_CLAIMS)
                 if removed:
                     log.info("forgot %d old Telegram update claims", removed)
             except Exception:
                 log.exception("pruning Telegram update claims failed")
-            await asyncio.sleep(PRUNE_EVERY)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), PRUNE_EVERY)
 
 
 def _polling_error(error: TelegramError) -> None:
