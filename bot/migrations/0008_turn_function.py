@@ -1,10 +1,10 @@
 """A chat's turn on PostgreSQL: its lock and its state in one round trip.
 
 `crm_open_turn` takes the chat's transaction-level advisory lock, then reads who is writing and
-where the chat stands. It is VOLATILE, so its query reads with a fresh snapshot, taken after the
-lock was granted: what the chat's previous turn committed is seen. PL/pgSQL keeps the query's
-plan for the session, where a SQL function would plan it on every call. The turn
-then needs no separate statement for the lock. SQLite (one instance) has no such function.
+where the chat stands, so a turn needs no statement of its own for the lock. It is VOLATILE: its
+query reads with a fresh snapshot, taken after the lock was granted, and sees what the chat's
+previous turn committed. PL/pgSQL keeps the query's plan for the session, where a SQL function
+would plan it on every call. SQLite (one instance) has no such function.
 """
 
 from tortoise import migrations
