@@ -241,6 +241,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.i18n import Translator
     from bot.reports import workbook
+    from bot.reports.sheet_worker import SheetWorkerError
     from bot.services.exports import ExportKind
 
     path = Path(args.file)
@@ -257,6 +258,9 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         count = await workbook.export(
             actor, ExportKind(args.what), path, t, currency=settings.currency.upper()
         )
+    except SheetWorkerError as failed:
+        print(f"Cannot write {path}: {failed}", file=sys.stderr)
+        return 1
     finally:
         await close_db()
     print(f"{args.what}: {count} rows written to {path}")

@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
@@ -79,40 +79,48 @@ def _work(path: str, title: str, headers: list[str], kinds: list[str], pipe: Con
     """The worker: header, batches until the end mark, save; answers with the row count.
 
     The file is saved beside the target and moved into place whole, so a failed or abandoned
-    export never leaves a half-written workbook under the name asked for.
+    export never leaves a half-written workbook under the name asked for. It is opened first: a
+    folder that is missing or read-only fails before any row is read.
     """
     part = _part(path)
     try:
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(title[:31])
-        bold = Font(bold=True)
-        header = []
-        for text in headers:
-            cell = WriteOnlyCell(sheet, text)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        append_batch = write_rows(sheet, kinds)
-        count = 0
-        while (batch := pipe.recv()) is not _END:
-            append_batch(batch)
-            count += len(batch[0])
-        _save(book, part)
+        with open(part, "wb") as out:
+            count = _fill(out, title, headers, kinds, pipe)
         os.replace(part, path)
         pipe.send(("ok", count))
     except BaseException as failed:  # reported to the bot, which raises it there
         with contextlib.suppress(OSError):
             os.unlink(part)
-        pipe.send(("failed", f"{type(failed).__name__}: {failed}"))
+        reason = failed.strerror if isinstance(failed, OSError) else None
+        pipe.send(("failed", reason or f"{type(failed).__name__}: {failed}"))
     finally:
         pipe.close()
 
 
-def _save(book: Workbook, path: str) -> None:
+def _fill(out: BinaryIO, title: str, headers: list[str], kinds: list[str], pipe: Connection) -> int:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    bold = Font(bold=True)
+    header = []
+    for text in headers:
+        cell = WriteOnlyCell(sheet, text)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    append_batch = write_rows(sheet, kinds)
+    count = 0
+    while (batch := pipe.recv()) is not _END:
+        append_batch(batch)
+        count += len(batch[0])
+    _save(book, out)
+    return count
+
+
+def _save(book: Workbook, out: BinaryIO) -> None:
     """Save as `Workbook.save` does, with zlib's fastest level: compressing is serial work at
     the end of an export (5 s of a million rows at the default level, 2 s at this one), and the
     file is about a quarter larger."""
-    with ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
+    with ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=1) as archive:
         ExcelWriter(book, archive).save()
 
 

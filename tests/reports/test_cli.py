@@ -27,6 +27,11 @@ def test_demo_data_then_report_export_and_import(tmp_path: Path) -> None:
     assert chart.parent == tmp_path / "crmbot-files" and png_size(chart.read_bytes())[0] >= 800
     assert workbook.name.startswith("receivables-") and workbook.suffix == ".xlsx"
 
+    nowhere = crmbot(tmp_path, "export", "customers", "no-such-folder/all.xlsx")
+    assert nowhere.returncode == 1 and not nowhere.stdout
+    assert nowhere.stderr.strip() == (
+        "Cannot write no-such-folder/all.xlsx: No such file or directory"
+    ), nowhere.stderr
     exported = crmbot(tmp_path, "export", "customers", "all.xlsx")
     assert exported.returncode == 0, exported.stderr
     assert "300 rows written" in exported.stdout
