@@ -7,6 +7,8 @@ previous turn committed. PL/pgSQL keeps the query's plan for the session, where 
 would plan it on every call. SQLite (one instance) has no such function.
 """
 
+from collections.abc import Awaitable, Callable
+
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
@@ -28,16 +30,15 @@ $$
 DROP = "DROP FUNCTION IF EXISTS crm_open_turn(text, text, text)"
 
 
-async def create(apps: object, schema_editor: object) -> None:
-    client = schema_editor.client  # type: ignore[attr-defined]
-    if client.capabilities.dialect == "postgres":
-        await client.execute_script(CREATE)
+def on_postgres(sql: str) -> Callable[[object, object], Awaitable[None]]:
+    """A migration step that runs `sql` on PostgreSQL and does nothing on SQLite."""
 
+    async def run(apps: object, schema_editor: object) -> None:
+        client = schema_editor.client  # type: ignore[attr-defined]
+        if client.capabilities.dialect == "postgres":
+            await client.execute_script(sql)
 
-async def drop(apps: object, schema_editor: object) -> None:
-    client = schema_editor.client  # type: ignore[attr-defined]
-    if client.capabilities.dialect == "postgres":
-        await client.execute_script(DROP)
+    return run
 
 
 class Migration(migrations.Migration):
@@ -45,4 +46,4 @@ class Migration(migrations.Migration):
 
     initial = False
 
-    operations = [ops.RunPython(create, drop)]
+    operations = [ops.RunPython(on_postgres(CREATE), on_postgres(DROP))]

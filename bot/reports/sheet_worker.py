@@ -62,9 +62,7 @@ def write_rows(sheet: Any, kinds: Sequence[str]) -> Callable[[Batch], None]:
     def append_batch(batch: Batch) -> None:
         rows, literals = batch
         for r, i in literals:
-            literal = WriteOnlyCell(sheet, rows[r][i])
-            literal.data_type = "s"
-            rows[r][i] = literal
+            rows[r][i] = literal(sheet, rows[r][i])
         for row in rows:
             for index, cell in formatted:
                 if (value := row[index]) is not None:
@@ -73,6 +71,13 @@ def write_rows(sheet: Any, kinds: Sequence[str]) -> Callable[[Batch], None]:
             append(row)
 
     return append_batch
+
+
+def literal(sheet: Any, text: str) -> Any:
+    """A cell holding `text` as text, even where it starts with "=": never run as a formula."""
+    cell = WriteOnlyCell(sheet, text)
+    cell.data_type = "s"
+    return cell
 
 
 def _work(path: str, title: str, headers: list[str], kinds: list[str], pipe: Connection) -> None:

@@ -20,12 +20,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.datetime import to_excel
 
 from bot.i18n import N_, Translator
 from bot.models import User
-from bot.reports.sheet_worker import SheetWorker
+from bot.reports.sheet_worker import SheetWorker, literal
 from bot.services import exports
 from bot.services.exports import Column, ColumnType, ExportKind
 
@@ -150,8 +149,4 @@ def status_file(table: Sequence[Sequence[str]], statuses: Sequence[str], heading
 
 
 def _text_cell(sheet: Any, value: str) -> Any:
-    if value.startswith("="):
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        return cell
-    return value or None
+    return literal(sheet, value) if value.startswith("=") else value or None
