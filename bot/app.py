@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.db import close_db, open_db
-from bot.dialogs import Engine, build_registry
+from bot.dialogs import FEATURES, Engine, build_registry
+from bot.dialogs.feature import Feature
 from bot.dialogs.storage import TortoiseStorage
 from bot.health import Health
 from bot.metrics import NO_METRICS, MeteredTranscriber, Metrics
@@ -59,13 +60,15 @@ def build_engine(
     *,
     clock: Clock = system_clock,
     metrics: Metrics = NO_METRICS,
+    features: Sequence[Feature] = FEATURES,
 ) -> Engine:
-    """The engine with the database-backed state storage and the configured speech backend."""
+    """The engine with the database-backed state storage and the configured speech backend,
+    serving these features (the product's, unless a test adds one of its own)."""
     speech = build_speech(settings)
     return Engine(
         settings,
         TortoiseStorage(),
-        build_registry(),
+        build_registry(features),
         finder=DuplicateFinder(),
         transcriber=MeteredTranscriber(speech, metrics) if metrics.enabled else speech,
         clock=clock,

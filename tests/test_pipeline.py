@@ -83,7 +83,15 @@ async def test_hearing_transcribes_only_what_needs_it(team: Team, clock: FakeClo
 async def test_an_idle_dialog_expires_with_its_notice(team: Team, clock: FakeClock) -> None:
     li = await User.get(name="Li Wei")
     t = Translator.for_user("en", "Asia/Shanghai", now=clock.now)
-    ctx = Ctx(li, t, clock.now, team.engine.settings, team.engine.finder, Incoming("console", "x"))
+    ctx = Ctx(
+        li,
+        t,
+        clock.now,
+        team.engine.settings,
+        team.engine.finder,
+        Incoming("console", "x"),
+        team.engine.registry,
+    )
     registry = team.engine.registry
     fresh = Conversation(dialog="visit", step="visit:notes", token="t", expires_at=clock.now)
     fresh.expires_at = clock.now + timedelta(minutes=1)

@@ -90,7 +90,7 @@ async def test_restart_in_the_middle_of_a_visit_continues(
     await li.say("/visit acme")
     await li.tap("Call")
     kept_button = li.button("Now")
-    assert await DialogState.filter(dialog="visit", step="when").count() == 1
+    assert await DialogState.filter(dialog="visit", step="at").count() == 1
 
     restarted = build_engine(settings, clock=clock)  # a new process: nothing in memory
     li2 = Chat(restarted, li.external_id)

@@ -5,60 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Step, Transition
+from bot.dialogs.feature import EVERYONE, Command, Feature
+from bot.dialogs.labels import ROLE_LABELS
 from bot.i18n import N_, Translator
 from bot.messages import Reply
 from bot.models import Role
 from bot.services import users
 from bot.services.errors import InvalidInput
 
-_ALL = frozenset(Role)
-_LEADS = frozenset({Role.MANAGER, Role.ADMIN})
-_MONEY = frozenset({Role.FINANCE, Role.ADMIN})
-_DECIDERS = frozenset({Role.MANAGER, Role.FINANCE, Role.ADMIN})
-
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("newcustomer", N_("create a customer")),
-    ("customer", N_("find a customer: /customer acme")),
-    ("contact", N_("add a contact person")),
-    ("visit", N_("log a visit, call or meeting")),
-    ("followups", N_("follow-ups due today and overdue")),
-    ("deal", N_("open a deal: /deal acme")),
-    ("deals", N_("your open deals")),
-    ("receivables", N_("who owes what, how late: /receivables acme")),
-    ("payment", N_("record a payment (finance)")),
-    ("request", N_("ask for a discount, credit limit, expense or handover")),
-    ("approvals", N_("requests waiting for your decision")),
-    ("tasks", N_("your open tasks")),
-    ("task", N_("assign a task (managers)")),
-    ("invite", N_("invite someone new (a deep link or a 绑定 code to forward)")),
-    ("team", N_("your team: roles, managers, visits this week")),
-    ("report", N_("charts: funnel, visits, receivables, pipeline")),
-    ("export", N_("customers, visits, deals or receivables as an Excel file")),
-    ("import", N_("import customers from a spreadsheet (admins, managers)")),
-    ("lang", N_("language: /lang en or /lang zh")),
-    ("tz", N_("time zone: /tz Europe/Berlin")),
-    ("link", N_("use this account on another messenger too")),
-    ("cancel", N_("stop what you are doing")),
-    ("help", N_("this list")),
-)
-# Who sees a command in /help (everyone unless listed): nobody is shown what they cannot do.
-SHOWN_TO: dict[str, frozenset[Role]] = {
-    "payment": _MONEY,
-    "approvals": _DECIDERS,
-    "task": _LEADS,
-    "invite": _LEADS,
-    "team": _LEADS,
-    "import": _LEADS,
-}
-
 
 async def help_command(ctx: Ctx, args: str) -> list[Reply]:
     """The commands this person has, by role."""
-    role = Role(ctx.user.role)
     lines = [ctx._("What I can do:")]
-    lines += [
-        f"/{name} — {ctx._(text)}" for name, text in COMMANDS if role in SHOWN_TO.get(name, _ALL)
-    ]
+    lines += [f"/{name} — {ctx._(text)}" for name, text in ctx.registry.menu(Role(ctx.user.role))]
     lines += [
         "",
         ctx._(
@@ -90,14 +49,6 @@ async def link_command(ctx: Ctx, args: str) -> list[Reply]:
             ).format(code=invite.code)
         )
     ]
-
-
-ROLE_LABELS = {
-    Role.REP: N_("sales rep"),
-    Role.MANAGER: N_("manager"),
-    Role.FINANCE: N_("finance"),
-    Role.ADMIN: N_("admin"),
-}
 
 
 async def _set_language(ctx: Ctx, value: str) -> Reply:
@@ -179,4 +130,21 @@ TZ = Dialog(
     title=N_("Time zone"),
     begin=begin_tz,
     steps=(Step("choose", ask_tz, answer_tz),),
+)
+
+
+FEATURE = Feature(
+    name="account",
+    commands=(
+        Command("lang", N_("language: /lang en or /lang zh"), EVERYONE, dialog=LANG),
+        Command("tz", N_("time zone: /tz Europe/Berlin"), EVERYONE, dialog=TZ),
+        Command(
+            "link", N_("use this account on another messenger too"), EVERYONE, run=link_command
+        ),
+        Command(
+            "start", N_("greeting; /start CODE joins with an invite"), EVERYONE, run=start_command
+        ),
+        Command("cancel", N_("stop what you are doing"), EVERYONE),
+        Command("help", N_("this list"), EVERYONE, run=help_command),
+    ),
 )

@@ -18,10 +18,10 @@ from bot.dialogs.base import (
     Step,
     Transition,
 )
-from bot.dialogs.common import CUSTOMER_STEP, action, text_of
-from bot.dialogs.deals import amount_text, confirmed, read_amount
+from bot.dialogs.common import CUSTOMER_STEP, action, amount_text, text_of
+from bot.dialogs.feature import DECIDERS, EVERYONE, Command, Feature
 from bot.dialogs.labels import REQUEST_KINDS
-from bot.dialogs.registry import Registry
+from bot.dialogs.widgets import confirmed, read_money
 from bot.i18n import N_
 from bot.messages import Button, OutFile, Reply
 from bot.models import ApprovalKind, ApprovalStatus, Role, User
@@ -125,7 +125,8 @@ async def ask_amount(ctx: Ctx, data: dict[str, Any]) -> Question | None:
 
 
 async def answer_amount(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    amount, currency = read_amount(ctx, answer)
+    amount, said = read_money(ctx, answer.text or "")
+    currency = said or ctx.settings.currency.upper()
     data["amount"], data["currency"] = str(amount), currency
     return None
 
@@ -233,7 +234,7 @@ REFUSALS = {
 
 
 async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(ctx, answer) and (answer.text or "").strip().casefold() != "send":
+    if not confirmed(answer) and (answer.text or "").strip().casefold() != "send":
         raise Invalid(ctx._("Tap Send to send it, or Cancel to drop it."))
     draft = approvals.RequestDraft(
         kind=_kind(data),
@@ -422,9 +423,19 @@ async def list_approvals(ctx: Ctx, args: str) -> list[Reply]:
     return [Reply("\n".join(lines), tuple(rows))]
 
 
-def register(registry: Registry) -> None:
-    """The approval commands, dialogs and buttons."""
-    registry.dialog(REQUEST)
-    registry.dialogs[APPROVAL_COMMENT.name] = APPROVAL_COMMENT
-    registry.commands["approvals"] = list_approvals
-    registry.actions["apr"] = approval_button
+FEATURE = Feature(
+    name="approvals",
+    commands=(
+        Command(
+            "request",
+            N_("ask for a discount, credit limit, expense or handover"),
+            EVERYONE,
+            dialog=REQUEST,
+        ),
+        Command(
+            "approvals", N_("requests waiting for your decision"), DECIDERS, run=list_approvals
+        ),
+    ),
+    dialogs=(APPROVAL_COMMENT,),
+    actions={"apr": approval_button},
+)

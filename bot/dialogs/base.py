@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.buttons import Move
 from bot.i18n import Translator
@@ -14,6 +14,7 @@ from bot.models import User
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.dialogs.registry import Registry
     from bot.services.customers import DuplicateFinder
 
 
@@ -68,6 +69,7 @@ class Start:
     dialog: str
     data: dict[str, Any] = field(default_factory=dict)
     note: list[Reply] = field(default_factory=list)
+    args: str = ""  # what followed the command ("/visit acme"), for the dialog's `begin`
 
 
 Transition = Goto | Done | Start | None
@@ -83,6 +85,7 @@ class Ctx:
     settings: Settings
     finder: DuplicateFinder
     incoming: Incoming
+    registry: Registry
 
     def _(self, message: str) -> str:
         return self.t.gettext(message)
@@ -95,9 +98,23 @@ AskFn = Callable[[Ctx, dict[str, Any]], Awaitable[Question | None]]
 AnswerFn = Callable[[Ctx, dict[str, Any], Answer], Awaitable[Transition]]
 
 
+class StepLike(Protocol):
+    """What the runner needs of a question: a widget (`bot.dialogs.widgets`) or a `Step`."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def optional(self) -> bool: ...
+
+    async def ask(self, ctx: Ctx, data: dict[str, Any]) -> Question | None: ...
+
+    async def answer(self, ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One question of a dialog. `ask` returning None skips the step (it does not apply)."""
+    """A hand-written question, for the few no widget fits. `ask` returning None skips it."""
 
     key: str
     ask: AskFn
@@ -114,17 +131,22 @@ async def _begin_empty(ctx: Ctx, args: str) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Dialog:
-    """A declared sequence of steps; `begin` turns the command's arguments into starting data."""
+    """A declared sequence of steps; `begin` turns the command's arguments into starting data.
+
+    `version` names the shape of the dialog's stored data: raise it when a change makes data
+    saved by the previous release unreadable, and a conversation saved before the deploy ends
+    with a polite line instead of failing (the runner compares it on every answer)."""
 
     name: str
     title: str
-    steps: tuple[Step, ...]
+    steps: tuple[StepLike, ...]
     begin: BeginFn = _begin_empty
+    version: int = 1
 
-    def step(self, key: str | None) -> Step | None:
+    def step(self, key: str | None) -> StepLike | None:
         return next((step for step in self.steps if step.key == key), None)
 
-    def after(self, key: str) -> Step | None:
+    def after(self, key: str) -> StepLike | None:
         keys = [step.key for step in self.steps]
         index = keys.index(key)
         return self.steps[index + 1] if index + 1 < len(self.steps) else None

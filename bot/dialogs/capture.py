@@ -24,8 +24,9 @@ from bot.dialogs.base import (
     Step,
     Transition,
 )
-from bot.dialogs.common import CUSTOMER_STEP, customer_line
-from bot.dialogs.visits import KIND_LABELS, save_visit
+from bot.dialogs.common import CUSTOMER_STEP, customer_line, save_visit
+from bot.dialogs.feature import Feature
+from bot.dialogs.labels import VISIT_KINDS as KIND_LABELS
 from bot.i18n import N_
 from bot.messages import Reply
 from bot.models import VisitKind
@@ -175,3 +176,6 @@ CAPTURE = Dialog(
         Step("confirm", ask_confirm, answer_confirm),
     ),
 )
+
+
+FEATURE = Feature(name="capture", dialogs=(CAPTURE,), fallback=capture_fallback)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from bot.buttons import Action, Move, pack
-from bot.dialogs.base import Answer, Ctx, Goto, Invalid, Question, Step, Transition
+from bot.dialogs.base import Answer, Ctx, Done, Goto, Invalid, Question, Step, Transition
 from bot.dialogs.labels import VISIT_KINDS
 from bot.messages import Button, ButtonKind, Reply
 from bot.models import VisitKind
-from bot.services import customer_changes, customers, timeline
+from bot.services import customer_changes, customers, timeline, visits
 
 MORE = "more:"
 
@@ -41,6 +42,11 @@ def pager(ctx: Ctx, name: str, offset: int, shown: int, total: int) -> tuple[But
 def local_today(ctx: Ctx) -> date:
     """Today in the user's time zone: 'due today' and 'overdue' mean their today."""
     return ctx.now.astimezone(ctx.t.timezone).date()
+
+
+def amount_text(ctx: Ctx, amount: Decimal | str, currency: str) -> str:
+    """An amount in the user's locale with its currency."""
+    return ctx.t.money(Decimal(str(amount)), currency)
 
 
 def customer_line(ctx: Ctx, summary: customers.CustomerBrief | customers.CustomerSummary) -> str:
@@ -211,6 +217,30 @@ async def preselect_customer(ctx: Ctx, args: str) -> dict[str, Any]:
         except Invalid:
             data = {}
     return data
+
+
+async def save_visit(ctx: Ctx, data: dict[str, Any]) -> Done:
+    """Log the visit a dialog collected (/visit, or quick capture's Confirm) and say when the
+    reminder comes."""
+    location = data.get("location") or [None, None]
+    draft = visits.VisitDraft(
+        customer_id=int(data["customer_id"]),
+        kind=VisitKind(data["kind"]),
+        at=datetime.fromisoformat(data["at"]),
+        notes=data["notes"],
+        next_followup_at=datetime.fromisoformat(data["followup"]) if data.get("followup") else None,
+        latitude=location[0],
+        longitude=location[1],
+        transcript=data.get("transcript", ""),
+        audio_ref=data.get("audio_ref", ""),
+    )
+    await visits.log_visit(ctx.user, draft, now=ctx.now)
+    text = ctx._("Logged.")
+    if draft.next_followup_at:
+        text += " " + ctx._("I will remind you on {when}.").format(
+            when=ctx.t.datetime(draft.next_followup_at)
+        )
+    return Done([Reply(text)])
 
 
 def text_of(answer: Answer, ctx: Ctx, *, max_len: int, what: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
 from bot.dialogs.common import CUSTOMER_STEP, preselect_customer, text_of
+from bot.dialogs.feature import EVERYONE, Command, Feature
 from bot.i18n import N_
 from bot.messages import Reply
 from bot.services import customers
@@ -157,4 +158,12 @@ SHARED_CONTACT = Dialog(
 
 async def start_contact(ctx: Ctx, arg: str) -> Start:
     """Action button: add a contact to this customer."""
-    return Start("contact", {"_args": arg})
+    return Start("contact", args=arg)
+
+
+FEATURE = Feature(
+    name="contacts",
+    commands=(Command("contact", N_("add a contact person"), EVERYONE, dialog=CONTACT),),
+    dialogs=(SHARED_CONTACT,),
+    actions={"contact": start_contact},
+)

@@ -20,9 +20,9 @@ from bot.dialogs.base import (
     Transition,
 )
 from bot.dialogs.common import CUSTOMER_STEP, action, card_reply, kind_label
-from bot.dialogs.deals import confirmed
+from bot.dialogs.feature import Feature
 from bot.dialogs.labels import STAGES as STAGE_LABELS
-from bot.dialogs.registry import Registry
+from bot.dialogs.widgets import confirmed
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.services import customer_changes, customers, timeline
@@ -186,7 +186,7 @@ async def ask_edit_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
 
 
 async def answer_edit_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(ctx, answer):
+    if not confirmed(answer):
         raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
     await customer_changes.edit(
         ctx.user, data["customer_id"], data["field"], data["after"], currency=ctx.settings.currency
@@ -268,7 +268,7 @@ async def ask_merge_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
 
 async def answer_merge_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
     if (
-        not confirmed(ctx, answer)
+        not confirmed(answer)
         and (answer.text or "").strip().casefold() != ctx._("merge").casefold()
     ):
         raise Invalid(ctx._("Tap Merge to go ahead, or Cancel."))
@@ -292,14 +292,13 @@ MERGE = Dialog(
 
 def _starter(dialog: str) -> Any:
     async def start(ctx: Ctx, arg: str) -> list[Reply] | Start:
-        return Start(dialog, {"_args": arg})
+        return Start(dialog, args=arg)
 
     return start
 
 
-def register(registry: Registry) -> None:
-    """History, Edit and Merge buttons of the customer card."""
-    registry.actions["hist"] = history_action
-    for dialog in (EDIT, MERGE):
-        registry.dialogs[dialog.name] = dialog
-        registry.actions[dialog.name] = _starter(dialog.name)
+FEATURE = Feature(
+    name="customer_edits",
+    dialogs=(EDIT, MERGE),
+    actions={"hist": history_action, **{d.name: _starter(d.name) for d in (EDIT, MERGE)}},
+)

@@ -21,11 +21,11 @@ from bot.dialogs.common import (
     action,
     card_reply,
     customer_card,
-    customer_line,
     local_today,
     search_into,
     text_of,
 )
+from bot.dialogs.feature import EVERYONE, Command, Feature
 from bot.i18n import N_
 from bot.messages import Reply
 from bot.services import customers
@@ -291,4 +291,11 @@ async def open_customer(ctx: Ctx, arg: str) -> list[Reply] | Start:
     return [await card_reply(ctx, int(arg))]
 
 
-__all__ = ["FIND_CUSTOMER", "NEW_CUSTOMER", "customer_line", "open_customer"]
+FEATURE = Feature(
+    name="customers",
+    commands=(
+        Command("newcustomer", N_("create a customer"), EVERYONE, dialog=NEW_CUSTOMER),
+        Command("customer", N_("find a customer: /customer acme"), EVERYONE, dialog=FIND_CUSTOMER),
+    ),
+    actions={"cust": open_customer},
+)

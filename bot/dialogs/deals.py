@@ -6,18 +6,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
-from bot.dialogs.common import CUSTOMER_STEP, action, pager, preselect_customer, text_of
+from bot.dialogs.base import Ctx, Dialog, Done, Start, Transition
+from bot.dialogs.common import action, amount_text, pager, preselect_customer
+from bot.dialogs.convert import to_id, to_int
+from bot.dialogs.feature import EVERYONE, Command, Feature
 from bot.dialogs.labels import STAGES
-from bot.dialogs.registry import Registry
+from bot.dialogs.widgets import Confirm, Count, CustomerPick, Money, Option, Pick, Text, When
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import Stage
-from bot.services import amounts, deals
-from bot.services.dates import parse_when
+from bot.services import deals
 from bot.services.errors import InvalidInput
-
-YES_WORDS = {"save", "yes", "y", "ok"}
 
 
 def large_limits(ctx: Ctx) -> dict[str, Decimal]:
@@ -25,90 +24,13 @@ def large_limits(ctx: Ctx) -> dict[str, Decimal]:
     return ctx.settings.large_deal_threshold
 
 
-def amount_text(ctx: Ctx, amount: Decimal | str, currency: str) -> str:
-    """An amount in the user's locale with its currency."""
-    return ctx.t.money(Decimal(str(amount)), currency)
+CLOSES = (
+    Option("end of month", N_("End of month")),
+    Option("in 3 months", N_("In 3 months")),
+)
 
 
-def read_money(ctx: Ctx, answer: Answer) -> tuple[Decimal, str | None]:
-    """A typed or spoken amount ("1.2m", "5万美元", "三千元", "500 bucks") in the one grammar of
-    amounts, with the currency it names (None when it names none)."""
-    text = text_of(
-        answer, ctx, max_len=40, what=ctx._("Please type an amount, e.g. 1.2m or 120万.")
-    )
-    try:
-        return amounts.parse_money(text)
-    except InvalidInput as bad:
-        raise Invalid(
-            ctx._("I could not read that amount. Try 1,200,000 or 1.2m or 120万 or $80k.")
-        ) from bad
-
-
-def read_amount(ctx: Ctx, answer: Answer) -> tuple[Decimal, str]:
-    """`read_money` with the company currency when the amount names none."""
-    amount, currency = read_money(ctx, answer)
-    return amount, currency or ctx.settings.currency.upper()
-
-
-def confirmed(ctx: Ctx, answer: Answer) -> bool:
-    """A tap on Save, or a typed yes/save/ok in either language."""
-    typed = (answer.text or "").strip().casefold()
-    return answer.choice == "save" or typed in YES_WORDS | {ctx._("save").casefold()}
-
-
-# --- /deal ----------------------------------------------------------------------------------
-
-
-async def ask_title(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(
-        ctx._("{customer}: what is the deal? A short title.").format(
-            customer=data.get("customer_name", "")
-        )
-    )
-
-
-async def answer_title(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    data["title"] = text_of(
-        answer, ctx, max_len=deals.MAX_TITLE, what=ctx._("Please type a short title.")
-    )
-    return None
-
-
-async def ask_amount(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(ctx._("Amount? e.g. 1,200,000 or 1.2m or 120万 or $80k"))
-
-
-async def answer_amount(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    amount, currency = read_amount(ctx, answer)
-    data["amount"], data["currency"] = str(amount), currency
-    return None
-
-
-async def ask_close(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    choices = [("end of month", ctx._("End of month")), ("in 3 months", ctx._("In 3 months"))]
-    return Question(
-        ctx._("Expected close date? Type a date (“next friday”, “12月31日”), or skip."), choices
-    )
-
-
-async def answer_close(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    text = answer.choice or text_of(answer, ctx, max_len=100, what=ctx._("Please type a date."))
-    if text == "end of month":
-        local = ctx.now.astimezone(ctx.t.timezone).date()
-        after = date(local.year + local.month // 12, local.month % 12 + 1, 1)
-        day = date.fromordinal(after.toordinal() - 1)
-    else:
-        when = parse_when(text, now=ctx.now, tz=ctx.t.timezone, prefer="future")
-        if when is None:
-            raise Invalid(ctx._("I could not read that date. Try “next friday” or “12月31日”."))
-        day = when.astimezone(ctx.t.timezone).date()
-    if day < ctx.now.astimezone(ctx.t.timezone).date():
-        raise Invalid(ctx._("That date is in the past."))
-    data["close"] = day.isoformat()
-    return None
-
-
-async def ask_deal_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+def deal_summary(ctx: Ctx, data: dict[str, Any]) -> str:
     lines = [
         ctx._("Save this deal?"),
         f"🏢 {data.get('customer_name', '')}",
@@ -117,12 +39,10 @@ async def ask_deal_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
     ]
     if data.get("close"):
         lines.append(ctx._("Expected close: {when}").format(when=date.fromisoformat(data["close"])))
-    return Question("\n".join(lines), [("save", ctx._("✅ Save"))])
+    return "\n".join(lines)
 
 
-async def answer_deal_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(ctx, answer):
-        raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
+async def save_deal(ctx: Ctx, data: dict[str, Any]) -> Transition:
     draft = deals.DealDraft(
         customer_id=int(data["customer_id"]),
         title=data["title"],
@@ -140,11 +60,24 @@ DEAL = Dialog(
     title=N_("New deal"),
     begin=preselect_customer,
     steps=(
-        CUSTOMER_STEP,
-        Step("title", ask_title, answer_title),
-        Step("amount", ask_amount, answer_amount),
-        Step("close", ask_close, answer_close, optional=True),
-        Step("confirm", ask_deal_confirm, answer_deal_confirm),
+        CustomerPick(),
+        Text(
+            key="title",
+            prompt=N_("{customer_name}: what is the deal? A short title."),
+            max_len=deals.MAX_TITLE,
+            empty=N_("Please type a short title."),
+        ),
+        Money(key="amount"),
+        When(
+            key="close",
+            prompt=N_("Expected close date? Type a date (“next friday”, “12月31日”), or skip."),
+            optional=True,
+            shortcuts=CLOSES,
+            day_only=True,
+            rule="today_or_future",
+            invalid=N_("I could not read that date. Try “next friday” or “12月31日”."),
+        ),
+        Confirm(prompt=deal_summary, save=save_deal),
     ),
 )
 
@@ -189,9 +122,10 @@ def deal_card(ctx: Ctx, view: deals.DealView) -> Reply:
 
 async def open_deal(ctx: Ctx, arg: str) -> list[Reply]:
     """Action button: a deal's card."""
-    if not arg.isdigit():
+    deal_id = to_id(arg)
+    if deal_id is None:
         return [Reply(ctx._("That button is not valid any more."))]
-    return [deal_card(ctx, await deals.card(ctx.user, int(arg)))]
+    return [deal_card(ctx, await deals.card(ctx.user, deal_id))]
 
 
 def stage_refusal(ctx: Ctx, code: str) -> str:
@@ -205,51 +139,39 @@ def stage_refusal(ctx: Ctx, code: str) -> str:
 
 async def move_deal(ctx: Ctx, arg: str) -> list[Reply] | Start:
     """Action button 'dst:<id>:<stage>': move a deal; lost first asks for the reason."""
-    deal_id, _, value = arg.partition(":")
-    if not deal_id.isdigit() or value not in {s.value for s in Stage}:
+    raw_id, _, value = arg.partition(":")
+    deal_id = to_id(raw_id)
+    if deal_id is None or value not in {s.value for s in Stage}:
         return [Reply(ctx._("That button is not valid any more."))]
     stage = Stage(value)
     if stage == Stage.LOST:
-        view = await deals.card(ctx.user, int(deal_id))
+        view = await deals.card(ctx.user, deal_id)
         if view.stage in deals.FINAL_STAGES:
             return [Reply(stage_refusal(ctx, "deal_closed")), deal_card(ctx, view)]
         return Start("deal_lost", {"deal_id": view.id, "title": view.title})
     try:
-        await deals.move_stage(ctx.user, int(deal_id), stage, now=ctx.now, large=large_limits(ctx))
+        await deals.move_stage(ctx.user, deal_id, stage, now=ctx.now, large=large_limits(ctx))
     except InvalidInput as refused:
-        view = await deals.card(ctx.user, int(deal_id))
+        view = await deals.card(ctx.user, deal_id)
         return [Reply(stage_refusal(ctx, refused.code)), deal_card(ctx, view)]
-    view = await deals.card(ctx.user, int(deal_id))
+    view = await deals.card(ctx.user, deal_id)
     note = ctx._("Moved to {stage}.").format(stage=stage_label(ctx, stage))
     if stage == Stage.WON:
         note = "🏆 " + ctx._("Won! Well done.")
     return [Reply(note), deal_card(ctx, view)]
 
 
-async def ask_reason(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    choices = [
-        ("price", ctx._("Price")),
-        ("competitor", ctx._("Competitor")),
-        ("no budget", ctx._("No budget")),
-        ("no decision", ctx._("No decision")),
-    ]
-    return Question(
-        ctx._("Why was “{title}” lost? Tap one or type the reason.").format(title=data["title"]),
-        choices,
-        columns=2,
-    )
+REASONS = (
+    Option("price", N_("Price")),
+    Option("competitor", N_("Competitor")),
+    Option("no budget", N_("No budget")),
+    Option("no decision", N_("No decision")),
+)
 
 
-async def answer_reason(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    labels = {
-        "price": ctx._("Price"),
-        "competitor": ctx._("Competitor"),
-        "no budget": ctx._("No budget"),
-        "no decision": ctx._("No decision"),
-    }
-    reason = labels.get(answer.choice or "") or text_of(
-        answer, ctx, max_len=300, what=ctx._("Please type the reason.")
-    )
+async def mark_lost(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    labels = {option.value: ctx._(option.label) for option in REASONS}
+    reason = labels.get(data["reason"], data["reason"])
     try:
         await deals.move_stage(
             ctx.user,
@@ -268,43 +190,47 @@ async def answer_reason(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Trans
 DEAL_LOST = Dialog(
     name="deal_lost",
     title=N_("Deal lost"),
-    steps=(Step("reason", ask_reason, answer_reason),),
+    steps=(
+        Pick(
+            key="reason",
+            prompt=N_("Why was “{title}” lost? Tap one or type the reason."),
+            choices=REASONS,
+            columns=2,
+            free=True,
+            invalid=N_("Please type the reason."),
+            then=mark_lost,
+        ),
+    ),
 )
 
 
-async def ask_probability(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(
-        ctx._("Probability for “{title}” in percent (0–100)? “auto” follows the stage.").format(
-            title=data["title"]
-        ),
-        [("auto", ctx._("Follow the stage"))],
-    )
-
-
-async def answer_probability(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    typed = (answer.choice or answer.text or "").strip().rstrip("%").strip().casefold()
-    if typed == "auto":
-        value = None
-    elif typed.isdigit() and 0 <= int(typed) <= 100:
-        value = int(typed)
-    else:
-        raise Invalid(ctx._("Please type a whole number from 0 to 100."))
-    await deals.set_probability(ctx.user, int(data["deal_id"]), value)
+async def set_probability(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    value = data["probability"]
+    await deals.set_probability(ctx.user, int(data["deal_id"]), None if value == "auto" else value)
     return Done([deal_card(ctx, await deals.card(ctx.user, int(data["deal_id"])))])
 
 
 DEAL_PROBABILITY = Dialog(
     name="deal_probability",
     title=N_("Deal probability"),
-    steps=(Step("probability", ask_probability, answer_probability),),
+    steps=(
+        Count(
+            key="probability",
+            prompt=N_("Probability for “{title}” in percent (0–100)? “auto” follows the stage."),
+            shortcuts=(Option("auto", N_("Follow the stage")),),
+            suffix="%",
+            then=set_probability,
+        ),
+    ),
 )
 
 
 async def start_probability(ctx: Ctx, arg: str) -> list[Reply] | Start:
     """Action button 'dprob:<id>': set a deal's probability by hand."""
-    if not arg.isdigit():
+    deal_id = to_id(arg)
+    if deal_id is None:
         return [Reply(ctx._("That button is not valid any more."))]
-    view = await deals.card(ctx.user, int(arg))
+    view = await deals.card(ctx.user, deal_id)
     return Start("deal_probability", {"deal_id": view.id, "title": view.title})
 
 
@@ -313,7 +239,7 @@ async def start_probability(ctx: Ctx, arg: str) -> list[Reply] | Start:
 
 async def list_deals(ctx: Ctx, arg: str) -> list[Reply]:
     """/deals: open deals (a manager: the team's), a page at a time, each opens its card."""
-    offset = int(arg) if arg.strip().isdigit() else 0
+    offset = to_int(arg) or 0
     size = ctx.settings.page_size
     items, total, totals = await deals.open_deals(ctx.user, limit=size, offset=offset)
     if not total:
@@ -336,13 +262,12 @@ async def list_deals(ctx: Ctx, arg: str) -> list[Reply]:
     return [Reply("\n".join(lines), tuple(rows))]
 
 
-def register(registry: Registry) -> None:
-    """The deal commands, dialogs and buttons."""
-    registry.dialog(DEAL)
-    registry.dialogs[DEAL_LOST.name] = DEAL_LOST
-    registry.dialogs[DEAL_PROBABILITY.name] = DEAL_PROBABILITY
-    registry.commands["deals"] = list_deals
-    registry.actions["deals"] = list_deals
-    registry.actions["deal"] = open_deal
-    registry.actions["dst"] = move_deal
-    registry.actions["dprob"] = start_probability
+FEATURE = Feature(
+    name="deals",
+    commands=(
+        Command("deal", N_("open a deal: /deal acme"), EVERYONE, dialog=DEAL),
+        Command("deals", N_("your open deals"), EVERYONE, run=list_deals),
+    ),
+    dialogs=(DEAL_LOST, DEAL_PROBABILITY),
+    actions={"deals": list_deals, "deal": open_deal, "dst": move_deal, "dprob": start_probability},
+)

@@ -138,7 +138,7 @@ class Engine:
             return await onboarding.stranger(msg, now, self.settings, self.registry, self.finder)
         t = Translator.for_user(user.locale, user.timezone, now=now)
         conv.user_id = user.id
-        ctx = Ctx(user, t, now, self.settings, self.finder, msg)
+        ctx = Ctx(user, t, now, self.settings, self.finder, msg, self.registry)
         replies = expire_idle(ctx, conv, self.registry)
         asked = (conv.dialog, conv.token)
         try:

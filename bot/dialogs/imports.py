@@ -14,8 +14,8 @@ from pathlib import PurePath
 from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
-from bot.dialogs.deals import confirmed
-from bot.dialogs.registry import Registry
+from bot.dialogs.feature import LEADS, Command, Feature
+from bot.dialogs.widgets import confirmed
 from bot.i18n import N_
 from bot.messages import InFile, OutFile, Reply
 from bot.reports import workbook
@@ -155,7 +155,7 @@ async def ask_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
 
 
 async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(ctx, answer):
+    if not confirmed(answer):
         raise Invalid(ctx._("Tap Import to create the new customers, or Cancel."))
     table: list[list[str]] = data["table"]
     previewed = Preview.from_data(data["preview"]) if data.get("preview") else None
@@ -184,7 +184,15 @@ IMPORT = Dialog(
 )
 
 
-def register(registry: Registry) -> None:
-    """/import and files sent outside a dialog."""
-    registry.dialog(IMPORT)
-    registry.document = document_received
+FEATURE = Feature(
+    name="imports",
+    commands=(
+        Command(
+            "import",
+            N_("import customers from a spreadsheet (admins, managers)"),
+            LEADS,
+            dialog=IMPORT,
+        ),
+    ),
+    document=document_received,
+)

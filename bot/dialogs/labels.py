@@ -7,7 +7,7 @@ here, through the reader's catalog.
 from __future__ import annotations
 
 from bot.i18n import N_
-from bot.models import ApprovalKind, Stage, VisitKind
+from bot.models import ApprovalKind, Role, Stage, VisitKind
 
 VISIT_KINDS = {
     VisitKind.VISIT: N_("Visit"),
@@ -28,4 +28,21 @@ REQUEST_KINDS = {
     ApprovalKind.CREDIT_LIMIT: N_("Credit limit"),
     ApprovalKind.EXPENSE: N_("Expense claim"),
     ApprovalKind.HANDOVER: N_("Customer handover"),
+}
+# Receivables aging buckets, as finance names them.
+BUCKET_LABELS = {
+    "due_today": N_("due today"),
+    "due_week": N_("due within 7 days"),
+    "due_later": N_("due later"),
+    "overdue_1_30": N_("overdue 1–30 days"),
+    "overdue_31_60": N_("overdue 31–60 days"),
+    "overdue_61_90": N_("overdue 61–90 days"),
+    "overdue_91_180": N_("overdue 91–180 days"),
+    "overdue_181": N_("overdue over 180 days"),
+}
+ROLE_LABELS = {
+    Role.REP: N_("sales rep"),
+    Role.MANAGER: N_("manager"),
+    Role.FINANCE: N_("finance"),
+    Role.ADMIN: N_("admin"),
 }

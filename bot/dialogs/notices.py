@@ -28,6 +28,14 @@ def dropped(t: Translator, title: str) -> str:
     )
 
 
+def outdated(t: Translator, title: str) -> str:
+    """The dialog was saved by an earlier release of the bot and cannot go on."""
+    return t.gettext(
+        "Your unfinished “{title}” was started before an update of the bot and cannot go on; "
+        "nothing was saved. Please start it again."
+    ).format(title=t.gettext(title) if title else "")
+
+
 def title_of(registry: Registry, conv: Conversation) -> str:
     """The open dialog's title (a catalog id): from its state, else from its definition."""
     title = conv.data.get(TITLE)

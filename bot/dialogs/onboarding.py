@@ -80,7 +80,7 @@ async def stranger(
             )
         ]
     t = Translator.for_user(user.locale, user.timezone, now=now)
-    ctx = Ctx(user, t, now, settings, finder, msg)
+    ctx = Ctx(user, t, now, settings, finder, msg, registry)
     welcome = t.gettext("Welcome, {name}! You are in.").format(name=user.name)
     help_command = registry.commands.get("help")
     if help_command is None:

@@ -10,28 +10,20 @@ from bot.dialogs.base import Answer, Ctx, Dialog, Done, Goto, Invalid, Question,
 from bot.dialogs.common import (
     CUSTOMER_STEP,
     action,
+    amount_text,
     local_today,
     preselect_customer,
     search_into,
     text_of,
 )
-from bot.dialogs.deals import amount_text, confirmed, read_money
-from bot.dialogs.registry import Registry
+from bot.dialogs.feature import EVERYONE, MONEY, Command, Feature
+from bot.dialogs.labels import BUCKET_LABELS
+from bot.dialogs.widgets import confirmed, read_money
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.services import receivables
 from bot.services.errors import InvalidInput
 
-BUCKET_LABELS = {
-    "due_today": N_("due today"),
-    "due_week": N_("due within 7 days"),
-    "due_later": N_("due later"),
-    "overdue_1_30": N_("overdue 1–30 days"),
-    "overdue_31_60": N_("overdue 31–60 days"),
-    "overdue_61_90": N_("overdue 61–90 days"),
-    "overdue_91_180": N_("overdue 91–180 days"),
-    "overdue_181": N_("overdue over 180 days"),
-}
 METHODS = (
     ("bank", N_("Bank transfer")),
     ("cash", N_("Cash")),
@@ -210,7 +202,7 @@ def overpayment_line(ctx: Ctx, open_amount: str) -> str:
 async def answer_amount(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
     if not data.get("invoices"):
         raise Invalid(ctx._("There is nothing open for this customer."))
-    amount, said = read_money(ctx, answer)
+    amount, said = read_money(ctx, answer.text or "")
     currencies = {row[2] for row in data["invoices"]}
     if said is not None:
         currency = said
@@ -334,7 +326,7 @@ async def ask_payment_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None
 
 
 async def answer_payment_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(ctx, answer):
+    if not confirmed(answer):
         raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
     draft = receivables.PaymentDraft(
         customer_id=int(data["customer_id"]),
@@ -387,8 +379,16 @@ PAYMENT = Dialog(
 )
 
 
-def register(registry: Registry) -> None:
-    """The receivables commands, dialogs and buttons."""
-    registry.dialog(RECEIVABLES)
-    registry.dialog(PAYMENT)
-    registry.actions["rcv"] = open_receivables
+FEATURE = Feature(
+    name="receivables",
+    commands=(
+        Command(
+            "receivables",
+            N_("who owes what, how late: /receivables acme"),
+            EVERYONE,
+            dialog=RECEIVABLES,
+        ),
+        Command("payment", N_("record a payment (finance)"), MONEY, dialog=PAYMENT),
+    ),
+    actions={"rcv": open_receivables},
+)

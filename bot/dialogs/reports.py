@@ -15,9 +15,9 @@ from decimal import Decimal
 
 from bot.dialogs.base import Ctx
 from bot.dialogs.common import action
+from bot.dialogs.feature import EVERYONE, Command, Feature
+from bot.dialogs.labels import BUCKET_LABELS
 from bot.dialogs.labels import STAGES as STAGE_LABELS
-from bot.dialogs.receivables import BUCKET_LABELS
-from bot.dialogs.registry import Registry
 from bot.i18n import N_
 from bot.messages import OutFile, Reply
 from bot.reports import charts, workbook
@@ -234,9 +234,21 @@ async def export_action(ctx: Ctx, arg: str) -> list[Reply]:
     return [Reply("", after=written)]
 
 
-def register(registry: Registry) -> None:
-    """/report and /export with their buttons."""
-    registry.commands["report"] = report_command
-    registry.commands["export"] = export_command
-    registry.actions["rep"] = report_action
-    registry.actions["exp"] = export_action
+FEATURE = Feature(
+    name="reports",
+    commands=(
+        Command(
+            "report",
+            N_("charts: funnel, visits, receivables, pipeline"),
+            EVERYONE,
+            run=report_command,
+        ),
+        Command(
+            "export",
+            N_("customers, visits, deals or receivables as an Excel file"),
+            EVERYONE,
+            run=export_command,
+        ),
+    ),
+    actions={"rep": report_action, "exp": export_action},
+)

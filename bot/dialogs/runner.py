@@ -15,12 +15,14 @@ from datetime import timedelta
 from bot.buttons import Action, Choice, Move, Nav, pack, unpack
 from bot.config import Settings
 from bot.dialogs import notices, onboarding
-from bot.dialogs.base import Answer, Ctx, Done, Goto, Invalid, Question, Start, Step
+from bot.dialogs.base import Answer, Ctx, Done, Goto, Invalid, Question, Start, StepLike
 from bot.dialogs.common import nav_word
 from bot.dialogs.registry import Registry
 from bot.dialogs.storage import Conversation
 from bot.messages import Button, ButtonKind, Incoming, Reply
 from bot.services.errors import NotFound, PermissionDenied, ServiceError
+
+VERSION = "_v"  # key in a conversation's data: the version of the dialog that saved it
 
 
 class Runner:
@@ -136,8 +138,7 @@ class Runner:
             return result
         dialog = self.registry.dialogs[result.dialog]
         data = dict(result.data)
-        args = str(data.pop("_args", ""))
-        begun = await dialog.begin(ctx, args)
+        begun = await dialog.begin(ctx, result.args)
         if isinstance(begun, list):
             return result.note + begun
         if isinstance(begun, Start):
@@ -145,19 +146,19 @@ class Runner:
         data.update(begun)
         conv.end_dialog()
         conv.dialog = dialog.name
-        conv.data = data | {"_trail": [], notices.TITLE: dialog.title}
+        conv.data = data | {"_trail": [], notices.TITLE: dialog.title, VERSION: dialog.version}
         return result.note + await self._enter(ctx, conv, dialog.steps[0])
 
     # --- steps -----------------------------------------------------------------------------
 
-    def _current(self, conv: Conversation) -> Step:
+    def _current(self, conv: Conversation) -> StepLike:
         dialog = self.registry.dialogs[conv.dialog or ""]
         step = dialog.step(conv.step)
         if step is None:
             raise LookupError(f"dialog {conv.dialog} has no step {conv.step}")
         return step
 
-    async def _enter(self, ctx: Ctx, conv: Conversation, step: Step | None) -> list[Reply]:
+    async def _enter(self, ctx: Ctx, conv: Conversation, step: StepLike | None) -> list[Reply]:
         """Move to `step`, skipping steps that do not apply; past the last step the dialog ends."""
         dialog = self.registry.dialogs[conv.dialog or ""]
         while step is not None:
@@ -171,7 +172,9 @@ class Runner:
         conv.end_dialog()
         return []
 
-    async def _ask(self, ctx: Ctx, conv: Conversation, step: Step, error: str = "") -> list[Reply]:
+    async def _ask(
+        self, ctx: Ctx, conv: Conversation, step: StepLike, error: str = ""
+    ) -> list[Reply]:
         question = await step.ask(ctx, conv.data)
         if question is None:
             return await self._enter(ctx, conv, step)
@@ -181,7 +184,7 @@ class Runner:
             reply = Reply(f"{error}\n\n{reply.text}", reply.buttons, reply.file)
         return [reply]
 
-    def _render(self, ctx: Ctx, conv: Conversation, step: Step, question: Question) -> Reply:
+    def _render(self, ctx: Ctx, conv: Conversation, step: StepLike, question: Question) -> Reply:
         rows: list[tuple[Button, ...]] = []
         choices = [
             Button(label, pack(Choice(conv.token, value))) for value, label in question.choices
@@ -199,8 +202,13 @@ class Runner:
         return Reply(question.text, tuple(rows))
 
     async def _answer(self, ctx: Ctx, conv: Conversation, answer: Answer) -> list[Reply]:
-        dialog = self.registry.dialogs[conv.dialog or ""]
-        step = self._current(conv)
+        dialog = self.registry.dialogs.get(conv.dialog or "")
+        step = dialog.step(conv.step) if dialog else None
+        if dialog is None or step is None or conv.data.get(VERSION, 1) != dialog.version:
+            # Saved by an earlier release whose dialog or data no longer fits this one.
+            title = notices.title_of(self.registry, conv)
+            conv.end_dialog()
+            return [Reply(notices.outdated(ctx.t, title))]
         trail: list[str] = conv.data.setdefault("_trail", [])
         if answer.nav is Move.BACK:
             if not trail:

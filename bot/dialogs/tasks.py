@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Step, Transition
 from bot.dialogs.common import action, text_of
-from bot.dialogs.deals import confirmed
-from bot.dialogs.registry import Registry
+from bot.dialogs.feature import EVERYONE, LEADS, Command, Feature
+from bot.dialogs.widgets import confirmed
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import User
@@ -103,7 +103,7 @@ async def ask_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
 
 
 async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(ctx, answer):
+    if not confirmed(answer):
         raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
     await tasks.assign(
         ctx.user,
@@ -130,8 +130,11 @@ TASK = Dialog(
 )
 
 
-def register(registry: Registry) -> None:
-    """The task commands, dialog and button."""
-    registry.dialog(TASK)
-    registry.commands["tasks"] = list_tasks
-    registry.actions["tdone"] = done_button
+FEATURE = Feature(
+    name="tasks",
+    commands=(
+        Command("tasks", N_("your open tasks"), EVERYONE, run=list_tasks),
+        Command("task", N_("assign a task (managers)"), LEADS, dialog=TASK),
+    ),
+    actions={"tdone": done_button},
+)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from bot.dialogs.account import ROLE_LABELS
 from bot.dialogs.base import (
     Answer,
     Ctx,
@@ -23,8 +22,9 @@ from bot.dialogs.base import (
     Transition,
 )
 from bot.dialogs.common import action, local_today, pager, text_of
-from bot.dialogs.deals import confirmed
-from bot.dialogs.registry import Registry
+from bot.dialogs.feature import LEADS, Command, Feature
+from bot.dialogs.labels import ROLE_LABELS
+from bot.dialogs.widgets import confirmed
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import Role
@@ -151,7 +151,7 @@ async def ask_invite_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
 
 
 async def answer_invite_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(ctx, answer):
+    if not confirmed(answer):
         raise Invalid(ctx._("Tap Create invite, or Cancel."))
     try:
         invite = await users.create_invite(
@@ -281,7 +281,7 @@ def _person_action(dialog: str) -> Any:
     async def start(ctx: Ctx, arg: str) -> list[Reply] | Start:
         if not arg.isdigit():
             return [Reply(ctx._("That button is not valid any more."))]
-        return Start(dialog, {"_args": arg})
+        return Start(dialog, args=arg)
 
     return start
 
@@ -327,7 +327,7 @@ async def ask_role_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
 
 
 async def answer_role_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(ctx, answer):
+    if not confirmed(answer):
         raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
     await team.set_role(ctx.user, data["user_id"], Role(data["role"]))
     return Done([Reply("✅ " + ctx._("Saved."))] + await person_card(ctx, str(data["user_id"])))
@@ -354,7 +354,7 @@ async def ask_manager_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None
 
 
 async def answer_manager_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(ctx, answer):
+    if not confirmed(answer):
         raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
     try:
         await team.set_manager(ctx.user, data["user_id"], data["manager_id"])
@@ -393,7 +393,7 @@ async def ask_deactivate_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | N
 
 
 async def answer_deactivate_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(ctx, answer):
+    if not confirmed(answer):
         raise Invalid(ctx._("Tap Deactivate to go ahead, or Cancel."))
     result = await team.deactivate(
         ctx.user, data["user_id"], handover_to=data["successor_id"], now=ctx.now
@@ -424,12 +424,26 @@ DEACTIVATE = Dialog(
 )
 
 
-def register(registry: Registry) -> None:
-    """The team commands, dialogs and buttons."""
-    registry.dialog(INVITE)
-    registry.commands["team"] = team_command
-    registry.actions["team"] = team_command
-    registry.actions["person"] = person_card
-    for dialog in (CHANGE_ROLE, CHANGE_MANAGER, DEACTIVATE):
-        registry.dialogs[dialog.name] = dialog
-        registry.actions[dialog.name] = _person_action(dialog.name)
+FEATURE = Feature(
+    name="team",
+    commands=(
+        Command(
+            "invite",
+            N_("invite someone new (a deep link or a 绑定 code to forward)"),
+            LEADS,
+            dialog=INVITE,
+        ),
+        Command(
+            "team", N_("your team: roles, managers, visits this week"), LEADS, run=team_command
+        ),
+    ),
+    dialogs=(CHANGE_ROLE, CHANGE_MANAGER, DEACTIVATE),
+    actions={
+        "team": team_command,
+        "person": person_card,
+        **{
+            dialog.name: _person_action(dialog.name)
+            for dialog in (CHANGE_ROLE, CHANGE_MANAGER, DEACTIVATE)
+        },
+    },
+)

@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("9999999999999999.99")
+MAX_AMOUNT = Decimal(10) ** 15  # in the currency: beyond any deal, payment or claim
 MONEY, PERCENT, QUANTITY = "money", "percent", "quantity"
 
 
@@ -408,16 +408,21 @@ def parse_money(text: str) -> tuple[Decimal, str | None]:
     """An answer to "how much?" → (amount to the cent, currency code or None when not written).
 
     '1,200,000', '1.2m', '120万', '¥80k', '80k USD', '5万美元', '三千元', '500 bucks'.
-    Raises InvalidInput('amount_invalid') for anything that is not one positive amount of money
-    (a percent, a quantity such as "5 apples", two currencies, nothing).
+    Raises InvalidInput: 'amount_not_positive' for "0" or "-5000", 'amount_too_large' past
+    10^15, 'amount_invalid' for anything else that is not one amount of money (a percent, a
+    quantity such as "5 apples", two currencies, nothing).
     """
-    m = _answer(text)
+    stripped = _normal(text).strip()
+    negative = stripped[:1] in ("-", "−")
+    m = _answer(stripped[1:] if negative else text)
     amount = _read(m, None, answer=True) if m else None
-    if amount is None or amount.kind != MONEY:
+    if amount is None or amount.kind != MONEY or not amount.value.is_finite():
         raise InvalidInput("amount_invalid", text)
+    if amount.value > MAX_AMOUNT:
+        raise InvalidInput("amount_too_large", text)
     value = amount.value.quantize(CENT, rounding=ROUND_HALF_UP)
-    if value <= 0 or value > MAX_AMOUNT:
-        raise InvalidInput("amount_invalid", text)
+    if negative or value <= 0:
+        raise InvalidInput("amount_not_positive", text)
     return value, amount.unit or None
 
 
@@ -431,6 +436,8 @@ def parse_percent(text: str) -> Decimal:
     amount = _read(m, None, answer=True) if m else None
     plain = amount is not None and amount.kind == MONEY and not amount.currency_said
     if amount is None or not (amount.kind == PERCENT or (plain and not m["mult"])):
+        raise InvalidInput("percent_invalid", text)
+    if not amount.value.is_finite() or amount.value > 100:
         raise InvalidInput("percent_invalid", text)
     percent = amount.value.quantize(CENT, rounding=ROUND_HALF_UP)
     if percent <= 0 or percent > 100:

@@ -247,6 +247,15 @@ class UserRow:
     active: bool
 
 
+async def chats_by_role(channel: str, *, besides: Role) -> list[tuple[str, Role]]:
+    """(chat id, role) of every active user on `channel` whose role is not `besides`: the chats
+    that need a command menu of their own (one query)."""
+    rows = await ChannelIdentity.filter(
+        channel=channel, user__active=True, user__role__not=besides
+    ).values_list("external_id", "user__role")
+    return [(external_id, Role(role)) for external_id, role in rows]
+
+
 async def list_users() -> list[UserRow]:
     """Every user with their channels, in two queries."""
     channels: dict[int, list[str]] = {}

@@ -15,9 +15,6 @@ from typing import Any
 
 import pytest
 
-from bot.dialogs import approvals as approvals_dialog
-from bot.dialogs import deals as deals_dialog
-from bot.dialogs import receivables as receivables_dialog
 from bot.dialogs.base import Answer, Ctx, Invalid
 from bot.i18n import Translator
 from bot.messages import Incoming
@@ -199,7 +196,9 @@ def context(team: Team, who: str) -> Ctx:
     user = team.users[who]
     t = Translator.for_user("en", "Asia/Shanghai")
     incoming = Incoming(channel="console", external_id=f"ext-{who}")
-    return Ctx(user, t, START, team.engine.settings, DuplicateFinder(), incoming)
+    return Ctx(
+        user, t, START, team.engine.settings, DuplicateFinder(), incoming, team.engine.registry
+    )
 
 
 OPEN = [
@@ -207,15 +206,18 @@ OPEN = [
     for n, code in enumerate(("CNY", "USD", "EUR", "GBP", "HKD", "JPY"), 1)
 ]
 STEPS = {
-    "/deal": (deals_dialog.answer_amount, dict),
-    "/payment": (receivables_dialog.answer_amount, lambda: {"invoices": OPEN}),
-    "/request": (approvals_dialog.answer_amount, dict),
+    "deal": dict,
+    "payment": lambda: {"invoices": OPEN},
+    "request": dict,
 }
 
 
 @pytest.mark.parametrize("dialog", list(STEPS))
 async def test_every_dialog_reads_the_table_alike(team: Team, dialog: str) -> None:
-    answer_amount, fresh = STEPS[dialog]
+    fresh = STEPS[dialog]
+    step = team.engine.registry.dialogs[dialog].step("amount")
+    assert step is not None
+    answer_amount = step.answer
     ctx = context(team, "Li Wei")
     wrong: list[tuple[str, Any, Any]] = []
     for case in MONEY:

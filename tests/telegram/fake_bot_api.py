@@ -97,7 +97,8 @@ class FakeBotApi:
         self.username = username
         self.calls: list[Call] = []
         self.messages: dict[int, list[dict[str, Any]]] = {}
-        self.commands: dict[str | None, list[dict[str, Any]]] = {}
+        self.commands: dict[str | None, list[dict[str, Any]]] = {}  # every private chat's menu
+        self.chat_commands: dict[tuple[int, str | None], list[dict[str, Any]]] = {}
         self.answered: dict[str, dict[str, Any]] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
         self.webhook: dict[str, Any] | None = None
@@ -369,7 +370,15 @@ class FakeBotApi:
         return {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
 
     async def _m_setmycommands(self, params: dict[str, Any]) -> bool:
-        self.commands[params.get("language_code")] = params["commands"]
+        scope = params.get("scope") or {"type": "default"}
+        if isinstance(scope, str):
+            scope = json.loads(scope)
+        if scope["type"] == "chat":
+            self.chat_commands[(int(scope["chat_id"]), params.get("language_code"))] = params[
+                "commands"
+            ]
+        else:
+            self.commands[params.get("language_code")] = params["commands"]
         return True
 
     async def _m_sendmessage(self, params: dict[str, Any]) -> Any:

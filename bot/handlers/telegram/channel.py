@@ -21,15 +21,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 from telegram.request import BaseRequest
 
 from bot.clock import system_clock
 from bot.config import Settings
-from bot.dialogs.account import COMMANDS
 from bot.dialogs.engine import Engine
+from bot.dialogs.registry import Registry
 from bot.handlers.telegram.adapter import CHANNEL, TelegramAdapter, download
 from bot.handlers.telegram.ratelimit import ChatRateLimiter
 from bot.handlers.telegram.request import AiohttpRequest
@@ -38,7 +38,8 @@ from bot.handlers.telegram.updates import ChatOrderedProcessor
 from bot.handlers.telegram.webhook import webhook_handler, webhook_path
 from bot.i18n import Translator
 from bot.metrics import NO_METRICS, Metrics
-from bot.services import updates
+from bot.models import Role
+from bot.services import updates, users
 
 if TYPE_CHECKING:
     from bot.server import HttpServer
@@ -121,12 +122,34 @@ def outbox_bot(settings: Settings, request: BaseRequest) -> Bot:
     )
 
 
-async def set_commands(application: Application) -> None:
-    """The command menu in English (everyone) and Chinese (apps set to Chinese)."""
+async def set_commands(application: Application, registry: Registry) -> None:
+    """The command menu of each role, in English (everyone) and Chinese (apps set to Chinese):
+    reps' menu for every private chat, and a chat's own menu for each manager, finance person
+    and admin, so nobody is offered a command that is not theirs."""
+    chats = await private_menus()
     for language, code in MENU_LANGUAGES.items():
         t = Translator.for_user(language, None)
-        commands = [BotCommand(name, t.gettext(text)) for name, text in COMMANDS]
-        await application.bot.set_my_commands(commands, language_code=code)
+
+        def menu(role: Role, t: Translator = t) -> list[BotCommand]:
+            return [BotCommand(name, t.gettext(text)) for name, text in registry.menu(role)]
+
+        bot = application.bot
+        await bot.set_my_commands(
+            menu(Role.REP), scope=BotCommandScopeAllPrivateChats(), language_code=code
+        )
+        for chat_id, role in chats:
+            await bot.set_my_commands(
+                menu(role), scope=BotCommandScopeChat(int(chat_id)), language_code=code
+            )
+
+
+async def private_menus() -> list[tuple[str, Role]]:
+    """The Telegram chats whose menu differs from a rep's (numeric ids only)."""
+    return [
+        (chat, role)
+        for chat, role in await users.chats_by_role(CHANNEL, besides=Role.REP)
+        if chat.lstrip("-").isdigit()
+    ]
 
 
 class TelegramChannel:
@@ -145,6 +168,7 @@ class TelegramChannel:
     ) -> None:
         self.settings = settings
         self.adapter = TelegramAdapter(engine, metrics)
+        self.registry = engine.registry
         # Held here so `stop` closes their sessions even when the Bot API never answered.
         self._requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
         self.application = build_application(
@@ -238,7 +262,9 @@ class TelegramChannel:
 
     async def _menu(self) -> None:
         try:
-            await self._retry("set the commands menu", lambda: set_commands(self.application))
+            await self._retry(
+                "set the commands menu", lambda: set_commands(self.application, self.registry)
+            )
         except TelegramError as refused:
             log.warning("commands menu not set: %s", refused)
 
