@@ -15,7 +15,9 @@ import signal
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from telegram.error import TelegramError
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -23,16 +25,20 @@ from bot.db import close_db, open_db
 from bot.dialogs import FEATURES, Engine, build_registry
 from bot.dialogs.feature import Feature
 from bot.dialogs.storage import TortoiseStorage
+from bot.handlers import wechat
+from bot.handlers.telegram import TelegramChannel
+from bot.handlers.telegram.channel import outbox_bot
+from bot.handlers.telegram.request import AiohttpRequest
+from bot.handlers.telegram.sender import TelegramSender
+from bot.handlers.wechat import WeChatChannel, WeChatSender, configured
+from bot.handlers.wechat.api import Api
 from bot.health import Health
 from bot.metrics import NO_METRICS, MeteredTranscriber, Metrics
+from bot.scheduler import Dispatcher, Scheduler
+from bot.sending import Sender
+from bot.server import HttpServer
 from bot.services.customers import DuplicateFinder
 from bot.services.speech import BackendSpec, Speech
-
-if TYPE_CHECKING:
-    from bot.handlers.telegram import TelegramChannel
-    from bot.handlers.wechat import WeChatChannel
-    from bot.scheduler import Scheduler, Sender
-    from bot.server import HttpServer
 
 log = logging.getLogger("crmbot")  # the process's own lines: started, stopped
 
@@ -108,8 +114,6 @@ def has_telegram(settings: Settings) -> bool:
 
 def has_channels(settings: Settings) -> bool:
     """Whether any messenger is configured (else `serve` has nothing to serve)."""
-    from bot.handlers import wechat
-
     return has_telegram(settings) or bool(wechat.configured(settings))
 
 
@@ -124,8 +128,6 @@ def until_signalled() -> asyncio.Event:
 
 def build_server(settings: Settings, health: Health, metrics: Metrics) -> HttpServer:
     """The HTTP server: /healthz, /readyz, /metrics; channels add their webhook routes."""
-    from bot.server import HttpServer
-
     token = settings.metrics_token
     return HttpServer(
         settings.http_host,
@@ -142,8 +144,6 @@ def build_telegram(
     """The Telegram channel when its token is set (polling, or its webhook route on `server`)."""
     if not has_telegram(settings):
         return None
-    from bot.handlers.telegram import TelegramChannel
-
     return TelegramChannel(settings, engine, server=server, metrics=metrics)
 
 
@@ -156,8 +156,6 @@ def build_wechat(
     metrics: Metrics = NO_METRICS,
 ) -> list[WeChatChannel]:
     """A channel for every WeChat / WeCom platform whose settings are complete."""
-    from bot.handlers.wechat import WeChatChannel, configured
-
     return [
         WeChatChannel(platform, settings, engine, server, clock=clock, metrics=metrics)
         for platform in configured(settings)
@@ -209,10 +207,6 @@ async def _until_stopped(
     clock: Clock,
 ) -> None:
     """Start Telegram (it may wait out an unreachable Bot API), then the scheduler; until stop."""
-    from telegram.error import TelegramError
-
-    from bot.scheduler import Scheduler
-
     starting = asyncio.create_task(telegram.start() if telegram is not None else _nothing())
     stopping = asyncio.create_task(stop.wait())
     scheduler: Scheduler | None = None
@@ -257,17 +251,10 @@ async def pushing(
 ) -> AsyncIterator[dict[str, Sender]]:
     """The outbox senders of every configured channel for a process that pushes without serving
     (`crmbot scheduler`, `crmbot digest`): the same Bot and APIs as `serve`'s, closed after."""
-    from bot.handlers.wechat import WeChatSender, configured
-    from bot.handlers.wechat.api import Api
-
     senders: dict[str, Sender] = {}
     closing: list[Any] = []
     request = None
     if has_telegram(settings):
-        from bot.handlers.telegram.channel import outbox_bot
-        from bot.handlers.telegram.request import AiohttpRequest
-        from bot.handlers.telegram.sender import TelegramSender
-
         request = AiohttpRequest()
         senders["telegram"] = TelegramSender(outbox_bot(settings, request))
     for platform in configured(settings):
@@ -289,8 +276,6 @@ async def deliver_queued(
     settings: Settings, *, clock: Clock = system_clock, within: float = 30
 ) -> bool:
     """Send what the outbox holds now (the database is open); False when no channel is set."""
-    from bot.scheduler import Dispatcher
-
     async with pushing(settings, clock=clock) as senders:
         if not senders:
             return False
@@ -302,8 +287,6 @@ async def run_scheduler(
     settings: Settings, stop: asyncio.Event, *, clock: Clock = system_clock
 ) -> None:
     """The scheduled jobs and the dispatcher without serving chats (e.g. a second instance)."""
-    from bot.scheduler import Scheduler
-
     await open_db(settings.database_url)
     try:
         async with pushing(settings, clock=clock) as senders:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate as run_migrations
 
+CENT = Decimal("0.01")
 MODELS = ["bot.models"]
 MIGRATIONS = "bot.migrations"
 
@@ -93,6 +96,56 @@ async def execute(sql: str, params: Sequence[Any] = ()) -> int:
     sql = _for_dialect(sql, conn.capabilities.dialect)
     changed, _ = await conn.execute_query(sql, list(params))
     return changed
+
+
+def dialect() -> str:
+    """ "sqlite" or "postgres": the few hand-written queries that differ ask here."""
+    return connections.get("default").capabilities.dialect
+
+
+class Params:
+    """The one SQL-dialect helper of the hand-written aggregates (reports, receivables):
+    numbered placeholders (`$1`, which `fetch` adapts for SQLite), owner scopes, and exact sums
+    of money on both databases."""
+
+    __slots__ = ("sqlite", "values")
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.sqlite = dialect() == "sqlite"
+
+    def __call__(self, value: Any) -> str:
+        """A placeholder for `value` (dates as ISO text on SQLite, as the ORM stores them)."""
+        if self.sqlite and isinstance(value, datetime | date):
+            value = value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+    def ids(self, values: Iterable[int]) -> str:
+        return ", ".join(self(v) for v in sorted(values))
+
+    def scope(self, column: str, owners: Iterable[int] | None) -> str:
+        """` AND column IN (…)` for the people in scope; nothing for everyone (None)."""
+        return "" if owners is None else f" AND {column} IN ({self.ids(owners) or 'NULL'})"
+
+    def cents(self, expr: str) -> str:
+        """An exact sum on both databases: SQLite keeps decimals as text, so sum whole cents."""
+        return f"CAST(ROUND(({expr}) * 100) AS INTEGER)" if self.sqlite else f"({expr})"
+
+    def amount(self, raw: Any) -> Decimal:
+        """A sum `cents` made, back as money to the cent."""
+        if raw is None:
+            return Decimal(0).quantize(CENT)
+        return (Decimal(raw) / 100 if self.sqlite else Decimal(raw)).quantize(CENT)
+
+    def number(self, column: str) -> str:
+        """A decimal column compared as a number (SQLite keeps decimals as text)."""
+        return f"CAST({column} AS REAL)" if self.sqlite else column
+
+    @property
+    def scan_all(self) -> str:
+        """Over half of all invoices are open: on SQLite one sequential scan beats the index."""
+        return "NOT INDEXED" if self.sqlite else ""
 
 
 # The tortoise CLI (`tortoise -c bot.db.TORTOISE_ORM makemigrations`) reads this for development.

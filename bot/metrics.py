@@ -21,7 +21,7 @@ from prometheus_client.exposition import generate_latest
 from bot.clock import Clock, system_clock
 from bot.logs import Bound, bind
 from bot.messages import Reply
-from bot.scheduler.senders import Retryable, Sender
+from bot.sending import Retryable, Sender
 from bot.services.speech import Hints, Transcriber
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.dialogs.digests import render
 from bot.i18n import Translator
 from bot.scheduler.limits import PLATFORM_RATES, Limits
-from bot.scheduler.senders import Permanent, Retryable, Sender
+from bot.sending import Permanent, Retryable, Sender
 from bot.services import outbox
 
 log = logging.getLogger(__name__)

@@ -11,19 +11,16 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import UTC
-from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.metrics import Metrics, metered
 from bot.scheduler.dispatcher import Dispatcher
 from bot.scheduler.jobs import JOBS
-from bot.scheduler.senders import Sender
-
-if TYPE_CHECKING:
-    from bot.metrics import Metrics
+from bot.sending import Sender
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +44,6 @@ class Scheduler:
         self.clock = clock
         self.tick_seconds = tick_seconds
         if metrics is not None:
-            from bot.metrics import metered  # bot.metrics imports this package
-
             senders = metered(senders, metrics)
         self.dispatcher = Dispatcher.from_settings(settings, senders, clock=clock)
         self._aps: AsyncIOScheduler | None = None

@@ -12,9 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
-from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from bot import db
@@ -166,7 +164,7 @@ async def record_payment(actor: User, draft: PaymentDraft, *, now: datetime) -> 
             paid_before = money.cents(invoice.paid_amount)
             # PostgreSQL compares numerics; SQLite keeps text ('0' ≠ '0.00'), and there the
             # single writer already refuses a stale transaction's write.
-            guard = {} if _dialect() == "sqlite" else {"paid_amount": paid_before}
+            guard = {} if db.dialect() == "sqlite" else {"paid_amount": paid_before}
             paid_after = paid_before + part
             full = paid_after >= money.cents(invoice.amount)
             written = await Invoice.filter(
@@ -263,46 +261,6 @@ class Report:
     over_limit: int = 0
 
 
-def _dialect() -> str:
-    return connections.get("default").capabilities.dialect
-
-
-class _Sql:
-    """Portable pieces of the hand-written aggregates (placeholders, exact sums, numbers)."""
-
-    def __init__(self) -> None:
-        self.sqlite = _dialect() == "sqlite"
-        self.params: list[Any] = []
-
-    def p(self, value: Any) -> str:
-        if isinstance(value, date) and self.sqlite:
-            value = value.isoformat()
-        self.params.append(value)
-        return f"${len(self.params)}"  # `db.fetch` gives SQLite its own spelling
-
-    def ids(self, values: Iterable[int]) -> str:
-        return ", ".join(self.p(v) for v in values)
-
-    def amount(self, expr: str) -> str:
-        """SQLite keeps decimals as text: sum whole cents as integers (exact); PG: numeric."""
-        if self.sqlite:
-            return f"CAST(ROUND(({expr}) * 100) AS INTEGER)"
-        return f"({expr})"
-
-    @property
-    def scan_all(self) -> str:
-        """Over half of all invoices are open: on SQLite one sequential scan beats the index."""
-        return "NOT INDEXED" if self.sqlite else ""
-
-    def num(self, column: str) -> str:
-        return f"CAST({column} AS REAL)" if self.sqlite else column
-
-    def value(self, raw: Any) -> Decimal:
-        if raw is None:
-            return Decimal(0).quantize(money.CENT)
-        return (Decimal(raw) / 100 if self.sqlite else Decimal(raw)).quantize(money.CENT)
-
-
 def bucket_edges(today: date) -> dict[str, date]:
     """The dates the buckets are cut at; 'due this week' means within the next 7 days."""
     return {
@@ -316,15 +274,15 @@ def bucket_edges(today: date) -> dict[str, date]:
 
 
 def aging_sql(
-    sql: _Sql,
+    sql: db.Params,
     today: date,
     *,
     owner_ids: Iterable[int] | None = None,
     customer_id: int | None = None,
 ) -> str:
     """One grouped SUM(CASE …) over open invoices (amount − paid_amount), per currency."""
-    e = {k: sql.p(v) for k, v in bucket_edges(today).items()}
-    o = sql.amount("i.amount - i.paid_amount")
+    e = {k: sql(v) for k, v in bucket_edges(today).items()}
+    o = sql.cents("i.amount - i.paid_amount")
     cases = {
         "due_today": f"i.due_date = {e['today']}",
         "due_week": f"i.due_date > {e['today']} AND i.due_date <= {e['week']}",
@@ -341,7 +299,7 @@ def aging_sql(
     where = ["i.status = 'open'"]
     join = sql.scan_all if owner_ids is None and customer_id is None else ""
     if customer_id is not None:
-        where.append(f"i.customer_id = {sql.p(customer_id)}")
+        where.append(f"i.customer_id = {sql(customer_id)}")
     if owner_ids is not None:
         join = "JOIN customers c ON c.id = i.customer_id"
         where.append(f"c.owner_id IN ({sql.ids(owner_ids)})")
@@ -366,12 +324,12 @@ async def aging(actor: User, *, today: date, customer_id: int | None = None) -> 
 async def _aging(
     today: date, *, owner_ids: Iterable[int] | None = None, customer_id: int | None = None
 ) -> list[Aging]:
-    sql = _Sql()
+    sql = db.Params()
     query = aging_sql(sql, today, owner_ids=owner_ids, customer_id=customer_id)
-    rows = await db.fetch(query, sql.params)
+    rows = await db.fetch(query, sql.values)
     result = []
     for row in rows:
-        buckets = {name: sql.value(row[name]) for name in BUCKETS}
+        buckets = {name: sql.amount(row[name]) for name in BUCKETS}
         if any(buckets.values()):
             result.append(Aging(row["currency"], buckets))
     return result
@@ -381,9 +339,9 @@ async def largest_overdue(
     owner_ids: Iterable[int] | None, *, today: date, limit: int = 5
 ) -> list[Debtor]:
     """The customers with the largest overdue amounts (per currency), largest first."""
-    sql = _Sql()
-    o = sql.amount("i.amount - i.paid_amount")
-    where = [f"i.status = 'open' AND i.due_date < {sql.p(today)}"]
+    sql = db.Params()
+    o = sql.cents("i.amount - i.paid_amount")
+    where = [f"i.status = 'open' AND i.due_date < {sql(today)}"]
     source = f"invoices i {sql.scan_all}"
     if owner_ids is not None:
         source = "invoices i JOIN customers c ON c.id = i.customer_id"
@@ -394,7 +352,7 @@ async def largest_overdue(
         f"GROUP BY i.customer_id, i.currency "
         f"ORDER BY overdue DESC, i.customer_id LIMIT {int(limit)}"
     )
-    rows = await db.fetch(query, sql.params)
+    rows = await db.fetch(query, sql.values)
     found = {
         cid: (name, owner)
         for cid, name, owner in await Customer.filter(
@@ -406,7 +364,7 @@ async def largest_overdue(
             r["customer_id"],
             *found.get(r["customer_id"], ("", 0)),
             r["currency"],
-            sql.value(r["overdue"]),
+            sql.amount(r["overdue"]),
         )
         for r in rows
         if r["overdue"]
@@ -415,14 +373,14 @@ async def largest_overdue(
 
 async def count_over_limit(owner_ids: Iterable[int] | None, *, currency: str) -> int:
     """How many customers owe more than their (non-zero) credit limit, in the company currency."""
-    sql = _Sql()
-    o = sql.amount("i.amount - i.paid_amount")
+    sql = db.Params()
+    o = sql.cents("i.amount - i.paid_amount")
     limit_cents = (
-        f"CAST(ROUND({sql.num('c.credit_limit')} * 100) AS INTEGER)"
+        f"CAST(ROUND({sql.number('c.credit_limit')} * 100) AS INTEGER)"
         if sql.sqlite
         else "c.credit_limit"
     )
-    where = [f"i.status = 'open' AND i.currency = {sql.p(currency)}"]
+    where = [f"i.status = 'open' AND i.currency = {sql(currency)}"]
     source = f"invoices i {sql.scan_all}"
     if owner_ids is not None:
         source = "invoices i JOIN customers c ON c.id = i.customer_id"
@@ -431,9 +389,9 @@ async def count_over_limit(owner_ids: Iterable[int] | None, *, currency: str) ->
         f"SELECT COUNT(*) AS n FROM (SELECT i.customer_id AS customer_id, SUM({o}) AS owed "
         f"FROM {source} WHERE {' AND '.join(where)} GROUP BY i.customer_id) AS x "
         f"JOIN customers c ON c.id = x.customer_id "
-        f"WHERE {sql.num('c.credit_limit')} > 0 AND x.owed > {limit_cents}"
+        f"WHERE {sql.number('c.credit_limit')} > 0 AND x.owed > {limit_cents}"
     )
-    rows = await db.fetch(query, sql.params)
+    rows = await db.fetch(query, sql.values)
     return int(rows[0]["n"]) if rows else 0
 
 
@@ -465,9 +423,9 @@ async def digest_amounts(
     """
     if not owner_ids:
         return {}
-    sql = _Sql()
-    o = sql.amount("i.amount - i.paid_amount")
-    t, week = sql.p(today), sql.p(today + timedelta(days=7))
+    sql = db.Params()
+    o = sql.cents("i.amount - i.paid_amount")
+    t, week = sql(today), sql(today + timedelta(days=7))
     query = (
         f"SELECT c.owner_id AS owner_id, i.currency AS currency, "
         f"SUM(CASE WHEN i.due_date >= {t} AND i.due_date <= {week} THEN {o} ELSE 0 END) AS due, "
@@ -477,8 +435,8 @@ async def digest_amounts(
         f"GROUP BY c.owner_id, i.currency"
     )
     result: dict[int, dict[str, dict[str, Decimal]]] = {}
-    for row in await db.fetch(query, sql.params):
-        due, overdue = sql.value(row["due"]), sql.value(row["overdue"])
+    for row in await db.fetch(query, sql.values):
+        due, overdue = sql.amount(row["due"]), sql.amount(row["overdue"])
         if due or overdue:
             result.setdefault(row["owner_id"], {})[row["currency"]] = {
                 "due_week": due,

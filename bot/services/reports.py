@@ -15,8 +15,6 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tortoise import connections
-
 from bot import db
 from bot.models import Stage, User
 from bot.services import money, receivables
@@ -115,40 +113,6 @@ class Pipeline:
         return sum((a for _, a, _ in self.months), Decimal(0)) + self.late[0] + self.undated[0]
 
 
-def _sqlite() -> bool:
-    return connections.get("default").capabilities.dialect == "sqlite"
-
-
-class _Params:
-    """Numbered placeholders for a hand-written query (`db.fetch` adapts them for SQLite)."""
-
-    def __init__(self) -> None:
-        self.values: list[Any] = []
-        self.sqlite = _sqlite()
-
-    def __call__(self, value: Any) -> str:
-        if self.sqlite and isinstance(value, datetime | date):
-            value = value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-        self.values.append(value)
-        return f"${len(self.values)}"
-
-    def ids(self, values: frozenset[int]) -> str:
-        return ", ".join(self(v) for v in sorted(values))
-
-    def scope(self, column: str, owners: frozenset[int] | None) -> str:
-        """` AND column IN (…)` for the people in scope; nothing for everyone (None)."""
-        return "" if owners is None else f" AND {column} IN ({self.ids(owners) or 'NULL'})"
-
-    def cents(self, expr: str) -> str:
-        """An exact sum on both databases: SQLite keeps decimals as text, so sum whole cents."""
-        return f"CAST(ROUND(({expr}) * 100) AS INTEGER)" if self.sqlite else f"({expr})"
-
-    def amount(self, raw: Any) -> Decimal:
-        if raw is None:
-            return Decimal(0).quantize(money.CENT)
-        return (Decimal(raw) / 100 if self.sqlite else Decimal(raw)).quantize(money.CENT)
-
-
 def _main_currency(totals: dict[str, Decimal], company: str) -> str:
     """The company currency when anything is in it, else the one with the most money."""
     if company in totals or not totals:
@@ -157,7 +121,7 @@ def _main_currency(totals: dict[str, Decimal], company: str) -> str:
 
 
 async def _open_deals_by(
-    p: _Params, key: str, name: str, owners: frozenset[int] | None, currency: str
+    p: db.Params, key: str, name: str, owners: frozenset[int] | None, currency: str
 ) -> tuple[list[dict[str, Any]], dict[str, Decimal], str]:
     """The open deals in scope, counted and summed per the SQL `key` (as `name`) and currency;
     with the amount per currency and the currency to show (`_main_currency`)."""
@@ -182,7 +146,7 @@ async def funnel(actor: User, *, now: datetime, currency: str) -> Funnel:
     since reached any later stage of the flow (lost deals count as not converted).
     """
     owners = (await scope_for(actor)).owner_ids
-    p = _Params()
+    p = db.Params()
     rows, totals, main = await _open_deals_by(p, "d.stage", "stage", owners, currency)
     counts: dict[str, int] = defaultdict(int)
     amounts: dict[str, Decimal] = defaultdict(Decimal)
@@ -192,7 +156,7 @@ async def funnel(actor: User, *, now: datetime, currency: str) -> Funnel:
             amounts[row["stage"]] += p.amount(row["total"])
     stages = [StageFigures(s, counts[s.value], amounts[s.value]) for s in OPEN_STAGES]
 
-    q = _Params()
+    q = db.Params()
     since = now - timedelta(days=CONVERSION_DAYS)
     scope_sql = q.scope("d.owner_id", owners)
     moves = await db.fetch(
@@ -233,7 +197,7 @@ async def visits_per_rep(actor: User, *, now: datetime, tz: ZoneInfo) -> VisitsP
     owners = (await scope_for(actor)).owner_ids
     weeks = week_starts(now.astimezone(tz).date())
     start = datetime.combine(weeks[0], time(0), tzinfo=tz).astimezone(UTC)
-    p = _Params()
+    p = db.Params()
     at = p(start)
     if p.sqlite:
         week = f"CAST((julianday(v.at) - julianday({at})) / 7 AS INTEGER)"
@@ -276,7 +240,7 @@ async def aging(actor: User, *, today: date, currency: str) -> AgingReport:
 async def pipeline(actor: User, *, today: date, currency: str) -> Pipeline:
     """Open deals by the month they are expected to close, this month and the next eleven."""
     owners = (await scope_for(actor)).owner_ids
-    p = _Params()
+    p = db.Params()
     month = "substr(d.expected_close, 1, 7)" if p.sqlite else "to_char(d.expected_close, 'YYYY-MM')"
     rows, totals, main = await _open_deals_by(p, month, "month", owners, currency)
     first = today.replace(day=1)

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from bot.messages import Reply
 from bot.models import ChannelIdentity, Customer, Role, User, Visit
-from bot.scheduler import Limits, Permanent, Retryable
+from bot.scheduler import Limits
+from bot.sending import Permanent, Retryable
 
 CHANNEL = "rec"
 

@@ -11,7 +11,7 @@ from bot.handlers.wechat.api import Api
 from bot.handlers.wechat.sender import WeChatSender
 from bot.messages import Reply
 from bot.models import ApiToken, ChannelIdentity, Notification, Role, User
-from bot.scheduler.senders import Retryable
+from bot.sending import Retryable
 from bot.services import outbox, users
 from tests.conftest import START
 from tests.wechat.conftest import Rig

@@ -19,13 +19,13 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.handlers.telegram import parse, render
 from bot.messages import Reply
-from bot.scheduler.senders import Permanent, Retryable, SendError
+from bot.sending import Permanent, Retryable, SendError
 
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "peer_id_invalid")
 
 
 class TelegramSender:
-    """Implements `bot.scheduler.senders.Sender` for the "telegram" channel."""
+    """Implements `bot.sending.Sender` for the "telegram" channel."""
 
     __slots__ = ("bot",)
 

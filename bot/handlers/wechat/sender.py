@@ -17,7 +17,7 @@ from typing import Any
 from bot.handlers.wechat.api import Api, ApiError, Unavailable
 from bot.handlers.wechat.render import render
 from bot.messages import OutFile, Reply
-from bot.scheduler.senders import Permanent, Retryable, SendError
+from bot.sending import Permanent, Retryable, SendError
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
 OUTSIDE_WINDOW = 45015
@@ -27,7 +27,7 @@ GONE = frozenset({40003, 43004, 60111, 81013, 60102})  # no such person, unfollo
 
 
 class WeChatSender:
-    """Implements `bot.scheduler.senders.Sender` for one platform ("wechat" or "wecom")."""
+    """Implements `bot.sending.Sender` for one platform ("wechat" or "wecom")."""
 
     __slots__ = ("api",)
 

@@ -30,7 +30,7 @@ from bot.handlers.wechat.sender import WeChatSender
 from bot.i18n import Translator
 from bot.messages import Audio, Reply
 from bot.metrics import DUPLICATE, IGNORED, NO_METRICS, Metrics
-from bot.scheduler.senders import SendError
+from bot.sending import SendError
 from bot.services import outbox, updates, users
 
 log = logging.getLogger(__name__)

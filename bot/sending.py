@@ -1,4 +1,7 @@
-"""How the dispatcher reaches a person: one `Sender` per channel, registered by channel name.
+"""How a notification reaches a person: one `Sender` per channel, registered by channel name.
+
+A port beside `bot.messages`: channels implement it, the outbox dispatcher uses it, and both
+import it from here, so no channel depends on the scheduler.
 
 A sender renders nothing itself beyond its channel's needs (keyboards, numbering); it sends one
 neutral Reply to one chat and says how it failed in two typed ways the dispatcher understands.
