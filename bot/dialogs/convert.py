@@ -17,10 +17,12 @@ def digits(text: object) -> str | None:
     """The ASCII digits `text` is made of after NFKC and trimming, or None."""
     if not isinstance(text, str):
         return None
-    value = unicodedata.normalize("NFKC", text).strip()
-    if not value or len(value) > 19 or not (value.isascii() and value.isdigit()):
+    text = text.strip()
+    # Superscripts ("²") are digits to `isdigit` and become "2" under NFKC: refused first.
+    if not text or len(text) > 19 or not all(unicodedata.category(ch) == "Nd" for ch in text):
         return None
-    return value
+    value = unicodedata.normalize("NFKC", text)
+    return value if value.isascii() else None
 
 
 def to_int(text: object, *, low: int = 0, high: int = DB_INT_MAX) -> int | None:

@@ -382,7 +382,10 @@ class Count(Widget):
         for option in self.shortcuts:
             if typed in in_any_language(option.label) | {fold(option.value)}:
                 return option.value
-        number = to_int(typed.removesuffix(self.suffix).strip(), low=self.low, high=self.high)
+        raw = (answer.text or "").strip()  # not folded: NFKC would read "²" as "2"
+        if self.suffix:
+            raw = raw.removesuffix(self.suffix).removesuffix(fold(self.suffix)).strip()
+        number = to_int(raw, low=self.low, high=self.high)
         if number is None:
             raise Invalid(ctx._(self.invalid).format(low=self.low, high=self.high))
         return number

@@ -416,6 +416,8 @@ def parse_money(text: str) -> tuple[Decimal, str | None]:
     negative = stripped[:1] in ("-", "−")
     m = _answer(stripped[1:] if negative else text)
     amount = _read(m, None, answer=True) if m else None
+    if amount is None and m is not None and _number(m["num"] or m["num1"] or "x") == 0:
+        raise InvalidInput("amount_not_positive", text)  # "0", "¥0": read, but not an amount
     if amount is None or amount.kind != MONEY or not amount.value.is_finite():
         raise InvalidInput("amount_invalid", text)
     if amount.value > MAX_AMOUNT:
