@@ -23,7 +23,7 @@ def render(replies: list[Reply], saved: dict[int, Path] | None = None) -> str:
         for row in block.rows:
             lines.append("   ".join(f"{n}) {label}" if n else f"[{label}]" for n, label in row))
         if block.hints:
-            lines.append("(" + " · ".join(block.hints) + ")")
+            lines.append(block.hint_line)
         if saved and index in saved:
             lines.append(f"[file: {saved[index]}]")
         elif block.file:

@@ -22,6 +22,16 @@ class Block:
     file: str = ""
 
     @property
+    def hint_line(self) -> str:
+        """The typed words that act as the navigation buttons, in the reader's script:
+        "(/back · /cancel)", or "（返回 · 取消）" where the labels are Chinese."""
+        if not self.hints:
+            return ""
+        if any(_cjk(hint) for hint in self.hints):
+            return "（" + " · ".join(self.hints) + "）"
+        return "(" + " · ".join(self.hints) + ")"
+
+    @property
     def numbered(self) -> list[tuple[int, str]]:
         """The (number, label) pairs of this block in order, for a one-line prompt."""
         return [(number, label) for row in self.rows for number, label in row if number]
@@ -40,7 +50,7 @@ def layout(replies: list[Reply]) -> list[Block]:
             for button in row:
                 if button.kind == ButtonKind.NAV:
                     nav = unpack(button.data)
-                    hints.append(f"/{nav.move}" if isinstance(nav, Nav) else button.label)
+                    hints.append(_nav_hint(button.label, nav))
                 elif index == numbered_index:
                     number += 1
                     cells.append((number, button.label))
@@ -54,3 +64,15 @@ def layout(replies: list[Reply]) -> list[Block]:
             described = f"{reply.file.name}{size}"
         blocks.append(Block(reply.text, rows, hints, described))
     return blocks
+
+
+def _cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def _nav_hint(label: str, nav: object) -> str:
+    """A Chinese label is itself a word to type (返回, 跳过, 取消); otherwise the command."""
+    word = label.strip("‹› ").strip()
+    if _cjk(word) or not isinstance(nav, Nav):
+        return word
+    return f"/{nav.move}"

@@ -36,7 +36,7 @@ async def test_bind_newcustomer_visit_and_digest_on_wecom(rig: Rig, db_url: str)
     assert await ChannelIdentity.filter(user=li, channel="wecom", external_id="liwei").exists()
 
     assert (await wecom.say("liwei", "/newcustomer 上海星辰贸易有限公司")).text == (
-        "电话号码？（选填）\n(/skip · /cancel)"
+        "电话号码？（选填）\n（跳过 · 取消）"
     )
     warned = (await wecom.say("liwei", "/skip")).text or ""
     assert "可能已经存在" in warned and "上海星辰贸易（负责人：王芳）" in warned

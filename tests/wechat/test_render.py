@@ -27,14 +27,14 @@ def question() -> Reply:
 
 def test_choices_become_one_numbered_line_in_the_persons_words() -> None:
     [text] = render([Reply("你好"), question()], lambda options: f"回复 {options}")
-    assert text == "你好\n\n保存吗？\n回复 1 确认 · 2 修改 · 3 取消\n(/back)"
+    assert text == "你好\n\n保存吗？\n回复 1 确认 · 2 修改 · 3 取消\n（返回）"
 
 
 def test_only_the_last_question_is_numbered_and_pushes_drop_buttons() -> None:
     earlier = Reply("旧问题", ((Button("甲", pack(Action("x", "1"))),),))
     [text] = render([earlier, question()], lambda options: f"Reply {options}")
     assert "旧问题" in text and "甲" not in text and "Reply 1 确认" in text
-    assert render([question()], None) == ["保存吗？\n(/back)"]
+    assert render([question()], None) == ["保存吗？\n（返回）"]
 
 
 def test_console_and_wechat_number_the_same_buttons() -> None:

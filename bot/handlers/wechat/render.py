@@ -32,7 +32,7 @@ def render(replies: list[Reply], prompt: Prompt | None) -> list[str]:
         if options and prompt is not None:
             lines.append(prompt(options))
         if block.hints:
-            lines.append("(" + SEPARATOR.join(block.hints) + ")")
+            lines.append(block.hint_line)
         text = "\n".join(line for line in lines if line)
         if text:
             texts.append(text)
