@@ -152,20 +152,17 @@ class Engine:
         return replies
 
     async def _recover(self, key: StorageKey, msg: Incoming) -> list[Reply]:
-        """After a failure nothing of the message was kept; end the dialog so the next message
-        starts clean, and say so in one line."""
+        """After a failure nothing of the message was kept: the chat stays where it was, at the
+        same question, so the next message continues the dialog; say so in one line."""
         now = self.clock()
         async with self.storage.turn(key):
-            user, conv = await self.storage.open(key)
+            user, _ = await self.storage.open(key)
             await ordering.taken(msg)
             if user is None:
                 defaults = self.defaults_for(key.channel)
                 t = Translator.for_user(defaults.locale, defaults.timezone, now=now)
             else:
                 t = Translator.for_user(user.locale, user.timezone, now=now)
-                conv.end_dialog()
-                conv.buttons = []
-                await self.storage.save(key, conv, now=now)
         return [Reply(t.gettext("Sorry, something went wrong on my side. Please try again."))]
 
     # --- routing ---------------------------------------------------------------------------
