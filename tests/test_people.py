@@ -27,6 +27,28 @@ async def test_a_stranger_learns_nothing_and_leaves_no_trace(team: Team) -> None
     assert not await ChannelIdentity.filter(external_id="who-knows").exists()
 
 
+async def test_the_same_account_id_on_another_channel_is_a_stranger(team: Team) -> None:
+    """A chat is its channel and its id: a WeChat account whose id happens to be a Telegram
+    user's id reads nothing of that user's, and leaves their dialog where it was."""
+    invite = await users.create_invite(
+        None, Role.REP, manager_id=team.users["Mia"].id, name="Tom", now=START
+    )
+    tom = Chat(team.engine, external_id="5551234", channel="telegram", name="Tom")
+    assert "Welcome, Tom!" in await tom.say(f"/start {invite.code}")
+    await customers.create_customer(await User.get(name="Tom"), customers.CustomerDraft("Acme"))
+    assert "🏢 Acme" in await tom.say("/customer acme")
+    assert "Meeting" in await tom.say("/visit acme")
+
+    twin = Chat(team.engine, external_id="5551234", channel="wechat", name="Eve")
+    polite = "你好！这是内部销售机器人，请向管理员索取邀请。"
+    for text in ("/customer acme", "Acme", "/followups", "/help", "1"):
+        assert await twin.say(text) == polite, text
+    assert await twin.send(button=tom.button("Meeting")) == polite
+    assert not await DialogState.filter(channel="wechat").exists()
+    assert not await ChannelIdentity.filter(channel="wechat").exists()
+    assert "When" in await tom.tap("Meeting"), "Tom's own dialog went on untouched"
+
+
 async def test_invite_codes_work_once_and_expire(team: Team, clock: FakeClock) -> None:
     invite = await users.create_invite(
         None, Role.REP, manager_id=team.users["Mia"].id, name="Nina", now=clock.now
@@ -43,6 +65,23 @@ async def test_invite_codes_work_once_and_expire(team: Team, clock: FakeClock) -
     old = await users.create_invite(None, Role.REP, now=clock.now - timedelta(days=8))
     assert "not valid or has expired" in await again.say(f"/start {old.code}")
     assert await Invite.filter(used_at__isnull=True).count() == 1
+
+
+async def test_an_invite_is_refused_from_the_instant_it_expires(
+    team: Team, clock: FakeClock
+) -> None:
+    invite = await users.create_invite(None, Role.REP, name="Nina", days=1, now=clock.now)
+    late = await users.create_invite(None, Role.REP, name="Noah", days=1, now=clock.now)
+    clock.advance(days=1)
+    assert (await Invite.get(id=invite.id)).expires_at == clock.now
+    nina = Chat(team.engine, external_id="nina", name="nina_tg")
+    assert "not valid or has expired" in await nina.say(f"/start {invite.code}")
+    assert not await User.filter(name="Nina").exists()
+    assert await Invite.filter(id=invite.id, used_at__isnull=True).exists()
+
+    clock.advance(seconds=-1)  # a second earlier the other code still works
+    noah = Chat(team.engine, external_id="noah", name="noah_tg")
+    assert "Welcome, Noah!" in await noah.say(f"/start {late.code}")
 
 
 async def test_admins_invite_anyone_managers_reps_into_their_team(team: Team) -> None:
