@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from bot.buttons import Action, pack
 from bot.models import AuditEvent, ChannelIdentity, Customer, DialogState, Invite, Role, User, Visit
 from bot.services import customers, users, visits
 from bot.services.errors import NotFound, PermissionDenied
-from tests.conftest import START, Team
+from tests.conftest import PG_URL, START, Team
 from tests.support import Chat, FakeClock
 
 
@@ -82,6 +83,29 @@ async def test_an_invite_is_refused_from_the_instant_it_expires(
     clock.advance(seconds=-1)  # a second earlier the other code still works
     noah = Chat(team.engine, external_id="noah", name="noah_tg")
     assert "Welcome, Noah!" in await noah.say(f"/start {late.code}")
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@pytest.mark.skipif(not PG_URL, reason="concurrent turns need PostgreSQL")
+async def test_one_code_redeemed_by_four_at_once_on_postgres_makes_one_user(team: Team) -> None:
+    """Four people tap the same invite link at the same moment (on PostgreSQL each turn is a
+    transaction of its own): the code makes one user, the others are told it is used up."""
+    for round_ in range(3):
+        name = f"Pat {round_}"
+        invite = await users.create_invite(None, Role.REP, name=name, now=START)
+        people = [
+            Chat(team.engine, external_id=f"tg-{round_}-{n}", channel="telegram", name=f"p{n}")
+            for n in range(4)
+        ]
+        answers = await asyncio.gather(*(p.say(f"/start {invite.code}") for p in people))
+        welcomed = [a for a in answers if f"Welcome, {name}!" in a]
+        refused = [a for a in answers if "not valid or has expired" in a]
+        assert (len(welcomed), len(refused)) == (1, 3), answers
+        assert await User.filter(name=name).count() == 1
+        user = await User.get(name=name)
+        assert await ChannelIdentity.filter(user_id=user.id).count() == 1
+        assert (await Invite.get(id=invite.id)).used_by_id == user.id
+        assert await AuditEvent.filter(action="invite.redeem", entity_id=user.id).count() == 1
 
 
 async def test_admins_invite_anyone_managers_reps_into_their_team(team: Team) -> None:
