@@ -90,7 +90,7 @@ async def test_an_invite_is_refused_from_the_instant_it_expires(
 async def test_one_code_redeemed_by_four_at_once_on_postgres_makes_one_user(team: Team) -> None:
     """Four people tap the same invite link at the same moment (on PostgreSQL each turn is a
     transaction of its own): the code makes one user, the others are told it is used up."""
-    for round_ in range(3):
+    for round_ in range(3):  # three codes: one lucky interleaving proves nothing
         name = f"Pat {round_}"
         invite = await users.create_invite(None, Role.REP, name=name, now=START)
         people = [
