@@ -221,3 +221,42 @@ async def test_a_double_tap_on_two_instances_saves_once(
         texts = sorted(render(r) for r in replies)
         assert texts[0].startswith("Logged.") and "earlier question" in texts[1], texts
         assert await Visit.filter(customer__name=name).count() == 1
+
+
+async def test_a_step_failing_after_its_write_keeps_neither_the_write_nor_the_new_state(
+    team: Team,
+) -> None:
+    """The turn is one transaction: a step whose service call went through and which then
+    breaks (a bug, a lost connection) leaves no customer behind and no dialog moved on; the
+    person gets one apology and the chat starts clean."""
+    from bot.dialogs.base import Answer, Ctx, Dialog, Question, Step
+    from bot.models import DialogState
+    from bot.services import customers
+
+    async def ask_name(ctx: Ctx, data: dict[str, object]) -> Question:
+        return Question("Company name?")
+
+    async def create(ctx: Ctx, data: dict[str, object], answer: Answer) -> None:
+        await customers.create_customer(ctx.user, customers.CustomerDraft(answer.text or ""))
+        data["created"] = answer.text
+
+    async def ask_notes(ctx: Ctx, data: dict[str, object]) -> Question:
+        raise RuntimeError("the next question could not be built")
+
+    team.engine.registry.dialog(
+        Dialog(
+            name="fragile",
+            title="Fragile",
+            steps=(Step("name", ask_name, create), Step("notes", ask_notes, create)),
+        )
+    )
+    li = team.chats["Li Wei"]
+    assert await li.say("/fragile") == "Company name?\n(/cancel)"
+    state = await DialogState.get(channel="console", external_id=li.external_id)
+    assert (state.dialog, state.step) == ("fragile", "name")
+    answer = await li.say("Half Written Ltd")
+    assert answer == "Sorry, something went wrong on my side. Please try again."
+    assert not await Customer.filter(name="Half Written Ltd").exists()
+    state = await DialogState.get(channel="console", external_id=li.external_id)
+    assert (state.dialog, state.step, state.data) == (None, None, {})
+    assert "What I can do:" in await li.say("/help")

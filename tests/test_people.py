@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from bot.buttons import Action, pack
 from bot.models import AuditEvent, ChannelIdentity, Customer, DialogState, Invite, Role, User, Visit
 from bot.services import customers, users, visits
 from bot.services.errors import NotFound, PermissionDenied
-from tests.conftest import START, Team
+from tests.conftest import PG_URL, START, Team
 from tests.support import Chat, FakeClock
 
 
@@ -25,6 +26,28 @@ async def test_a_stranger_learns_nothing_and_leaves_no_trace(team: Team) -> None
     assert "not valid or has expired" in await stranger.say("/start NOPE1234")
     assert await DialogState.all().count() == states_before
     assert not await ChannelIdentity.filter(external_id="who-knows").exists()
+
+
+async def test_the_same_account_id_on_another_channel_is_a_stranger(team: Team) -> None:
+    """A chat is its channel and its id: a WeChat account whose id happens to be a Telegram
+    user's id reads nothing of that user's, and leaves their dialog where it was."""
+    invite = await users.create_invite(
+        None, Role.REP, manager_id=team.users["Mia"].id, name="Tom", now=START
+    )
+    tom = Chat(team.engine, external_id="5551234", channel="telegram", name="Tom")
+    assert "Welcome, Tom!" in await tom.say(f"/start {invite.code}")
+    await customers.create_customer(await User.get(name="Tom"), customers.CustomerDraft("Acme"))
+    assert "🏢 Acme" in await tom.say("/customer acme")
+    assert "Meeting" in await tom.say("/visit acme")
+
+    twin = Chat(team.engine, external_id="5551234", channel="wechat", name="Eve")
+    polite = "你好！这是内部销售机器人，请向管理员索取邀请。"
+    for text in ("/customer acme", "Acme", "/followups", "/help", "1"):
+        assert await twin.say(text) == polite, text
+    assert await twin.send(button=tom.button("Meeting")) == polite
+    assert not await DialogState.filter(channel="wechat").exists()
+    assert not await ChannelIdentity.filter(channel="wechat").exists()
+    assert "When" in await tom.tap("Meeting"), "Tom's own dialog went on untouched"
 
 
 async def test_invite_codes_work_once_and_expire(team: Team, clock: FakeClock) -> None:
@@ -43,6 +66,46 @@ async def test_invite_codes_work_once_and_expire(team: Team, clock: FakeClock) -
     old = await users.create_invite(None, Role.REP, now=clock.now - timedelta(days=8))
     assert "not valid or has expired" in await again.say(f"/start {old.code}")
     assert await Invite.filter(used_at__isnull=True).count() == 1
+
+
+async def test_an_invite_is_refused_from_the_instant_it_expires(
+    team: Team, clock: FakeClock
+) -> None:
+    invite = await users.create_invite(None, Role.REP, name="Nina", days=1, now=clock.now)
+    late = await users.create_invite(None, Role.REP, name="Noah", days=1, now=clock.now)
+    clock.advance(days=1)
+    assert (await Invite.get(id=invite.id)).expires_at == clock.now
+    nina = Chat(team.engine, external_id="nina", name="nina_tg")
+    assert "not valid or has expired" in await nina.say(f"/start {invite.code}")
+    assert not await User.filter(name="Nina").exists()
+    assert await Invite.filter(id=invite.id, used_at__isnull=True).exists()
+
+    clock.advance(seconds=-1)  # a second earlier the other code still works
+    noah = Chat(team.engine, external_id="noah", name="noah_tg")
+    assert "Welcome, Noah!" in await noah.say(f"/start {late.code}")
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+@pytest.mark.skipif(not PG_URL, reason="concurrent turns need PostgreSQL")
+async def test_one_code_redeemed_by_four_at_once_on_postgres_makes_one_user(team: Team) -> None:
+    """Four people tap the same invite link at the same moment (on PostgreSQL each turn is a
+    transaction of its own): the code makes one user, the others are told it is used up."""
+    for round_ in range(3):  # three codes: one lucky interleaving proves nothing
+        name = f"Pat {round_}"
+        invite = await users.create_invite(None, Role.REP, name=name, now=START)
+        people = [
+            Chat(team.engine, external_id=f"tg-{round_}-{n}", channel="telegram", name=f"p{n}")
+            for n in range(4)
+        ]
+        answers = await asyncio.gather(*(p.say(f"/start {invite.code}") for p in people))
+        welcomed = [a for a in answers if f"Welcome, {name}!" in a]
+        refused = [a for a in answers if "not valid or has expired" in a]
+        assert (len(welcomed), len(refused)) == (1, 3), answers
+        assert await User.filter(name=name).count() == 1
+        user = await User.get(name=name)
+        assert await ChannelIdentity.filter(user_id=user.id).count() == 1
+        assert (await Invite.get(id=invite.id)).used_by_id == user.id
+        assert await AuditEvent.filter(action="invite.redeem", entity_id=user.id).count() == 1
 
 
 async def test_admins_invite_anyone_managers_reps_into_their_team(team: Team) -> None:

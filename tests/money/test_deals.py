@@ -91,6 +91,41 @@ async def test_large_deal_alerts_the_manager_and_a_small_one_does_not(team: Team
     assert "already closed" in reply
 
 
+async def test_a_deal_of_exactly_the_threshold_alerts_and_a_cent_below_does_not(
+    team: Team,
+) -> None:
+    """The threshold is "at or above", per currency (CNY 1,000,000 and USD 150,000 here)."""
+    li = team.chats["Li Wei"]
+    await own_customer(team, "Li Wei", "Acme Trading Co.")
+
+    async def deal(title: str, amount: str) -> Deal:
+        await li.say("/deal acme")
+        await li.say(title)
+        await li.say(amount)
+        await li.tap("Skip")
+        assert "Deal saved" in await li.tap("Save")
+        return await Deal.get(title=title)
+
+    below = await deal("Just below", "999,999.99")
+    assert below.amount == Decimal("999999.99") and below.currency == "CNY"
+    assert not await outbox_for(team, "Mia")
+    exact = await deal("Exactly the threshold", "1,000,000")
+    assert exact.amount == Decimal("1000000.00")
+    alerts = await outbox_for(team, "Mia")
+    assert len(alerts) == 1 and "Large deal created" in alerts[0].text
+    assert alerts[0].buttons[0][0].data == pack(Action("deal", f"{exact.id}"))
+    await deal("Dollars below", "$149,999.99")
+    assert len(await outbox_for(team, "Mia")) == 1
+    await deal("Dollars exactly", "$150,000")
+    assert len(await outbox_for(team, "Mia")) == 2
+
+    await li.send(button=pack(Action("dst", f"{below.id}:qualified")))
+    assert len(await outbox_for(team, "Mia")) == 2, "a move below the threshold says nothing"
+    await li.send(button=pack(Action("dst", f"{exact.id}:qualified")))
+    moved = await outbox_for(team, "Mia")
+    assert len(moved) == 3 and "moved to Qualified" in moved[-1].text
+
+
 async def test_lost_asks_for_a_reason_and_probability_by_hand(team: Team) -> None:
     li = team.chats["Li Wei"]
     acme = await own_customer(team, "Li Wei", "Acme")

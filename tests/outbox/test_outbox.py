@@ -162,3 +162,38 @@ async def test_limits_pace_a_burst_to_the_configured_rate() -> None:
     await limits.acquire("other")
     assert now[0] == pytest.approx(105.0, abs=0.01)
     assert timedelta(seconds=sum(waits)) > timedelta(0)
+
+
+async def test_a_claim_in_hand_is_renewed_a_third_of_the_way_into_its_lease(
+    db_url: str, clock: FakeClock
+) -> None:
+    """Renewal is what keeps another instance from sending a slow push again, so it comes well
+    before the claim runs out: by default every third of the lease (here 3 s, renewed at 1 s),
+    not once a lease, when the claim would already be up for grabs."""
+    rep = await person("Li")
+    await outbox.notify(rep, Reply("Large deal: Acme"), "deal:1:large")
+    lease = timedelta(seconds=3)
+    first = dispatcher(RecordingSender(delay=1.8), clock, lease=lease)  # a slow network
+    second = dispatcher(RecordingSender(), clock, lease=lease)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    sending = asyncio.create_task(first.drain())
+    claimed = await Notification.get(dedupe_key="deal:1:large")
+    while claimed.claimed_until is None:
+        await asyncio.sleep(0.01)
+        claimed = await Notification.get(dedupe_key="deal:1:large")
+    assert claimed.claimed_until == clock.now + lease
+    clock.advance(seconds=1)  # the time the renewal records, told apart from the claim's
+    renewed_after: float | None = None
+    while not sending.done():
+        row = await Notification.get(dedupe_key="deal:1:large")
+        if row.claimed_until == clock.now + lease:
+            renewed_after = loop.time() - began
+            break
+        await asyncio.sleep(0.01)
+    assert renewed_after is not None, "the claim was not renewed during a send of 0.6 leases"
+    assert renewed_after < lease.total_seconds() / 2, renewed_after
+    clock.advance(seconds=lease.total_seconds() - 0.5)  # past the first claim, not the renewed
+    assert await second.drain() == 0
+    assert await sending == 1
+    assert await Notification.filter(status=NotificationStatus.SENT).count() == 1

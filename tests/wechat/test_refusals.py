@@ -8,11 +8,14 @@ from collections.abc import AsyncIterator
 
 from aiohttp import ClientSession
 
+from bot.config import Settings
 from bot.models import ChannelIdentity, ProcessedUpdate, Role, User
 from bot.services import users
 from tests.conftest import START
-from tests.wechat.callbacks import Callbacks, sign, wecom_callbacks
+from tests.support import FakeClock
+from tests.wechat.callbacks import OA_TOKEN, Callbacks, sign, wecom_callbacks
 from tests.wechat.conftest import Rig
+from tests.wechat.fake_wechat_api import FakeWeChatApi
 
 BOMB = (
     '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -51,6 +54,33 @@ async def test_forged_signature_is_refused_and_nothing_processed(rig: Rig, db_ur
         await other.close()
     await nothing_processed()
     assert not await User.filter(name="假冒").exists()
+
+
+async def test_an_unsigned_plain_mode_post_is_refused_whatever_the_aes_setting(
+    rig: Rig, wx_settings: Settings, clock: FakeClock, api: FakeWeChatApi
+) -> None:
+    """A POST without `encrypt_type` is plain mode: its signature is checked all the same, with
+    or without an EncodingAESKey configured, before anything is read."""
+    invite = await users.create_invite(None, Role.REP, name="假冒", now=START)
+    plain = Rig(wx_settings.model_copy(update={"wechat_aes_key": None}), clock, api)
+    await plain.start()
+    try:
+        for side in (rig.oa, plain.oa):
+            xml = side.text("intruder", f"/start {invite.code}")
+            stamp, nonce = str(int(time.time())), "77"
+            wrong = {"timestamp": stamp, "nonce": nonce, "signature": "0" * 40}
+            unsigned = {"timestamp": stamp, "nonce": nonce}
+            other_token = dict(unsigned, signature=sign("not-the-token", stamp, nonce))
+            for query in (wrong, unsigned, other_token):
+                answer = await side.post(xml, query=query, body=xml)
+                assert answer.status == 403, (side.aes_key, query)
+        await nothing_processed()
+        assert not await User.filter(name="假冒").exists()
+        honest = {"timestamp": stamp, "nonce": nonce, "signature": sign(OA_TOKEN, stamp, nonce)}
+        answer = await plain.oa.post(xml, query=honest, body=xml)
+        assert answer.status == 200 and answer.text is not None and "假冒" in answer.text
+    finally:
+        await plain.stop()
 
 
 async def test_old_timestamp_is_refused(rig: Rig, db_url: str) -> None:
