@@ -228,8 +228,10 @@ async def test_a_step_failing_after_its_write_keeps_neither_the_write_nor_the_ne
 ) -> None:
     """The turn is one transaction: a step whose service call went through and which then
     breaks (a bug, a lost connection) leaves no customer behind and no dialog moved on; the
-    person gets one apology and the chat starts clean."""
+    person gets one apology and the chat stays at the question it was on."""
     from bot.dialogs.base import Answer, Ctx, Dialog, Question, Step
+    from bot.dialogs.feature import EVERYONE, Command, Feature
+    from bot.i18n import N_
     from bot.models import DialogState
     from bot.services import customers
 
@@ -243,11 +245,14 @@ async def test_a_step_failing_after_its_write_keeps_neither_the_write_nor_the_ne
     async def ask_notes(ctx: Ctx, data: dict[str, object]) -> Question:
         raise RuntimeError("the next question could not be built")
 
-    team.engine.registry.dialog(
-        Dialog(
-            name="fragile",
-            title="Fragile",
-            steps=(Step("name", ask_name, create), Step("notes", ask_notes, create)),
+    fragile = Dialog(
+        name="fragile",
+        title="Fragile",
+        steps=(Step("name", ask_name, create), Step("notes", ask_notes, create)),
+    )
+    team.engine.registry.add(
+        Feature(
+            "fragile", commands=(Command("fragile", N_("this list"), EVERYONE, dialog=fragile),)
         )
     )
     li = team.chats["Li Wei"]
@@ -257,6 +262,6 @@ async def test_a_step_failing_after_its_write_keeps_neither_the_write_nor_the_ne
     answer = await li.say("Half Written Ltd")
     assert answer == "Sorry, something went wrong on my side. Please try again."
     assert not await Customer.filter(name="Half Written Ltd").exists()
-    state = await DialogState.get(channel="console", external_id=li.external_id)
-    assert (state.dialog, state.step, state.data) == (None, None, {})
+    after = await DialogState.get(channel="console", external_id=li.external_id)
+    assert (after.dialog, after.step, after.data) == ("fragile", "name", state.data)
     assert "What I can do:" in await li.say("/help")
