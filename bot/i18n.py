@@ -7,6 +7,7 @@ there is no build step and no compiled file that can drift from its source.
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -113,6 +114,21 @@ class Translator:
 
     def decimal(self, value: Decimal) -> str:
         return _babel_decimal(value, locale=self.babel_locale)
+
+    # Punctuation that code puts between translated pieces: Chinese takes full-width marks and
+    # no space after a full stop ("已记录。我会在…"), English the half-width ones with spaces.
+
+    def labelled(self, label: str, value: str) -> str:
+        """ "Due later: ¥5,000" / "以后到期：¥5,000"."""
+        return f"{label}：{value}" if self.language == "zh" else f"{label}: {value}"
+
+    def listed(self, parts: Iterable[str]) -> str:
+        """ "a, b, c" / "a，b，c"; empty parts are left out."""
+        return ("，" if self.language == "zh" else ", ").join(p for p in parts if p)
+
+    def sentences(self, *parts: str) -> str:
+        """Sentences one after another: a space between them in English, none in Chinese."""
+        return ("" if self.language == "zh" else " ").join(p for p in parts if p)
 
     def money(self, amount: Decimal, currency: str) -> str:
         """'CN¥1,200,000' / '¥1,200,000.50': cents only when there are any, exact Decimal in."""

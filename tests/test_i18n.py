@@ -50,3 +50,52 @@ def test_translator_formats_per_locale() -> None:
     assert zh.datetime(moment).endswith("15:00") and "11月18日" in zh.datetime(moment)
     assert en.datetime(moment).endswith("08:00") and "Nov 18" in en.datetime(moment)
     assert Translator.for_user("xx", "Not/AZone").timezone.key == "UTC"
+
+
+# --- Chinese as a native speaker writes it ---------------------------------------------------
+
+CJK = r"[\u3400-\u9fff]"
+# A half-width mark touching Chinese text: "到期: ", "拜访 1, 其中", "已记录. "
+HALF_WIDTH = re.compile(rf"(?<={CJK})\s*[,:;?!()]|[,:;?!()]\s*(?={CJK})|(?<={CJK})\.(?!\d)")
+# Names of products, platforms, units and codes that stay as they are in Chinese text.
+KEEP_IN_LATIN = frozenset(
+    {"Telegram", "WeChat", "WeCom", "Excel", "English", "Name", "Phone", "crmbot", "export"}
+    | {"import", "customers", "invoices", "en", "zh", "xlsx", "csv", "k", "m", "bn"}
+)
+
+
+def _prose(text: str) -> str:
+    """What of a translation is the translator's own prose: placeholders, /commands, examples
+    in quotes (what a person may type), time zone names (Asia/Shanghai) and links are not."""
+    zone = r"[A-Z][a-z]+/[A-Z][A-Za-z_]+"
+    for pattern in (r"\{[a-z_]+\}", zone, r"/[a-z_]+", r"“[^”]*”", r"https?://\S+"):
+        text = re.sub(pattern, "", text)
+    return text
+
+
+def test_chinese_uses_full_width_punctuation_and_no_stray_english() -> None:
+    with (locales_dir() / "zh_CN" / "LC_MESSAGES" / "crmbot.po").open("rb") as fh:
+        catalog = read_po(fh)
+    punctuation, english = [], []
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            prose = _prose(text)
+            if HALF_WIDTH.search(prose):
+                punctuation.append(text)
+            words = re.findall(r"[A-Za-z][A-Za-z_]+", prose)
+            # ALL-CAPS tokens are codes, settings and units (CNY, CRM_STT_MODEL, MB, YYYY).
+            if [w for w in words if w not in KEEP_IN_LATIN and not w.isupper()]:
+                english.append(text)
+    assert not punctuation, f"half-width punctuation in Chinese: {punctuation[:5]}"
+    assert not english, f"English left in Chinese: {english[:5]}"
+
+
+def test_pieces_joined_by_code_read_as_chinese() -> None:
+    zh, en = Translator.for_user("zh", None), Translator.for_user("en", None)
+    assert zh.sentences("已记录。", "我会在11月20日提醒你。") == "已记录。我会在11月20日提醒你。"
+    assert en.sentences("Logged.", "I will remind you.") == "Logged. I will remind you."
+    assert zh.labelled("以后到期", "¥5,000") == "以后到期：¥5,000"
+    assert zh.listed(["拜访 1", "", "商机 2"]) == "拜访 1，商机 2"

@@ -110,7 +110,7 @@ def customer_card(
             )
         lines.append(line)
     for name, title, phone in summary.contacts[:5]:
-        person = ", ".join(x for x in (name, title, phone or "") if x)
+        person = ctx.t.listed((name, title, phone or ""))
         lines.append(f"👤 {person}")
     for visit in recent:
         head = f"🗓 {ctx.t.date(visit.at)} · {kind_label(ctx, visit.kind)} · {visit.user_name}"
@@ -237,8 +237,11 @@ async def save_visit(ctx: Ctx, data: dict[str, Any]) -> Done:
     await visits.log_visit(ctx.user, draft, now=ctx.now)
     text = ctx._("Logged.")
     if draft.next_followup_at:
-        text += " " + ctx._("I will remind you on {when}.").format(
-            when=ctx.t.datetime(draft.next_followup_at)
+        text = ctx.t.sentences(
+            text,
+            ctx._("I will remind you on {when}.").format(
+                when=ctx.t.datetime(draft.next_followup_at)
+            ),
         )
     return Done([Reply(text)])
 

@@ -140,7 +140,7 @@ def render_summary(t: Translator, params: dict[str, Any]) -> Reply | None:
     for kind, label in labels.items():
         if kind in summary.deals:
             count, amounts = summary.deals[kind]
-            money = ", ".join(t.money(Decimal(total), cur) for cur, total in amounts)
+            money = t.listed(t.money(Decimal(total), cur) for cur, total in amounts)
             lines.append(f"{label.format(count=count)} · {money}")
     if summary.approvals_waiting:
         lines.append(
