@@ -145,3 +145,23 @@ async def test_forged_and_stale_callbacks_are_answered_and_change_nothing(
     assert len(api.answered) == 4
     assert "earlier question" not in await tom.tap("Skip"), "the real buttons still work"
     assert await Customer.filter(name="Hooli").count() == 0
+
+
+async def test_each_role_gets_its_own_command_menu(
+    telegram: Telegram, api: FakeBotApi, team: Team
+) -> None:
+    """Reps' menu for every private chat; a manager's chat its own menu, with what only
+    managers may do, in both languages."""
+    mia = team.users["Mia"]
+    await ChannelIdentity.create(channel="telegram", external_id="777", user=mia)
+    await telegram.start(rate_limit=False)
+    every = [c["command"] for c in api.commands[None]]
+    assert "visit" in every and "team" not in every and "invite" not in every
+    manager = [c["command"] for c in api.chat_commands[(777, None)]]
+    assert {"visit", "team", "invite", "approvals"} <= set(manager)
+    assert "payment" not in manager, "finance and admins only"
+    zh = {c["command"]: c["description"] for c in api.chat_commands[(777, "zh")]}
+    assert (
+        zh["team"]
+        != dict((c["command"], c["description"]) for c in api.chat_commands[(777, None)])["team"]
+    )
