@@ -199,6 +199,8 @@ class Settings(BaseSettings):
     digest_time: TimeOfDay = Field(time(8, 30), alias="CRM_DIGEST_TIME")
     summary_time: TimeOfDay = Field(time(18, 30), alias="CRM_SUMMARY_TIME")
     dormant_days: int = Field(30, alias="CRM_DORMANT_DAYS", ge=1)
+    near_me_km: float = Field(5.0, alias="CRM_NEAR_ME_KM", gt=0, le=100)
+    checkin_radius_m: int = Field(500, alias="CRM_CHECKIN_RADIUS", ge=10, le=100_000)
     digest_when_empty: Literal["skip", "line"] = Field("skip", alias="CRM_DIGEST_WHEN_EMPTY")
     misfire_grace_hours: float = Field(3.0, alias="CRM_MISFIRE_GRACE", gt=0)
     send_rate: float = Field(30.0, alias="CRM_SEND_RATE", gt=0)

@@ -15,11 +15,13 @@ from typing import Any
 
 
 class ButtonKind(StrEnum):
-    """How a numbered channel shows a button: choices and actions get numbers, nav a hint."""
+    """How a numbered channel shows a button: choices and actions get numbers, nav a hint, and
+    a link (its `data` is the URL) is shown as the address to open."""
 
     CHOICE = "choice"
     ACTION = "action"
     NAV = "nav"
+    LINK = "link"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,9 @@ class Incoming:
     document: InFile | None = None
 
 
+NUMBERED = frozenset({ButtonKind.CHOICE, ButtonKind.ACTION})
+
+
 def numbered_buttons(replies: list[Reply]) -> tuple[int, list[Button]]:
     """Which reply's buttons a numbered channel numbers (the last one with any), and those buttons.
 
@@ -130,7 +135,7 @@ def numbered_buttons(replies: list[Reply]) -> tuple[int, list[Button]]:
     """
     for index in range(len(replies) - 1, -1, -1):
         if replies[index].buttons:
-            buttons = [b for b in replies[index].all_buttons() if b.kind != ButtonKind.NAV]
+            buttons = [b for b in replies[index].all_buttons() if b.kind in NUMBERED]
             return index, buttons
     return -1, []
 

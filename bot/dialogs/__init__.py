@@ -14,6 +14,7 @@ from bot.dialogs import (
     customers,
     deals,
     imports,
+    places,
     receivables,
     reports,
     tasks,
@@ -41,6 +42,7 @@ FEATURES: tuple[Feature, ...] = tuple(
         team,
         reports,
         imports,
+        places,
         account,
     )
 )

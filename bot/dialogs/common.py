@@ -44,6 +44,13 @@ def local_today(ctx: Ctx) -> date:
     return ctx.now.astimezone(ctx.t.timezone).date()
 
 
+def distance_text(ctx: Ctx, metres: int) -> str:
+    """'350 m' / '1.2 km' in the reader's number format."""
+    if metres < 1000:
+        return ctx._("{n} m").format(n=metres)
+    return ctx._("{n} km").format(n=ctx.t.decimal(Decimal(metres / 1000).quantize(Decimal("0.1"))))
+
+
 def amount_text(ctx: Ctx, amount: Decimal | str, currency: str) -> str:
     """An amount in the user's locale with its currency."""
     return ctx.t.money(Decimal(str(amount)), currency)
@@ -234,7 +241,9 @@ async def save_visit(ctx: Ctx, data: dict[str, Any]) -> Done:
         transcript=data.get("transcript", ""),
         audio_ref=data.get("audio_ref", ""),
     )
-    await visits.log_visit(ctx.user, draft, now=ctx.now)
+    visit = await visits.log_visit(
+        ctx.user, draft, now=ctx.now, radius_m=ctx.settings.checkin_radius_m
+    )
     text = ctx._("Logged.")
     if draft.next_followup_at:
         text = ctx.t.sentences(
@@ -242,6 +251,17 @@ async def save_visit(ctx: Ctx, data: dict[str, Any]) -> Done:
             ctx._("I will remind you on {when}.").format(
                 when=ctx.t.datetime(draft.next_followup_at)
             ),
+        )
+    customer = data.get("customer_name", "")
+    if visit.far and visit.distance_m is not None:
+        far = distance_text(ctx, visit.distance_m)
+        text += "\n" + ctx._(
+            "📍 This check-in is {distance} from {customer}'s known place; "
+            "it is marked on the visit."
+        ).format(distance=far, customer=customer)
+    elif visit.latitude is not None and visit.distance_m is None:
+        text += "\n" + ctx._("📍 {customer}'s place is now known from this check-in.").format(
+            customer=customer
         )
     return Done([Reply(text)])
 

@@ -43,3 +43,4 @@ class Feature:
     actions: Mapping[str, CommandFn] = field(default_factory=lambda: MappingProxyType({}))
     fallback: CommandFn | None = None  # free text outside any dialog (quick capture)
     document: CommandFn | None = None  # a file sent outside any dialog (a spreadsheet import)
+    location: CommandFn | None = None  # a location shared outside any dialog (near me)

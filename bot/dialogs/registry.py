@@ -30,6 +30,7 @@ class Registry:
     actions: dict[str, CommandFn] = field(default_factory=dict)
     fallback: CommandFn | None = None  # free text outside any dialog (quick capture)
     document: CommandFn | None = None  # a file sent outside any dialog (a spreadsheet import)
+    location: CommandFn | None = None  # a location shared outside any dialog (near me)
     listed: list[Command] = field(default_factory=list)  # in declaration order, for /help
 
     def add(self, feature: Feature) -> None:
@@ -41,7 +42,7 @@ class Registry:
         for name, run in feature.actions.items():
             _unique(self.actions, name, f"action {name!r} of {feature.name}")
             self.actions[name] = run
-        for slot in ("fallback", "document"):
+        for slot in ("fallback", "document", "location"):
             handler = getattr(feature, slot)
             if handler is not None:
                 if getattr(self, slot) is not None:

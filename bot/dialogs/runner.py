@@ -81,8 +81,8 @@ class Runner:
             return await self._apply(ctx, conv, Start("shared_contact", data))
         if msg.document is not None and self.registry.document is not None:
             return await self._apply(ctx, conv, await self.registry.document(ctx, text))
-        if msg.location is not None:
-            return [Reply(ctx._("To check in, share your location while logging a /visit."))]
+        if msg.location is not None and self.registry.location is not None:
+            return await self._apply(ctx, conv, await self.registry.location(ctx, text))
         if self.registry.fallback is not None:
             return await self._apply(ctx, conv, await self.registry.fallback(ctx, text))
         return [Reply(ctx._("I did not get that. /help lists what I can do."))]

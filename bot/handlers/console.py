@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from bot.dialogs.engine import Engine
 from bot.handlers.numbered import layout
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming, Location, Reply
 
 CHANNEL = "console"
 
@@ -22,6 +23,7 @@ def render(replies: list[Reply], saved: dict[int, Path] | None = None) -> str:
         lines = [block.text]
         for row in block.rows:
             lines.append("   ".join(f"{n}) {label}" if n else f"[{label}]" for n, label in row))
+        lines += block.link_lines
         if block.hints:
             lines.append(block.hint_line)
         if saved and index in saved:
@@ -30,6 +32,19 @@ def render(replies: list[Reply], saved: dict[int, Path] | None = None) -> str:
             lines.append(f"[file: {block.file}]")
         texts.append("\n".join(lines))
     return "\n\n".join(texts)
+
+
+LOCATION = re.compile(r"^/location\s+(-?\d{1,3}(?:\.\d+)?)\s*[,，\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
+
+
+def parse(text: str, external_id: str, display_name: str = "") -> Incoming:
+    """A typed line as the core's Incoming; "/location LAT,LON" as a shared location."""
+    if (shared := LOCATION.match(text.strip())) and all(
+        abs(float(v)) <= limit for v, limit in zip(shared.groups(), (90, 180), strict=True)
+    ):
+        where = Location(float(shared[1]), float(shared[2]))
+        return Incoming(CHANNEL, external_id, location=where, display_name=display_name)
+    return Incoming(CHANNEL, external_id, text=text, display_name=display_name)
 
 
 class ConsoleChannel:
@@ -60,10 +75,9 @@ class ConsoleChannel:
         return saved
 
     async def send(self, text: str) -> list[Reply]:
-        """What the person typed goes to the core; the replies come back."""
-        return await self.engine.handle(
-            Incoming(CHANNEL, self.external_id, text=text, display_name=self.display_name)
-        )
+        """What the person typed goes to the core; the replies come back. A terminal cannot share
+        a location, so "/location 31.23,121.47" stands for one."""
+        return await self.engine.handle(parse(text, self.external_id, self.display_name))
 
     async def run(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
         """Read a line, answer it, flush; until end of input or /quit."""

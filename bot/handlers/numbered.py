@@ -20,6 +20,7 @@ class Block:
     rows: list[list[tuple[int | None, str]]] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
     file: str = ""
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, URL) to open
 
     @property
     def hint_line(self) -> str:
@@ -30,6 +31,11 @@ class Block:
         if any(_cjk(hint) for hint in self.hints):
             return "（" + " · ".join(self.hints) + "）"
         return "(" + " · ".join(self.hints) + ")"
+
+    @property
+    def link_lines(self) -> list[str]:
+        """Each link as "label: URL" ("地图（1）：URL" where the label is Chinese)."""
+        return [f"{label}{'：' if _cjk(label) else ': '}{url}" for label, url in self.links]
 
     @property
     def numbered(self) -> list[tuple[int, str]]:
@@ -45,10 +51,13 @@ def layout(replies: list[Reply]) -> list[Block]:
         number = 0
         rows: list[list[tuple[int | None, str]]] = []
         hints: list[str] = []
+        links: list[tuple[str, str]] = []
         for row in reply.buttons:
             cells: list[tuple[int | None, str]] = []
             for button in row:
-                if button.kind == ButtonKind.NAV:
+                if button.kind == ButtonKind.LINK:
+                    links.append((button.label, button.data))
+                elif button.kind == ButtonKind.NAV:
                     nav = unpack(button.data)
                     hints.append(_nav_hint(button.label, nav))
                 elif index == numbered_index:
@@ -62,7 +71,7 @@ def layout(replies: list[Reply]) -> list[Block]:
         if reply.file is not None:
             size = f", {len(reply.file.content)} bytes" if reply.file.content else ""
             described = f"{reply.file.name}{size}"
-        blocks.append(Block(reply.text, rows, hints, described))
+        blocks.append(Block(reply.text, rows, hints, described, links))
     return blocks
 
 

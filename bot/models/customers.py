@@ -37,12 +37,16 @@ class Customer(Model):
     )
     owner_id: int
     last_contact_at = fields.DatetimeField(null=True)
+    # Where the customer is: set from a shared location, or learned from the first check-in.
+    latitude = fields.FloatField(null=True)
+    longitude = fields.FloatField(null=True)
+    place_learned = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "customers"
-        indexes = (("owner_id", "last_contact_at"), ("updated_at",))
+        indexes = (("owner_id", "last_contact_at"), ("updated_at",), ("latitude", "longitude"))
 
 
 class Contact(Model):

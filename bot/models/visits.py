@@ -45,6 +45,9 @@ class Visit(Model):
     followup_done_at = fields.DatetimeField(null=True)
     latitude = fields.FloatField(null=True)
     longitude = fields.FloatField(null=True)
+    # Metres from the customer's known place at check-in; `far` past the check-in radius.
+    distance_m = fields.IntField(null=True)
+    far = fields.BooleanField(default=False)
     transcript = fields.TextField(default="")
     audio_ref = fields.CharField(max_length=255, default="")
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 
 from bot import db
 from bot.models import User, Visit, VisitKind
-from bot.services import audit
+from bot.services import audit, places
 from bot.services.customers import visible_owner
 from bot.services.errors import InvalidInput
 from bot.services.permissions import scope_for
@@ -48,7 +48,7 @@ WHERE id = $2 AND (last_contact_at IS NULL OR last_contact_at < $1)
 """
 
 
-async def log_visit(actor: User, draft: VisitDraft, *, now: datetime) -> Visit:
+async def log_visit(actor: User, draft: VisitDraft, *, now: datetime, radius_m: int = 500) -> Visit:
     """Record a contact; it closes the customer's open follow-ups, since this contact answers them.
 
     The new follow-up (if any) belongs to the customer's owner, who is the one to act on it.
@@ -66,6 +66,13 @@ async def log_visit(actor: User, draft: VisitDraft, *, now: datetime) -> Visit:
     async with in_transaction():
         owner_id = await visible_owner(actor, draft.customer_id)
         closed = await db.execute(_CLOSE_FOLLOWUPS, (now.astimezone(UTC), draft.customer_id))
+        checked = (
+            await places.check_in(
+                draft.customer_id, draft.latitude, draft.longitude, radius_m=radius_m
+            )
+            if draft.latitude is not None and draft.longitude is not None
+            else places.CheckIn(None, False, False)
+        )
         visit = await Visit.create(
             customer_id=draft.customer_id,
             user_id=actor.id,
@@ -78,6 +85,8 @@ async def log_visit(actor: User, draft: VisitDraft, *, now: datetime) -> Visit:
             followup_owner_id=owner_id if draft.next_followup_at else None,
             latitude=draft.latitude,
             longitude=draft.longitude,
+            distance_m=checked.distance_m,
+            far=checked.far,
             transcript=draft.transcript,
             audio_ref=draft.audio_ref[:255],
         )
@@ -93,6 +102,8 @@ async def log_visit(actor: User, draft: VisitDraft, *, now: datetime) -> Visit:
                 "at": draft.at,
                 "next_followup_at": draft.next_followup_at,
                 "closed_followups": closed,
+                "distance_m": checked.distance_m,
+                "place_learned": checked.learned,
             },
         )
     return visit

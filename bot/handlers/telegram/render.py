@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.buttons import answers_question
-from bot.messages import OutFile, Reply
+from bot.messages import ButtonKind, OutFile, Reply
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -58,7 +58,12 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     """Every button of the reply, rows as the core laid them out (navigation too)."""
     rows = [
-        [InlineKeyboardButton(button.label, callback_data=button.data) for button in row]
+        [
+            InlineKeyboardButton(button.label, url=button.data)
+            if button.kind == ButtonKind.LINK
+            else InlineKeyboardButton(button.label, callback_data=button.data)
+            for button in row
+        ]
         for row in reply.buttons
         if row
     ]

@@ -31,6 +31,7 @@ def render(replies: list[Reply], prompt: Prompt | None) -> list[str]:
         options = SEPARATOR.join(f"{n} {label}" for n, label in block.numbered)
         if options and prompt is not None:
             lines.append(prompt(options))
+        lines += block.link_lines
         if block.hints:
             lines.append(block.hint_line)
         text = "\n".join(line for line in lines if line)

@@ -1,0 +1,29 @@
+"""A Telegram location outside a dialog lists the customers near it, with a map link button."""
+
+from __future__ import annotations
+
+from bot.models import Customer, Role, User
+from bot.services import customers
+from tests.conftest import Team
+from tests.telegram.conftest import Telegram, join
+from tests.telegram.fake_bot_api import FakeBotApi, Person
+
+ROSA = Person(611, "Rosa")
+
+
+async def test_a_shared_location_lists_nearby_customers_with_buttons(
+    telegram: Telegram, api: FakeBotApi, team: Team
+) -> None:
+    await telegram.start(rate_limit=False)
+    rosa = await join(telegram, ROSA, Role.REP, team.users["Mia"].id)
+    owner = await User.get(name="Rosa")
+    acme = await customers.create_customer(owner, customers.CustomerDraft(name="Acme Trading"))
+    await Customer.filter(id=acme.id).update(latitude=31.2310, longitude=121.4737)
+    text = await rosa.share(location={"latitude": 31.2304, "longitude": 121.4737})
+    assert text.startswith("📍 Your customers within 5 km, nearest first:")
+    assert "1. Acme Trading · 67 m" in text
+    buttons = [b for row in rosa.last["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["text"] for b in buttons] == ["Log a visit (1)", "Open (1)", "Map (1)"]
+    assert buttons[2]["url"].startswith("https://www.openstreetmap.org/?mlat=31.231000")
+    assert "callback_data" not in buttons[2]
+    assert "🏢 Acme Trading" in await rosa.tap("Open (1)")
