@@ -7,10 +7,13 @@ from datetime import timedelta
 
 import pytest
 
+from bot.dialogs.digests import render_summary
 from bot.handlers.console import ConsoleChannel
 from bot.handlers.console import render as console_render
+from bot.i18n import Translator
 from bot.messages import ButtonKind, Location
 from bot.models import Customer, Visit
+from bot.scheduler import jobs
 from bot.services import customers, places
 from tests.conftest import Team
 from tests.support import FakeClock
@@ -64,6 +67,15 @@ async def test_a_first_check_in_teaches_the_place_and_a_far_one_is_marked(
     assert rows == [(None, False), (120, False), (2000, True)]
     learned = await Customer.get(id=acme.id)
     assert learned.place_learned and round(learned.latitude or 0, 4) == PEOPLES_SQUARE[0]
+    card = await li.say("/customer acme")
+    assert card.count("📍 checked in 2 km away") == 1, "only the far check-in is marked"
+    # The manager's evening summary names the far check-in under the rep's line.
+    summary = await jobs.for_user(
+        "summary", team.users["Mia"].id, team.engine.settings, now=clock.now, dry_run=True
+    )
+    text = render_summary(Translator.for_user("en", "Asia/Shanghai"), summary.data.params())
+    assert text is not None
+    assert "Li Wei: 3 visits" in text.text and "📍 1 check-in far from the customer" in text.text
 
 
 async def test_near_me_lists_the_nearest_visible_customers_with_what_is_due(

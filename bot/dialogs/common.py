@@ -121,6 +121,10 @@ def customer_card(
         lines.append(f"👤 {person}")
     for visit in recent:
         head = f"🗓 {ctx.t.date(visit.at)} · {kind_label(ctx, visit.kind)} · {visit.user_name}"
+        if visit.far_m is not None:
+            head += " · " + ctx._("📍 checked in {distance} away").format(
+                distance=distance_text(ctx, visit.far_m)
+            )
         said = " ".join(visit.notes.split())
         lines.append(f"{head}: {said[:160]}" if said else head)
     rows = [

@@ -112,12 +112,16 @@ def render_summary(t: Translator, params: dict[str, Any]) -> Reply | None:
     line = t.gettext("{name}: {visits} visits · {new} new customers · {missed} missed follow-ups")
     lines = [title, ""]
     for rep in summary.reps[:MAX_SUMMARY_LINES]:
-        lines.append(
-            "• "
-            + line.format(
-                name=rep.name, visits=rep.visits, new=rep.new_customers, missed=rep.missed
-            )
+        text = line.format(
+            name=rep.name, visits=rep.visits, new=rep.new_customers, missed=rep.missed
         )
+        if rep.far:
+            text += " · " + t.ngettext(
+                "📍 {count} check-in far from the customer",
+                "📍 {count} check-ins far from the customer",
+                rep.far,
+            ).format(count=rep.far)
+        lines.append("• " + text)
     hidden = len(summary.reps) - MAX_SUMMARY_LINES
     if hidden > 0:
         lines.append(t.gettext("…and {count} more").format(count=hidden))

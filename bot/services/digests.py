@@ -273,6 +273,7 @@ class RepDay:
     visits: int
     new_customers: int
     missed: int
+    far: int = 0  # check-ins marked as far from the customer's known place
 
 
 @dataclass(slots=True)
@@ -336,7 +337,14 @@ async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> 
         visits: dict[int, int] = {}
         created: dict[int, int] = {}
         missed: dict[int, int] = {}
+        far: dict[int, int] = {}
         for chunk in _chunks(team):
+            far.update(
+                await Visit.filter(user_id__in=chunk, at__gte=start, at__lt=end, far=True)
+                .annotate(n=Count("id"))
+                .group_by("user_id")
+                .values_list("user_id", "n")
+            )
             visits.update(
                 await Visit.filter(user_id__in=chunk, at__gte=start, at__lt=end)
                 .annotate(n=Count("id"))
@@ -362,7 +370,14 @@ async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> 
             )
         for m in members:
             summaries[m.user_id].reps = [
-                RepDay(u, names[u], visits.get(u, 0), created.get(u, 0), missed.get(u, 0))
+                RepDay(
+                    u,
+                    names[u],
+                    visits.get(u, 0),
+                    created.get(u, 0),
+                    missed.get(u, 0),
+                    far.get(u, 0),
+                )
                 for u in teams[m.user_id]
             ]
         from bot.services import deals

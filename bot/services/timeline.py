@@ -23,6 +23,7 @@ class VisitLine:
     user_name: str
     notes: str
     next_step: str = ""
+    far_m: int | None = None  # a check-in this far from the customer's known place, when marked
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +47,12 @@ async def recent_visits(customer_id: int, *, limit: int = 3) -> list[VisitLine]:
         await Visit.filter(customer_id=customer_id)
         .order_by("-at", "-id")
         .limit(limit)
-        .values_list("at", "kind", "user__name", "notes", "next_step")
+        .values_list("at", "kind", "user__name", "notes", "next_step", "far", "distance_m")
     )
-    return [VisitLine(at, str(kind), who, notes, step) for at, kind, who, notes, step in rows]
+    return [
+        VisitLine(at, str(kind), who, notes, step, distance if far else None)
+        for at, kind, who, notes, step, far, distance in rows
+    ]
 
 
 def _day_start(day: date) -> datetime:
