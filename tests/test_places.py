@@ -137,3 +137,27 @@ async def test_the_console_shares_a_location_as_typed_coordinates(
         assert "https://uri.amap.com/marker?position=121.473" in text and "300米" in text
     else:
         assert "https://www.openstreetmap.org/" in text and "300 m" in text
+
+
+async def test_a_check_in_after_an_impossible_journey_is_marked(
+    team: Team, clock: FakeClock
+) -> None:
+    """Shanghai, then Beijing (1,067 km) an hour later: no train is that fast."""
+    li = team.chats["Li Wei"]
+    for name in ("Acme Shanghai", "Acme Beijing"):
+        await customers.create_customer(team.users["Li Wei"], customers.CustomerDraft(name=name))
+    replies = []
+    for name, where in (("Acme Shanghai", PEOPLES_SQUARE), ("Acme Beijing", (39.9042, 116.4074))):
+        await li.say(f"/visit {name}")
+        await li.tap("Visit")
+        await li.send(location=Location(*where))
+        await li.tap("Now")
+        await li.say("met the buyer")
+        await li.say("skip")
+        replies.append(await li.tap("Save"))
+        clock.advance(hours=1)
+    assert "🚄" not in replies[0]
+    assert "You could not have come here from your previous check-in" in replies[1]
+    flags = await Visit.all().order_by("id").values_list("too_fast", flat=True)
+    assert flags == [False, True]
+    assert "🚄 impossible journey" in await li.say("/customer acme beijing")

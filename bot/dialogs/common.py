@@ -125,6 +125,8 @@ def customer_card(
             head += " · " + ctx._("📍 checked in {distance} away").format(
                 distance=distance_text(ctx, visit.far_m)
             )
+        if visit.too_fast:
+            head += " · " + ctx._("🚄 impossible journey")
         said = " ".join(visit.notes.split())
         lines.append(f"{head}: {said[:160]}" if said else head)
     rows = [
@@ -263,7 +265,12 @@ async def save_visit(ctx: Ctx, data: dict[str, Any]) -> Done:
             "📍 This check-in is {distance} from {customer}'s known place; "
             "it is marked on the visit."
         ).format(distance=far, customer=customer)
-    elif visit.latitude is not None and visit.distance_m is None:
+    if visit.too_fast:
+        text += "\n" + ctx._(
+            "🚄 You could not have come here from your previous check-in in the time between; "
+            "this check-in is marked on the visit."
+        )
+    if visit.latitude is not None and visit.distance_m is None:
         text += "\n" + ctx._("📍 {customer}'s place is now known from this check-in.").format(
             customer=customer
         )

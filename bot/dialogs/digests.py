@@ -121,6 +121,12 @@ def render_summary(t: Translator, params: dict[str, Any]) -> Reply | None:
                 "📍 {count} check-ins far from the customer",
                 rep.far,
             ).format(count=rep.far)
+        if rep.rushed:
+            text += " · " + t.ngettext(
+                "🚄 {count} check-in after an impossible journey",
+                "🚄 {count} check-ins after an impossible journey",
+                rep.rushed,
+            ).format(count=rep.rushed)
         lines.append("• " + text)
     hidden = len(summary.reps) - MAX_SUMMARY_LINES
     if hidden > 0:

@@ -18,4 +18,7 @@ class Migration(migrations.Migration):
         ops.AddIndex(model_name="Customer", index=Index(fields=["latitude", "longitude"])),
         ops.AddField(model_name="Visit", name="distance_m", field=fields.IntField(null=True)),
         ops.AddField(model_name="Visit", name="far", field=fields.BooleanField(default=False)),
+        ops.AddField(
+            model_name="Visit", name="too_fast", field=fields.BooleanField(default=False)
+        ),
     ]

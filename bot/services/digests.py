@@ -274,6 +274,7 @@ class RepDay:
     new_customers: int
     missed: int
     far: int = 0  # check-ins marked as far from the customer's known place
+    rushed: int = 0  # check-ins after a journey too fast to be real
 
 
 @dataclass(slots=True)
@@ -338,13 +339,15 @@ async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> 
         created: dict[int, int] = {}
         missed: dict[int, int] = {}
         far: dict[int, int] = {}
+        rushed: dict[int, int] = {}
         for chunk in _chunks(team):
-            far.update(
-                await Visit.filter(user_id__in=chunk, at__gte=start, at__lt=end, far=True)
-                .annotate(n=Count("id"))
-                .group_by("user_id")
-                .values_list("user_id", "n")
-            )
+            for marked, flag in ((far, "far"), (rushed, "too_fast")):
+                marked.update(
+                    await Visit.filter(user_id__in=chunk, at__gte=start, at__lt=end, **{flag: True})
+                    .annotate(n=Count("id"))
+                    .group_by("user_id")
+                    .values_list("user_id", "n")
+                )
             visits.update(
                 await Visit.filter(user_id__in=chunk, at__gte=start, at__lt=end)
                 .annotate(n=Count("id"))
@@ -377,6 +380,7 @@ async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> 
                     created.get(u, 0),
                     missed.get(u, 0),
                     far.get(u, 0),
+                    rushed.get(u, 0),
                 )
                 for u in teams[m.user_id]
             ]

@@ -44,30 +44,66 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+# Faster than a high-speed train averages between cities: two check-ins that would need more
+# were not both made where they say.
+MAX_TRAVEL_KMH = 350.0
+
+
 @dataclass(frozen=True, slots=True)
 class CheckIn:
     """What a check-in at a customer found: how far from its known place, whether too far,
-    and whether this check-in taught the customer's place."""
+    whether this check-in taught the customer's place, and whether the rep could not have
+    travelled from their previous check-in in the time between."""
 
     distance_m: int | None
     far: bool
     learned: bool
+    too_fast: bool = False
+
+
+async def too_fast(user_id: int, at: datetime, latitude: float, longitude: float) -> bool:
+    """Whether reaching this check-in from the rep's nearest check-in in time (before or after,
+    a visit may be logged late) needs more than MAX_TRAVEL_KMH. Two indexed reads."""
+    for neighbour in (
+        Visit.filter(user_id=user_id, at__lte=at, latitude__isnull=False).order_by("-at"),
+        Visit.filter(user_id=user_id, at__gt=at, latitude__isnull=False).order_by("at"),
+    ):
+        row = await neighbour.first().values_list("at", "latitude", "longitude")
+        if row is None:
+            continue
+        hours = abs((at - row[0]).total_seconds()) / 3600
+        metres = distance_m(row[1], row[2], latitude, longitude)
+        if metres > 1000 and metres / 1000 > MAX_TRAVEL_KMH * max(hours, 1 / 60):
+            return True
+    return False
 
 
 async def check_in(
-    customer_id: int, latitude: float, longitude: float, *, radius_m: int
+    customer_id: int,
+    latitude: float,
+    longitude: float,
+    *,
+    radius_m: int,
+    user_id: int | None = None,
+    at: datetime | None = None,
 ) -> CheckIn:
-    """Measure a check-in against the customer's place, learning the place when it has none.
-    Runs in the caller's transaction (the visit being logged)."""
+    """Measure a check-in against the customer's place, learning the place when it has none,
+    and against the rep's check-in nearest in time. Runs in the caller's transaction (the visit
+    being logged)."""
     latitude, longitude = check(latitude, longitude)
+    rushed = (
+        await too_fast(user_id, at, latitude, longitude)
+        if user_id is not None and at is not None
+        else False
+    )
     place = await Customer.filter(id=customer_id).first().values_list("latitude", "longitude")
     if place is None or place[0] is None or place[1] is None:
         await Customer.filter(id=customer_id).update(
             latitude=latitude, longitude=longitude, place_learned=True
         )
-        return CheckIn(None, False, True)
+        return CheckIn(None, False, True, rushed)
     far_by = round(distance_m(place[0], place[1], latitude, longitude))
-    return CheckIn(far_by, far_by > radius_m, False)
+    return CheckIn(far_by, far_by > radius_m, False, rushed)
 
 
 @dataclass(frozen=True, slots=True)

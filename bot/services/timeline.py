@@ -24,6 +24,7 @@ class VisitLine:
     notes: str
     next_step: str = ""
     far_m: int | None = None  # a check-in this far from the customer's known place, when marked
+    too_fast: bool = False  # after a journey from the rep's previous check-in too fast to be real
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +48,13 @@ async def recent_visits(customer_id: int, *, limit: int = 3) -> list[VisitLine]:
         await Visit.filter(customer_id=customer_id)
         .order_by("-at", "-id")
         .limit(limit)
-        .values_list("at", "kind", "user__name", "notes", "next_step", "far", "distance_m")
+        .values_list(
+            "at", "kind", "user__name", "notes", "next_step", "far", "distance_m", "too_fast"
+        )
     )
     return [
-        VisitLine(at, str(kind), who, notes, step, distance if far else None)
-        for at, kind, who, notes, step, far, distance in rows
+        VisitLine(at, str(kind), who, notes, step, distance if far else None, rushed)
+        for at, kind, who, notes, step, far, distance, rushed in rows
     ]
 
 

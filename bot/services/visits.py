@@ -68,7 +68,12 @@ async def log_visit(actor: User, draft: VisitDraft, *, now: datetime, radius_m: 
         closed = await db.execute(_CLOSE_FOLLOWUPS, (now.astimezone(UTC), draft.customer_id))
         checked = (
             await places.check_in(
-                draft.customer_id, draft.latitude, draft.longitude, radius_m=radius_m
+                draft.customer_id,
+                draft.latitude,
+                draft.longitude,
+                radius_m=radius_m,
+                user_id=actor.id,
+                at=draft.at,
             )
             if draft.latitude is not None and draft.longitude is not None
             else places.CheckIn(None, False, False)
@@ -87,6 +92,7 @@ async def log_visit(actor: User, draft: VisitDraft, *, now: datetime, radius_m: 
             longitude=draft.longitude,
             distance_m=checked.distance_m,
             far=checked.far,
+            too_fast=checked.too_fast,
             transcript=draft.transcript,
             audio_ref=draft.audio_ref[:255],
         )
