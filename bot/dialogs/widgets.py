@@ -74,6 +74,40 @@ def in_any_language(message: str) -> set[str]:
     return {fold(t.gettext(message)) for t in _READERS.values()} | {fold(message)}
 
 
+def fold_label(text: str) -> str:
+    """A button label or a typed word without its emoji and marks: "✅ Approve" → "approve"."""
+    value = fold(text)
+    start = next((i for i, ch in enumerate(value) if ch.isalnum()), len(value))
+    end = next((i for i in range(len(value), 0, -1) if value[i - 1].isalnum()), start)
+    return value[start:end]
+
+
+# Words that mean a button people type rather than tap, in every language: a label's own text in
+# each catalog works by itself; these are the other words for it ("同意" for Approve).
+BUTTON_WORDS: dict[str, tuple[str, ...]] = {
+    N_("✅ Approve"): ("approve", "approved", "yes approve", "批准", "同意", "通过"),
+    N_("❌ Reject"): ("reject", "rejected", "decline", "驳回", "拒绝", "不同意", "不批准"),
+}
+_SAME_AS: dict[str, frozenset[str]] = {}
+for _message, _words in BUTTON_WORDS.items():
+    _meaning = frozenset(
+        {fold_label(t.gettext(_message)) for t in _READERS.values()}
+        | {fold_label(_message)}
+        | {fold_label(word) for word in _words}
+    )
+    for _label in _meaning:
+        _SAME_AS[_label] = _meaning
+
+
+def says_label(label: str, typed: str) -> bool:
+    """Whether typed text names a button: its label without emoji, or (for the labels of
+    `BUTTON_WORDS`) the label in another language or another word for it."""
+    want, have = fold_label(typed), fold_label(label)
+    if not want:
+        return False
+    return want == have or want in _SAME_AS.get(have, ())
+
+
 def prompt_text(ctx: Ctx, prompt: Prompt, data: Mapping[str, Any]) -> str:
     """A prompt in the reader's language, with `{key}` filled from the dialog's data."""
     if callable(prompt):
