@@ -11,7 +11,7 @@ from bot.dialogs.common import action, amount_text
 from bot.dialogs.convert import to_id
 from bot.dialogs.feature import DECIDERS, EVERYONE, Command, Feature
 from bot.dialogs.labels import REQUEST_KINDS
-from bot.dialogs.widgets import Confirm, CustomerPick, Money, Option, Pick, Text
+from bot.dialogs.widgets import Confirm, CustomerPick, Money, Option, Pick, PickFrom, Text
 from bot.i18n import N_
 from bot.messages import Button, OutFile, Reply
 from bot.models import ApprovalKind, ApprovalStatus, Role, User
@@ -51,7 +51,7 @@ def _is(*kinds: ApprovalKind) -> Any:
 
 async def kind_chosen(ctx: Ctx, data: dict[str, Any]) -> Transition:
     """A new kind drops what the previous one collected; a discount needs an open deal."""
-    for key in ("deal_id", "deal_title", "customer_id", "customer_name", "candidates"):
+    for key in ("deal", "deal_id", "deal_title", "customer_id", "customer_name", "candidates"):
         data.pop(key, None)
     if data["kind"] == ApprovalKind.DISCOUNT.value:
         _, total, _ = await deals.open_deals(ctx.user, limit=1)
@@ -60,20 +60,17 @@ async def kind_chosen(ctx: Ctx, data: dict[str, Any]) -> Transition:
     return None
 
 
-async def ask_deal(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    """Which deal: the open deals with their amounts (a list the service reads; no widget)."""
-    if data.get("kind") != ApprovalKind.DISCOUNT.value or data.get("deal_id"):
-        return None
+async def open_deals(ctx: Ctx, data: dict[str, Any]) -> list[Option]:
+    """The open deals a discount may be asked on, with their amounts."""
     items, _, _ = await deals.open_deals(ctx.user, limit=8)
-    choices = [
-        (str(item.id), f"{item.title[:30]} · {amount_text(ctx, item.amount, item.currency)}")
+    return [
+        Option(str(item.id), f"{item.title[:30]} · {amount_text(ctx, item.amount, item.currency)}")
         for item in items
     ]
-    return Question(ctx._("Discount on which deal?"), choices)
 
 
-async def answer_deal(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    deal_id = to_id(answer.choice)
+async def deal_chosen(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    deal_id = to_id(data["deal"])
     if deal_id is None:
         raise Invalid(ctx._("Please pick one of the deals listed."))
     view = await deals.card(ctx.user, deal_id)
@@ -223,7 +220,14 @@ REQUEST = Dialog(
             invalid=N_("Please pick one of the options."),
             then=kind_chosen,
         ),
-        Step("deal", ask_deal, answer_deal),
+        PickFrom(
+            key="deal",
+            prompt=N_("Discount on which deal?"),
+            when=_is(ApprovalKind.DISCOUNT),
+            load=open_deals,
+            invalid=N_("Please pick one of the deals listed."),
+            then=deal_chosen,
+        ),
         Text(
             key="percent",
             prompt=N_("How many percent off? e.g. 8 or 7.5%"),

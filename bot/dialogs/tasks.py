@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Step, Transition
+from bot.dialogs.base import Ctx, Dialog, Done, Invalid, Transition
 from bot.dialogs.common import action
 from bot.dialogs.convert import to_id
 from bot.dialogs.feature import EVERYONE, LEADS, Command, Feature
-from bot.dialogs.widgets import Confirm, Option, Text, When
+from bot.dialogs.widgets import Confirm, Option, PickFrom, Text, When
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import User
@@ -50,20 +50,18 @@ async def begin_task(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
     return {}
 
 
-async def ask_assignee(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    """For whom: the people the manager leads (a list read per question; no widget)."""
+async def team_members(ctx: Ctx, data: dict[str, Any]) -> list[Option]:
+    """The active people the manager leads (an admin: everyone), by name."""
     scope = await scope_for(ctx.user)
     query = User.filter(active=True)
     if scope.owner_ids is not None:
         query = query.filter(id__in=list(scope.owner_ids))
     people = await query.order_by("name").limit(12).values_list("id", "name")
-    return Question(
-        ctx._("For whom? Tap a name."), [(f"u:{uid}", name) for uid, name in people], columns=2
-    )
+    return [Option(f"u:{uid}", name) for uid, name in people]
 
 
-async def answer_assignee(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    user_id = to_id((answer.choice or "").removeprefix("u:")) if answer.choice else None
+async def assignee_chosen(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    user_id = to_id(data["assignee"].removeprefix("u:"))
     user = await User.filter(id=user_id, active=True).first() if user_id else None
     if user is None:
         raise Invalid(ctx._("Please tap a name."))
@@ -121,7 +119,14 @@ TASK = Dialog(
     title=N_("Assign a task"),
     begin=begin_task,
     steps=(
-        Step("assignee", ask_assignee, answer_assignee),
+        PickFrom(
+            key="assignee",
+            prompt=N_("For whom? Tap a name."),
+            load=team_members,
+            columns=2,
+            invalid=N_("Please tap a name."),
+            then=assignee_chosen,
+        ),
         Text(
             key="text",
             prompt=text_prompt,

@@ -287,6 +287,44 @@ class Pick(Widget):
         raise Invalid(ctx._(self.invalid))
 
 
+Loader = Callable[[Ctx, dict[str, Any]], Awaitable[Sequence[Option]]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PickFrom(Pick):
+    """A Pick whose options a query gives when asked (open deals, team members): what was
+    offered is kept in the data, so the answer is checked against that and nothing else.
+    Labels are shown as given (names and titles, not catalog ids)."""
+
+    load: Loader = field(default=None)  # type: ignore[assignment]
+    none: str = ""  # the line when the query finds nothing (then the question is not asked)
+
+    async def ask(self, ctx: Ctx, data: dict[str, Any]) -> Question | None:
+        if self.when is not None and not self.when(ctx, data):
+            return None
+        if self.skip_if_set and data.get(self.key) not in (None, ""):
+            return None
+        offered = await self.load(ctx, data)
+        data[self._offered_key] = [[o.value, o.label] for o in offered]
+        if not offered and self.none:
+            return Question(ctx._(self.none))
+        return await Pick.ask(self, ctx, data)
+
+    @property
+    def _offered_key(self) -> str:
+        return f"_offered_{self.key}"
+
+    def _choices(self, ctx: Ctx, data: dict[str, Any]) -> Sequence[Option]:
+        return [Option(value, label) for value, label in data.get(self._offered_key) or []]
+
+    def options(self, ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
+        current = data.get(self.key)
+        return [
+            (o.value, ("✓ " if o.value == current else "") + o.label)
+            for o in self._choices(ctx, data)
+        ]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Money(Widget):
     """An amount in the one grammar ("1.2m", "120万", "2万5", "$80k"), above zero and at most
