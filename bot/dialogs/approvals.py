@@ -6,35 +6,26 @@ from decimal import Decimal
 from typing import Any
 
 from bot.dialogs.alerts import describe
-from bot.dialogs.base import (
-    Answer,
-    Ctx,
-    Dialog,
-    Done,
-    Goto,
-    Invalid,
-    Question,
-    Start,
-    Step,
-    Transition,
-)
-from bot.dialogs.common import CUSTOMER_STEP, action, amount_text, text_of
+from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
+from bot.dialogs.common import action, amount_text
+from bot.dialogs.convert import to_id
 from bot.dialogs.feature import DECIDERS, EVERYONE, Command, Feature
 from bot.dialogs.labels import REQUEST_KINDS
-from bot.dialogs.widgets import confirmed, read_money
+from bot.dialogs.widgets import Confirm, CustomerPick, Money, Option, Pick, PickFrom, Text
 from bot.i18n import N_
 from bot.messages import Button, OutFile, Reply
 from bot.models import ApprovalKind, ApprovalStatus, Role, User
 from bot.services import amounts, approvals, deals
-from bot.services.errors import InvalidInput, PermissionDenied
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 
 CATEGORIES = (
-    ("travel", N_("Travel")),
-    ("meals", N_("Meals")),
-    ("entertainment", N_("Entertainment")),
-    ("samples", N_("Samples")),
-    ("other", N_("Other")),
+    Option("travel", N_("Travel")),
+    Option("meals", N_("Meals")),
+    Option("entertainment", N_("Entertainment")),
+    Option("samples", N_("Samples")),
+    Option("other", N_("Other")),
 )
+KINDS = tuple(Option(kind.value, REQUEST_KINDS[kind]) for kind in ApprovalKind)
 
 
 def escalate_limits(ctx: Ctx) -> dict[str, Decimal]:
@@ -52,102 +43,56 @@ async def begin_request(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
     return {}
 
 
-async def ask_kind(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    choices = [(kind.value, kind_label(ctx, kind)) for kind in ApprovalKind]
-    return Question(ctx._("What do you need approved?"), choices, columns=2)
+def _is(*kinds: ApprovalKind) -> Any:
+    """A `when` condition: the question belongs to these kinds of request only."""
+    values = {kind.value for kind in kinds}
+    return lambda ctx, data: data.get("kind") in values
 
 
-async def answer_kind(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if answer.choice not in {kind.value for kind in ApprovalKind}:
-        raise Invalid(ctx._("Please pick one of the options."))
-    for key in ("deal_id", "customer_id", "customer_name", "candidates"):
+async def kind_chosen(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    """A new kind drops what the previous one collected; a discount needs an open deal."""
+    for key in ("deal", "deal_id", "deal_title", "customer_id", "customer_name", "candidates"):
         data.pop(key, None)
-    data["kind"] = answer.choice
+    if data["kind"] == ApprovalKind.DISCOUNT.value:
+        _, total, _ = await deals.open_deals(ctx.user, limit=1)
+        if not total:
+            raise Invalid(ctx._("You have no open deals to discount."))
     return None
 
 
-def _kind(data: dict[str, Any]) -> ApprovalKind:
-    return ApprovalKind(data["kind"])
-
-
-async def ask_deal(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    if _kind(data) != ApprovalKind.DISCOUNT or data.get("deal_id"):
-        return None
-    items, total, _ = await deals.open_deals(ctx.user, limit=8)
-    if not total:
-        return Question(ctx._("You have no open deals to discount. /cancel"))
-    choices = [
-        (str(item.id), f"{item.title[:30]} · {amount_text(ctx, item.amount, item.currency)}")
+async def open_deals(ctx: Ctx, data: dict[str, Any]) -> list[Option]:
+    """The open deals a discount may be asked on, with their amounts."""
+    items, _, _ = await deals.open_deals(ctx.user, limit=8)
+    return [
+        Option(str(item.id), f"{item.title[:30]} · {amount_text(ctx, item.amount, item.currency)}")
         for item in items
     ]
-    return Question(ctx._("Discount on which deal?"), choices)
 
 
-async def answer_deal(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not answer.choice or not answer.choice.isdigit():
+async def deal_chosen(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    deal_id = to_id(data["deal"])
+    if deal_id is None:
         raise Invalid(ctx._("Please pick one of the deals listed."))
-    view = await deals.card(ctx.user, int(answer.choice))
+    view = await deals.card(ctx.user, deal_id)
     data["deal_id"], data["deal_title"] = view.id, view.title
     return None
 
 
-async def ask_percent(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    if _kind(data) != ApprovalKind.DISCOUNT:
-        return None
-    return Question(ctx._("How many percent off? e.g. 8 or 7.5%"))
+def percent_of(text: str) -> str:
+    return str(amounts.parse_percent(text))
 
 
-async def answer_percent(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    try:
-        data["percent"] = str(amounts.parse_percent(answer.text or ""))
-    except InvalidInput as bad:
-        raise Invalid(ctx._("Please type a percent between 0 and 100, e.g. 7.5.")) from bad
-    return None
-
-
-async def ask_customer(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    if _kind(data) not in (ApprovalKind.CREDIT_LIMIT, ApprovalKind.HANDOVER):
-        return None
-    return await CUSTOMER_STEP.ask(ctx, data)
-
-
-async def ask_amount(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    kind = _kind(data)
-    if kind == ApprovalKind.CREDIT_LIMIT:
-        return Question(
-            ctx._("New credit limit for {customer}? e.g. 500k").format(
-                customer=data.get("customer_name", "")
-            )
+def amount_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
+    if data.get("kind") == ApprovalKind.CREDIT_LIMIT.value:
+        return ctx._("New credit limit for {customer}? e.g. 500k").format(
+            customer=data.get("customer_name", "")
         )
-    if kind == ApprovalKind.EXPENSE:
-        return Question(ctx._("How much was spent? e.g. 1,280 or ¥860"))
-    return None
-
-
-async def answer_amount(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    amount, said = read_money(ctx, answer.text or "")
-    currency = said or ctx.settings.currency.upper()
-    data["amount"], data["currency"] = str(amount), currency
-    return None
-
-
-async def ask_category(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    if _kind(data) != ApprovalKind.EXPENSE:
-        return None
-    choices = [(key, ctx._(label)) for key, label in CATEGORIES]
-    return Question(ctx._("What kind of expense?"), choices, columns=2)
-
-
-async def answer_category(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    labels = {key: ctx._(label) for key, label in CATEGORIES}
-    data["category"] = labels.get(answer.choice or "") or text_of(
-        answer, ctx, max_len=64, what=ctx._("Please tap or type the category.")
-    )
-    return None
+    return ctx._("How much was spent? e.g. 1,280 or ¥860")
 
 
 async def ask_target(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    if _kind(data) != ApprovalKind.HANDOVER:
+    """Hand over to whom: the active reps and managers, by name (a people list; no widget)."""
+    if data.get("kind") != ApprovalKind.HANDOVER.value:
         return None
     people = (
         await User.filter(active=True, role__in=[Role.REP, Role.MANAGER])
@@ -167,9 +112,10 @@ async def ask_target(ctx: Ctx, data: dict[str, Any]) -> Question | None:
 
 async def answer_target(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
     if answer.choice and answer.choice.startswith("u:"):
-        user = await User.filter(id=int(answer.choice[2:]), active=True).first()
+        user_id = to_id(answer.choice[2:])
+        user = await User.filter(id=user_id, active=True).first() if user_id else None
     else:
-        typed = " ".join((answer.text or "").split())
+        typed = " ".join((answer.text or "").split())[:100]
         found = await User.filter(active=True, name__icontains=typed).limit(2) if typed else []
         user = found[0] if len(found) == 1 else None
     if user is None:
@@ -178,19 +124,9 @@ async def answer_target(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Trans
     return None
 
 
-async def ask_note(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(ctx._("A note for the approver? (optional)"))
-
-
-async def answer_note(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    data["note"] = text_of(
-        answer, ctx, max_len=approvals.MAX_NOTE, what=ctx._("Please type it, or skip.")
-    )
-    return None
-
-
 async def ask_receipt(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    if _kind(data) != ApprovalKind.EXPENSE:
+    """A photo, not text: no widget reads attachments."""
+    if data.get("kind") != ApprovalKind.EXPENSE.value:
         return None
     return Question(ctx._("Send a photo of the receipt, or skip."))
 
@@ -203,8 +139,14 @@ async def answer_receipt(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Tran
     return None
 
 
-def _summary(ctx: Ctx, data: dict[str, Any]) -> list[str]:
-    kind = _kind(data)
+def category_text(ctx: Ctx, value: str) -> str:
+    """A category tapped (its label in the reader's language) or typed (as typed)."""
+    labels = {option.value: ctx._(option.label) for option in CATEGORIES}
+    return labels.get(value, value)
+
+
+def summary(ctx: Ctx, data: dict[str, Any]) -> str:
+    kind = ApprovalKind(data["kind"])
     lines = [ctx._("Send this request?"), f"📋 {kind_label(ctx, kind)}"]
     if kind == ApprovalKind.DISCOUNT:
         lines.append(f"📄 {data['deal_title']} · {data['percent']}%")
@@ -213,37 +155,41 @@ def _summary(ctx: Ctx, data: dict[str, Any]) -> list[str]:
     if data.get("amount"):
         lines.append(f"💰 {amount_text(ctx, data['amount'], data['currency'])}")
     if data.get("category"):
-        lines.append(f"🏷 {data['category']}")
+        lines.append(f"🏷 {category_text(ctx, data['category'])}")
     if data.get("target_name"):
         lines.append(ctx._("To: {name}").format(name=data["target_name"]))
     if data.get("note"):
         lines.append(f"📝 {data['note']}")
     if data.get("receipt"):
         lines.append(ctx._("📎 Receipt attached"))
-    return lines
-
-
-async def ask_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question("\n".join(_summary(ctx, data)), [("save", ctx._("✅ Send"))])
+    return "\n".join(lines)
 
 
 REFUSALS = {
     "no_manager": N_("You have no manager to ask, so there is no one to approve this."),
     "handover_target_invalid": N_("That person already owns the customer, or is not active."),
+    "discount_incomplete": N_("The discount must be above 0% and at most 100%."),
+    "credit_incomplete": N_("The new credit limit must be above zero."),
+    "expense_incomplete": N_("The expense needs an amount above zero and a category."),
+    "handover_incomplete": N_("The handover needs a customer and a person."),
+    "self_approval": N_("You cannot decide your own request."),
 }
 
 
-async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(answer) and (answer.text or "").strip().casefold() != "send":
-        raise Invalid(ctx._("Tap Send to send it, or Cancel to drop it."))
+def refusal_text(ctx: Ctx, code: str) -> str:
+    """One sentence for a refused request; never the service's code."""
+    return ctx._(REFUSALS.get(code, N_("That request could not be sent. Please try again.")))
+
+
+async def send_request(ctx: Ctx, data: dict[str, Any]) -> Transition:
     draft = approvals.RequestDraft(
-        kind=_kind(data),
+        kind=ApprovalKind(data["kind"]),
         deal_id=data.get("deal_id"),
         customer_id=data.get("customer_id"),
         amount=Decimal(data["amount"]) if data.get("amount") else None,
         currency=data.get("currency", ""),
         percent=Decimal(data["percent"]) if data.get("percent") else None,
-        category=data.get("category", ""),
+        category=category_text(ctx, data.get("category", "")),
         note=data.get("note", ""),
         attachment_ref=data.get("receipt", ""),
         target_user_id=data.get("target_user_id"),
@@ -253,16 +199,7 @@ async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Tran
             ctx.user, draft, now=ctx.now, escalate_above=escalate_limits(ctx)
         )
     except InvalidInput as refused:
-        text = REFUSALS.get(refused.code)
-        return Done(
-            [
-                Reply(
-                    ctx._(text)
-                    if text
-                    else ctx._("That did not work: {reason}.").format(reason=refused.code)
-                )
-            ]
-        )
+        return Done([Reply(refusal_text(ctx, refused.code))])
     approver = await User.get(id=request.approver_id or 0)
     text = "📨 " + ctx._("Sent to {name}. I will tell you the decision.").format(name=approver.name)
     if request.levels_needed > 1:
@@ -275,21 +212,83 @@ REQUEST = Dialog(
     title=N_("Approval request"),
     begin=begin_request,
     steps=(
-        Step("kind", ask_kind, answer_kind),
-        Step("deal", ask_deal, answer_deal),
-        Step("percent", ask_percent, answer_percent),
-        Step("customer", ask_customer, CUSTOMER_STEP.answer),
-        Step("amount", ask_amount, answer_amount),
-        Step("category", ask_category, answer_category),
+        Pick(
+            key="kind",
+            prompt=N_("What do you need approved?"),
+            choices=KINDS,
+            columns=2,
+            invalid=N_("Please pick one of the options."),
+            then=kind_chosen,
+        ),
+        PickFrom(
+            key="deal",
+            prompt=N_("Discount on which deal?"),
+            when=_is(ApprovalKind.DISCOUNT),
+            load=open_deals,
+            invalid=N_("Please pick one of the deals listed."),
+            then=deal_chosen,
+        ),
+        Text(
+            key="percent",
+            prompt=N_("How many percent off? e.g. 8 or 7.5%"),
+            when=_is(ApprovalKind.DISCOUNT),
+            max_len=40,
+            empty=N_("Please type a percent between 0 and 100, e.g. 7.5."),
+            clean=percent_of,
+            invalid=N_("Please type a percent between 0 and 100, e.g. 7.5."),
+        ),
+        CustomerPick(when=_is(ApprovalKind.CREDIT_LIMIT, ApprovalKind.HANDOVER)),
+        Money(
+            key="amount",
+            prompt=amount_prompt,
+            when=_is(ApprovalKind.CREDIT_LIMIT, ApprovalKind.EXPENSE),
+        ),
+        Pick(
+            key="category",
+            prompt=N_("What kind of expense?"),
+            when=_is(ApprovalKind.EXPENSE),
+            choices=CATEGORIES,
+            columns=2,
+            free=True,
+            max_len=64,
+            invalid=N_("Please tap or type the category."),
+        ),
         Step("target", ask_target, answer_target),
-        Step("note", ask_note, answer_note, optional=True),
+        Text(
+            key="note",
+            prompt=N_("A note for the approver? (optional)"),
+            optional=True,
+            multiline=True,
+            max_len=approvals.MAX_NOTE,
+            keep=True,
+            empty=N_("Please type it, or skip."),
+        ),
         Step("receipt", ask_receipt, answer_receipt, optional=True),
-        Step("confirm", ask_confirm, answer_confirm),
+        Confirm(
+            prompt=summary,
+            save=send_request,
+            label=N_("✅ Send"),
+            refuse=N_("Tap Send to send it, or Cancel to drop it."),
+        ),
     ),
 )
 
 
 # --- deciding ---------------------------------------------------------------------------------
+
+
+def late_reply(ctx: Ctx, late: approvals.AlreadyDecided) -> Reply:
+    """Who was faster, and what they decided."""
+    if late.status == ApprovalStatus.PENDING:
+        return Reply(
+            ctx._("{name} already approved this step; it has moved on.").format(name=late.by_name)
+        )
+    text = (
+        ctx._("Already approved by {name}.")
+        if late.status == ApprovalStatus.APPROVED
+        else ctx._("Already rejected by {name}.")
+    )
+    return Reply(text.format(name=late.by_name))
 
 
 async def decision_reply(ctx: Ctx, request_id: int, approve: bool, comment: str = "") -> Reply:
@@ -299,23 +298,10 @@ async def decision_reply(ctx: Ctx, request_id: int, approve: bool, comment: str 
             ctx.user, request_id, approve, now=ctx.now, comment=comment
         )
     except approvals.AlreadyDecided as late:
-        if late.status == ApprovalStatus.PENDING:
-            return Reply(
-                ctx._("{name} already approved this step; it has moved on.").format(
-                    name=late.by_name
-                )
-            )
-        text = (
-            ctx._("Already approved by {name}.")
-            if late.status == ApprovalStatus.APPROVED
-            else ctx._("Already rejected by {name}.")
-        )
-        return Reply(text.format(name=late.by_name))
+        return late_reply(ctx, late)
     except InvalidInput as refused:
-        if refused.code == "self_approval":
-            return Reply(ctx._("You cannot decide your own request."))
-        raise
-    except PermissionDenied:
+        return Reply(refusal_text(ctx, refused.code))
+    except (PermissionDenied, NotFound):
         return Reply(ctx._("This request is not yours to decide."))
     if outcome.status == ApprovalStatus.PENDING:
         return Reply(
@@ -329,17 +315,20 @@ async def decision_reply(ctx: Ctx, request_id: int, approve: bool, comment: str 
 
 
 async def approval_button(ctx: Ctx, arg: str) -> list[Reply] | Start:
-    """Action 'apr:<id>:y|n|c': approve, reject, or comment first."""
-    request_id, _, verb = arg.partition(":")
-    if not request_id.isdigit() or verb not in ("y", "n", "c", "o", "r"):
+    """Action 'apr:<id>:y|n|c|o|r': approve, reject (a reason first), comment, open, receipt."""
+    raw_id, _, verb = arg.partition(":")
+    request_id = to_id(raw_id)
+    if request_id is None or verb not in ("y", "n", "c", "o", "r"):
         return [Reply(ctx._("That button is not valid any more."))]
     if verb == "c":
-        return Start("apr_comment", {"request_id": int(request_id)})
+        return Start("apr_comment", {"request_id": request_id})
+    if verb == "n":
+        return Start("apr_reject", args=str(request_id))
     if verb == "o":
-        return [await request_card(ctx, int(request_id))]
+        return [await request_card(ctx, request_id)]
     if verb == "r":
-        return [await receipt_reply(ctx, int(request_id))]
-    return [await decision_reply(ctx, int(request_id), verb == "y")]
+        return [await receipt_reply(ctx, request_id)]
+    return [await decision_reply(ctx, request_id, True)]
 
 
 async def request_card(ctx: Ctx, request_id: int) -> Reply:
@@ -376,32 +365,78 @@ async def receipt_reply(ctx: Ctx, request_id: int) -> Reply:
     return Reply(caption, file=receipt)
 
 
-async def ask_comment(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    if data.get("comment"):
-        return Question(
-            ctx._("Approve or reject, with your comment?"),
-            [("y", ctx._("✅ Approve")), ("n", ctx._("❌ Reject"))],
-            columns=2,
-        )
-    return Question(ctx._("Your comment for the requester?"))
+async def decide_with_comment(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    approve = data["decision"] == "y"
+    return Done([await decision_reply(ctx, int(data["request_id"]), approve, data["comment"])])
 
 
-async def answer_comment(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if data.get("comment"):
-        if answer.choice not in ("y", "n"):
-            raise Invalid(ctx._("Please tap Approve or Reject."))
-        reply = await decision_reply(
-            ctx, int(data["request_id"]), answer.choice == "y", data["comment"]
-        )
-        return Done([reply])
-    data["comment"] = text_of(answer, ctx, max_len=500, what=ctx._("Please type a comment."))
-    return Goto("comment")
-
+DECISIONS = (Option("y", N_("✅ Approve")), Option("n", N_("❌ Reject")))
 
 APPROVAL_COMMENT = Dialog(
     name="apr_comment",
     title=N_("Decide with a comment"),
-    steps=(Step("comment", ask_comment, answer_comment),),
+    steps=(
+        Text(
+            key="comment",
+            prompt=N_("Your comment for the requester?"),
+            max_len=500,
+            empty=N_("Please type a comment."),
+        ),
+        Pick(
+            key="decision",
+            prompt=N_("Approve or reject, with your comment?"),
+            choices=DECISIONS,
+            columns=2,
+            invalid=N_("Please tap Approve or Reject."),
+            then=decide_with_comment,
+        ),
+    ),
+)
+
+
+async def begin_reject(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
+    """Before asking why: the request must still wait, and be the person's to decide."""
+    request_id = to_id(args)
+    if request_id is None:
+        return [Reply(ctx._("That button is not valid any more."))]
+    try:
+        request = await approvals.decidable(ctx.user, request_id)
+    except approvals.AlreadyDecided as late:
+        return [late_reply(ctx, late)]
+    except InvalidInput as refused:
+        return [Reply(refusal_text(ctx, refused.code))]
+    except (PermissionDenied, NotFound):
+        return [Reply(ctx._("This request is not yours to decide."))]
+    requester = await User.get(id=request.requester_id)
+    what = describe(ctx.t, await approvals.facts(request))
+    return {"request_id": request.id, "requester": requester.name, "what": what}
+
+
+async def reject(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    reason = data.get("reason", "")
+    return Done([await decision_reply(ctx, int(data["request_id"]), False, reason)])
+
+
+APPROVAL_REJECT = Dialog(
+    name="apr_reject",
+    title=N_("Reject a request"),
+    begin=begin_reject,
+    steps=(
+        Text(
+            key="reason",
+            prompt=N_("Why do you reject it? {requester} reads your reason. ({what})"),
+            optional=True,
+            max_len=500,
+            empty=N_("Please type the reason, or skip."),
+            then=reject,
+        ),
+        Confirm(
+            prompt=N_("Reject it without a reason? ({what})"),
+            save=reject,
+            label=N_("❌ Reject"),
+            refuse=N_("Tap Reject to reject it, or Cancel to leave it waiting."),
+        ),
+    ),
 )
 
 
@@ -436,6 +471,6 @@ FEATURE = Feature(
             "approvals", N_("requests waiting for your decision"), DECIDERS, run=list_approvals
         ),
     ),
-    dialogs=(APPROVAL_COMMENT,),
+    dialogs=(APPROVAL_COMMENT, APPROVAL_REJECT),
     actions={"apr": approval_button},
 )

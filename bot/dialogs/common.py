@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.buttons import Action, Move, pack
 from bot.dialogs.base import Answer, Ctx, Done, Goto, Invalid, Question, Step, Transition
+from bot.dialogs.convert import to_id, to_int
 from bot.dialogs.labels import VISIT_KINDS
 from bot.messages import Button, ButtonKind, Reply
 from bot.models import VisitKind
@@ -196,7 +197,10 @@ async def search_into(ctx: Ctx, data: dict[str, Any], query: str, offset: int = 
 
 async def _answer_customer(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
     if answer.choice and answer.choice.startswith(MORE):
-        await search_into(ctx, data, data.get("query", ""), int(answer.choice[len(MORE) :]))
+        offset = to_int(answer.choice[len(MORE) :])
+        if offset is None:
+            raise Invalid(ctx._("Please pick one of the customers listed."))
+        await search_into(ctx, data, data.get("query", ""), offset)
         return Goto("customer")
     if answer.choice:
         chosen = {str(cid): label for cid, label in data.get("candidates") or []}
@@ -221,8 +225,8 @@ async def preselect_customer(ctx: Ctx, args: str) -> dict[str, Any]:
     """`/visit Acme` or a button with a customer id fills the picker before it asks."""
     data: dict[str, Any] = {}
     text = args.strip()
-    if text.isdigit():
-        summary = await customers.brief(ctx.user, int(text))
+    if (customer_id := to_id(text)) is not None:
+        summary = await customers.brief(ctx.user, customer_id)
         return {"customer_id": summary.id, "customer_name": summary.name}
     if text:
         try:

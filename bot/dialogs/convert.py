@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import unicodedata
 
-DB_INT_MAX = 2**63 - 1  # BIGINT; every id column fits
+DB_INT_MAX = 2**63 - 1  # BIGINT: the widest integer the database stores
+ID_MAX = 2**31 - 1  # INTEGER: the id columns of customers, deals, requests, tasks, users…
 
 
 def digits(text: object) -> str | None:
     """The ASCII digits `text` is made of after NFKC and trimming, or None."""
     if not isinstance(text, str):
         return None
-    text = text.strip()
-    # Superscripts ("²") are digits to `isdigit` and become "2" under NFKC: refused first.
-    if not text or len(text) > 19 or not all(unicodedata.category(ch) == "Nd" for ch in text):
+    if any(not (ch.isascii() or _wide(ch)) for ch in text.strip()):
+        return None  # "¹²" and "②" fold to digits under NFKC, but nobody types them as a number
+    value = unicodedata.normalize("NFKC", text).strip()
+    if not value or len(value) > 19 or not (value.isascii() and value.isdigit()):
         return None
-    value = unicodedata.normalize("NFKC", text)
-    return value if value.isascii() else None
+    return value
+
+
+def _wide(ch: str) -> bool:
+    """A full-width form ("１", "　"), as Chinese and Japanese keyboards type them."""
+    return unicodedata.decomposition(ch).startswith("<wide>") or ch == "\u3000"
 
 
 def to_int(text: object, *, low: int = 0, high: int = DB_INT_MAX) -> int | None:
@@ -35,5 +41,5 @@ def to_int(text: object, *, low: int = 0, high: int = DB_INT_MAX) -> int | None:
 
 
 def to_id(text: object) -> int | None:
-    """A database id (1 … 2^63-1) from typed text or button data, or None."""
-    return to_int(text, low=1)
+    """A database id (1 … 2^31-1, an INTEGER key) from typed text or button data, or None."""
+    return to_int(text, low=1, high=ID_MAX)

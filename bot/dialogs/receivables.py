@@ -2,34 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from bot.dialogs.base import Answer, Ctx, Dialog, Done, Goto, Invalid, Question, Step, Transition
+from bot.dialogs.base import Ctx, Dialog, Done, Invalid, Transition
 from bot.dialogs.common import (
-    CUSTOMER_STEP,
     action,
     amount_text,
     local_today,
     preselect_customer,
     search_into,
-    text_of,
 )
+from bot.dialogs.convert import to_id
 from bot.dialogs.feature import EVERYONE, MONEY, Command, Feature
 from bot.dialogs.labels import BUCKET_LABELS
-from bot.dialogs.widgets import confirmed, read_money
+from bot.dialogs.widgets import Confirm, CustomerPick, Money, Option, Pick, Text, When
 from bot.i18n import N_
 from bot.messages import Button, Reply
-from bot.services import receivables
+from bot.services import customers, receivables
 from bot.services.errors import InvalidInput
 
 METHODS = (
-    ("bank", N_("Bank transfer")),
-    ("cash", N_("Cash")),
-    ("alipay", N_("Alipay")),
-    ("wechat", N_("WeChat Pay")),
-    ("cheque", N_("Cheque")),
+    Option("bank", N_("Bank transfer")),
+    Option("cash", N_("Cash")),
+    Option("alipay", N_("Alipay")),
+    Option("wechat", N_("WeChat Pay")),
+    Option("cheque", N_("Cheque")),
 )
 
 
@@ -118,50 +117,66 @@ async def begin_receivables(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]
     return data
 
 
-async def answer_pick(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    outcome = await CUSTOMER_STEP.answer(ctx, data, answer)
-    if data.get("customer_id"):
-        return Done([await customer_report(ctx, data["customer_id"], data["customer_name"])])
-    return outcome or Goto("customer")
+async def show_report(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    return Done([await customer_report(ctx, data["customer_id"], data["customer_name"])])
 
 
 RECEIVABLES = Dialog(
     name="receivables",
     title=N_("Receivables"),
     begin=begin_receivables,
-    steps=(Step("customer", CUSTOMER_STEP.ask, answer_pick),),
+    steps=(CustomerPick(then=show_report),),
 )
 
 
 async def open_receivables(ctx: Ctx, arg: str) -> list[Reply]:
     """Action button 'rcv:<customer id>': that customer's receivables."""
-    if not arg.isdigit():
+    customer_id = to_id(arg)
+    if customer_id is None:
         return [Reply(ctx._("That button is not valid any more."))]
-    data = await preselect_customer(ctx, arg)
-    return [await customer_report(ctx, data["customer_id"], data["customer_name"])]
+    summary = await customers.brief(ctx.user, customer_id)
+    return [await customer_report(ctx, summary.id, summary.name)]
 
 
 # --- /payment ---------------------------------------------------------------------------------
 
 
-async def begin_payment(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
-    if not receivables.can_record_payments(ctx.user):
-        return [Reply(ctx._("Only finance and admins record payments."))]
-    return await preselect_customer(ctx, args)
-
-
-async def ask_amount(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+async def load_invoices(ctx: Ctx, data: dict[str, Any]) -> str | None:
+    """The customer's open invoices into the data; a line saying so when there is none."""
     invoices = await receivables.open_invoices(ctx.user, int(data["customer_id"]))
+    if not invoices:
+        return ctx._("{customer} has no open invoices, so there is nothing to pay.").format(
+            customer=data.get("customer_name", "")
+        )
     data["invoices"] = [
         [inv.id, inv.number, inv.currency, str(inv.open_amount), inv.due_date.isoformat()]
         for inv in invoices
     ]
-    if not invoices:
-        return Question(
-            ctx._("{customer} has no open invoices, so there is nothing to pay. /cancel").format(
-                customer=data.get("customer_name", "")
-            )
-        )
+    currencies = {inv.currency for inv in invoices}
+    # No currency typed: the one the invoices are in, else the company's.
+    data["currency"] = (
+        next(iter(currencies)) if len(currencies) == 1 else ctx.settings.currency.upper()
+    )
+    return None
+
+
+async def begin_payment(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
+    if not receivables.can_record_payments(ctx.user):
+        return [Reply(ctx._("Only finance and admins record payments."))]
+    data = await preselect_customer(ctx, args)
+    if data.get("customer_id") and (nothing := await load_invoices(ctx, data)):
+        return [Reply(nothing)]
+    return data
+
+
+async def customer_chosen(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    nothing = await load_invoices(ctx, data)
+    return Done([Reply(nothing)]) if nothing else None
+
+
+def amount_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
+    """The open invoices, then the question."""
+    invoices = data.get("invoices") or []
     lines = [
         ctx.ngettext(
             "{customer} has {count} open invoice:",
@@ -169,16 +184,14 @@ async def ask_amount(ctx: Ctx, data: dict[str, Any]) -> Question | None:
             len(invoices),
         ).format(customer=data.get("customer_name", ""), count=len(invoices))
     ]
-    for inv in invoices[:8]:
+    for _, number, currency, open_amount, due in invoices[:8]:
         lines.append(
             ctx._("{number}: {amount} open, due {due}").format(
-                number=inv.number,
-                amount=amount_text(ctx, inv.open_amount, inv.currency),
-                due=inv.due_date.isoformat(),
+                number=number, amount=amount_text(ctx, open_amount, currency), due=due
             )
         )
     lines.append(ctx._("How much was paid?"))
-    return Question("\n".join(lines))
+    return "\n".join(lines)
 
 
 def _open_total(data: dict[str, Any], currency: str, ids: list[int] | None = None) -> Decimal:
@@ -199,48 +212,35 @@ def overpayment_line(ctx: Ctx, open_amount: str) -> str:
     )
 
 
-async def answer_amount(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not data.get("invoices"):
-        raise Invalid(ctx._("There is nothing open for this customer."))
-    amount, said = read_money(ctx, answer.text or "")
-    currencies = {row[2] for row in data["invoices"]}
-    if said is not None:
-        currency = said
-    elif len(currencies) == 1:  # no currency named: the one the invoices are in
-        currency = next(iter(currencies))
-    else:
-        currency = ctx.settings.currency.upper()
-    if currency not in currencies:
+async def check_amount(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    """In a currency the invoices are in, and no more than is open in it."""
+    currency = data["currency"]
+    if currency not in {row[2] for row in data.get("invoices", [])}:
         raise Invalid(
             ctx._("This customer has no open invoice in {currency}.").format(currency=currency)
         )
     open_total = _open_total(data, currency)
-    if amount > open_total:
+    if Decimal(data["amount"]) > open_total:
         raise Invalid(overpayment_line(ctx, amount_text(ctx, open_total, currency)))
-    data["amount"], data["currency"] = str(amount), currency
     return None
 
 
-async def ask_apply(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    candidates = [row for row in data["invoices"] if row[2] == data["currency"]]
-    if len(candidates) < 2:
-        return None
-    choices = [("oldest", ctx._("Oldest first"))]
-    choices += [(f"inv:{row[0]}", row[1]) for row in candidates[:8]]
-    return Question(ctx._("Apply it to which invoice?"), choices)
+def _candidates(data: dict[str, Any]) -> list[list[Any]]:
+    return [row for row in data.get("invoices", []) if row[2] == data.get("currency")]
 
 
-async def answer_apply(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if answer.choice == "oldest":
+def apply_options(ctx: Ctx, data: dict[str, Any]) -> list[Option]:
+    options = [Option("oldest", N_("Oldest first"))]
+    return options + [Option(f"inv:{row[0]}", row[1]) for row in _candidates(data)[:8]]
+
+
+async def check_apply(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    """One invoice chosen: the payment must fit what is open on it."""
+    if data["apply"] == "oldest":
         data["invoice_ids"] = []
         return None
-    by_number = {row[1].casefold(): row[0] for row in data["invoices"]}
-    chosen: int | None = None
-    if answer.choice and answer.choice.startswith("inv:"):
-        chosen = int(answer.choice[4:])
-    elif answer.text and answer.text.strip().casefold() in by_number:
-        chosen = by_number[answer.text.strip().casefold()]
-    if chosen is None or chosen not in {row[0] for row in data["invoices"]}:
+    chosen = to_id(data["apply"].removeprefix("inv:"))
+    if chosen is None or chosen not in {row[0] for row in _candidates(data)}:
         raise Invalid(ctx._("Please pick one of the options."))
     open_total = _open_total(data, data["currency"], [chosen])
     if Decimal(data["amount"]) > open_total:
@@ -249,71 +249,20 @@ async def answer_apply(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transi
     return None
 
 
-async def ask_paid_on(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(
-        ctx._("Paid on? Type a date (YYYY-MM-DD) or tap one."),
-        [("today", ctx._("Today")), ("yesterday", ctx._("Yesterday"))],
-        columns=2,
+def method_text(ctx: Ctx, value: str) -> str:
+    labels = {option.value: ctx._(option.label) for option in METHODS}
+    return labels.get(value, value)
+
+
+def payment_summary(ctx: Ctx, data: dict[str, Any]) -> str:
+    paid_on = ctx.t.date(
+        datetime.combine(date.fromisoformat(data["paid_on"]), time(), ctx.t.timezone)
     )
-
-
-async def answer_paid_on(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    today = local_today(ctx)
-    value = answer.choice or (answer.text or "").strip()
-    if value == "today":
-        day = today
-    elif value == "yesterday":
-        day = today - timedelta(days=1)
-    else:
-        try:
-            day = date.fromisoformat(value)
-        except ValueError as bad:
-            raise Invalid(ctx._("Please type the date as YYYY-MM-DD, e.g. 2026-11-20.")) from bad
-    if day > today:
-        raise Invalid(ctx._("That date is in the future."))
-    data["paid_on"] = day.isoformat()
-    return None
-
-
-async def ask_method(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(
-        ctx._("How was it paid?"), [(key, ctx._(label)) for key, label in METHODS], columns=2
-    )
-
-
-async def answer_method(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    labels = {key: ctx._(label) for key, label in METHODS}
-    data["method"] = (
-        answer.choice
-        if answer.choice in labels
-        else text_of(
-            answer,
-            ctx,
-            max_len=receivables.MAX_METHOD,
-            what=ctx._("Please tap or type the method."),
-        )
-    )
-    return None
-
-
-async def ask_reference(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(ctx._("Reference (bank slip, transaction number)? (optional)"))
-
-
-async def answer_reference(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    data["reference"] = text_of(
-        answer, ctx, max_len=receivables.MAX_REFERENCE, what=ctx._("Please type it, or skip.")
-    )
-    return None
-
-
-async def ask_payment_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    method = dict(METHODS).get(data["method"])
     lines = [
         ctx._("Record this payment?"),
         f"🏢 {data.get('customer_name', '')}",
-        f"💴 {amount_text(ctx, data['amount'], data['currency'])} · {data['paid_on']}",
-        ctx._("Method: {method}").format(method=ctx._(method) if method else data["method"]),
+        f"💴 {amount_text(ctx, data['amount'], data['currency'])} · {paid_on}",
+        ctx._("Method: {method}").format(method=method_text(ctx, data["method"])),
     ]
     if data.get("reference"):
         lines.append(ctx._("Reference: {reference}").format(reference=data["reference"]))
@@ -322,12 +271,18 @@ async def ask_payment_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None
         lines.append(ctx._("Applied to {number}").format(number=numbers[data["invoice_ids"][0]]))
     else:
         lines.append(ctx._("Applied to the oldest invoices first"))
-    return Question("\n".join(lines), [("save", ctx._("✅ Save"))])
+    return "\n".join(lines)
 
 
-async def answer_payment_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(answer):
-        raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
+PAYMENT_REFUSALS = {
+    "invoice_not_open": N_("That invoice is no longer open; nothing was recorded. Try again."),
+    "nothing_open": N_("There is nothing open for this customer; nothing was recorded."),
+    "currency_needed": N_("Please say the currency: the open invoices are in several."),
+    "amount_invalid": N_("The amount must be above zero."),
+}
+
+
+async def record(ctx: Ctx, data: dict[str, Any]) -> Transition:
     draft = receivables.PaymentDraft(
         customer_id=int(data["customer_id"]),
         amount=Decimal(data["amount"]),
@@ -343,9 +298,10 @@ async def answer_payment_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer)
         if refused.code == "overpayment":
             amount, _, currency = refused.detail.partition(" ")
             return Done([Reply(overpayment_line(ctx, amount_text(ctx, amount, currency)))])
-        return Done(
-            [Reply(ctx._("The invoices changed meanwhile; nothing was recorded. Try again."))]
+        line = PAYMENT_REFUSALS.get(
+            refused.code, N_("The invoices changed meanwhile; nothing was recorded. Try again.")
         )
+        return Done([Reply(ctx._(line))])
     lines = [
         "✅ "
         + ctx._("Payment of {amount} recorded.").format(
@@ -368,13 +324,45 @@ PAYMENT = Dialog(
     title=N_("Record a payment"),
     begin=begin_payment,
     steps=(
-        CUSTOMER_STEP,
-        Step("amount", ask_amount, answer_amount),
-        Step("apply", ask_apply, answer_apply),
-        Step("paid_on", ask_paid_on, answer_paid_on),
-        Step("method", ask_method, answer_method),
-        Step("reference", ask_reference, answer_reference, optional=True),
-        Step("confirm", ask_payment_confirm, answer_payment_confirm),
+        CustomerPick(then=customer_chosen),
+        Money(key="amount", prompt=amount_prompt, default_currency=False, then=check_amount),
+        Pick(
+            key="apply",
+            prompt=N_("Apply it to which invoice?"),
+            when=lambda ctx, data: len(_candidates(data)) > 1,
+            choices=apply_options,
+            invalid=N_("Please pick one of the options."),
+            then=check_apply,
+        ),
+        When(
+            key="paid_on",
+            prompt=N_(
+                "Paid on? Type a date (“yesterday”, “last monday”, “2026-11-30”) or tap one."
+            ),
+            shortcuts=(Option("today", N_("Today")), Option("yesterday", N_("Yesterday"))),
+            columns=2,
+            prefer="past",
+            rule="past",
+            day_only=True,
+            invalid=N_("I could not read that date. Try “yesterday”, “last monday” or “11月30日”."),
+        ),
+        Pick(
+            key="method",
+            prompt=N_("How was it paid?"),
+            choices=METHODS,
+            columns=2,
+            free=True,
+            max_len=receivables.MAX_METHOD,
+            invalid=N_("Please tap or type the method."),
+        ),
+        Text(
+            key="reference",
+            prompt=N_("Reference (bank slip, transaction number)? (optional)"),
+            optional=True,
+            max_len=receivables.MAX_REFERENCE,
+            empty=N_("Please type it, or skip."),
+        ),
+        Confirm(prompt=payment_summary, save=record),
     ),
 )
 

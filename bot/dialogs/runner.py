@@ -20,6 +20,7 @@ from bot.dialogs.common import nav_word
 from bot.dialogs.convert import digits, to_int
 from bot.dialogs.registry import Registry
 from bot.dialogs.storage import Conversation
+from bot.dialogs.widgets import says_label
 from bot.messages import Button, ButtonKind, Incoming, Reply
 from bot.services.errors import NotFound, PermissionDenied, ServiceError
 
@@ -253,10 +254,11 @@ def _match_button(buttons: list[list[str]], text: str) -> str | None:
     """A typed '2' or a typed label picks that button, as numbered channels promise."""
     value = text.strip().rstrip(".、)").strip()
     if digits(value) is not None:
-        index = (to_int(value, high=len(buttons)) or 0) - 1
-        return buttons[index][1] if index >= 0 else None
+        number = to_int(value, low=1, high=len(buttons))
+        return buttons[number - 1][1] if number is not None else None
     folded = value.casefold()
     for label, data in buttons:
         if label.casefold() == folded:
             return data
-    return None
+    # "approve", "批准", "同意" for "✅ Approve": the label without emoji, in either language
+    return next((data for label, data in buttons if says_label(label, value)), None)

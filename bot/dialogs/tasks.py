@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Step, Transition
-from bot.dialogs.common import action, text_of
+from bot.dialogs.base import Ctx, Dialog, Done, Invalid, Transition
+from bot.dialogs.common import action
+from bot.dialogs.convert import to_id
 from bot.dialogs.feature import EVERYONE, LEADS, Command, Feature
-from bot.dialogs.widgets import confirmed
+from bot.dialogs.widgets import Confirm, Option, PickFrom, Text, When
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import User
 from bot.services import tasks
-from bot.services.dates import parse_when
+from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.permissions import scope_for
 
 
@@ -35,9 +36,10 @@ async def list_tasks(ctx: Ctx, arg: str) -> list[Reply]:
 
 async def done_button(ctx: Ctx, arg: str) -> list[Reply]:
     """Action 'tdone:<id>': close a task."""
-    if not arg.isdigit():
+    task_id = to_id(arg)
+    if task_id is None:
         return [Reply(ctx._("That button is not valid any more."))]
-    if await tasks.complete(ctx.user, int(arg), now=ctx.now):
+    if await tasks.complete(ctx.user, task_id, now=ctx.now):
         return [Reply("✅ " + ctx._("Done. Nice."))]
     return [Reply(ctx._("That task was already done."))]
 
@@ -48,70 +50,65 @@ async def begin_task(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
     return {}
 
 
-async def ask_assignee(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+async def team_members(ctx: Ctx, data: dict[str, Any]) -> list[Option]:
+    """The active people the manager leads (an admin: everyone), by name."""
     scope = await scope_for(ctx.user)
     query = User.filter(active=True)
     if scope.owner_ids is not None:
         query = query.filter(id__in=list(scope.owner_ids))
     people = await query.order_by("name").limit(12).values_list("id", "name")
-    return Question(
-        ctx._("For whom? Tap a name."), [(f"u:{uid}", name) for uid, name in people], columns=2
-    )
+    return [Option(f"u:{uid}", name) for uid, name in people]
 
 
-async def answer_assignee(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not answer.choice or not answer.choice.startswith("u:"):
+async def assignee_chosen(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    user_id = to_id(data["assignee"].removeprefix("u:"))
+    user = await User.filter(id=user_id, active=True).first() if user_id else None
+    if user is None:
         raise Invalid(ctx._("Please tap a name."))
-    user = await User.get(id=int(answer.choice[2:]))
     data["assignee_id"], data["assignee_name"] = user.id, user.name
     return None
 
 
-async def ask_text(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(ctx._("What should {name} do?").format(name=data["assignee_name"]))
+def text_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
+    return ctx._("What should {name} do?").format(name=data.get("assignee_name", ""))
 
 
-async def answer_text(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    data["text"] = text_of(answer, ctx, max_len=tasks.MAX_TEXT, what=ctx._("Please type the task."))
-    return None
-
-
-async def ask_due(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(
-        ctx._("Due when? e.g. “friday 5pm”, “明天下午” (or skip)."),
-        [("tomorrow 6pm", ctx._("Tomorrow")), ("next friday 6pm", ctx._("Next Friday"))],
-        columns=2,
-    )
-
-
-async def answer_due(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    text = answer.choice or text_of(answer, ctx, max_len=100, what=ctx._("Please type a date."))
-    when = parse_when(text, now=ctx.now, tz=ctx.t.timezone, prefer="future")
-    if when is None or when <= ctx.now:
-        raise Invalid(ctx._("I could not read that as a future date. Try “friday 5pm”."))
-    data["due"] = when.isoformat()
-    return None
-
-
-async def ask_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+def task_summary(ctx: Ctx, data: dict[str, Any]) -> str:
     lines = [ctx._("Assign this task?"), f"👤 {data['assignee_name']}", f"📌 {data['text']}"]
     if data.get("due"):
         lines.append(
             ctx._("Due {when}").format(when=ctx.t.datetime(datetime.fromisoformat(data["due"])))
         )
-    return Question("\n".join(lines), [("save", ctx._("✅ Save"))])
+    return "\n".join(lines)
 
 
-async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(answer):
-        raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
-    await tasks.assign(
-        ctx.user,
-        int(data["assignee_id"]),
-        data["text"],
-        due_at=datetime.fromisoformat(data["due"]) if data.get("due") else None,
-        now=ctx.now,
-    )
+REFUSALS = {
+    "task_empty": N_("Please type the task."),
+    "task_too_long": N_("That task is too long (at most 500 characters). Please shorten it."),
+    "naive_datetime": N_("I could not tell the due time's time zone. Please type it again."),
+}
+
+
+async def assign_task(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    try:
+        await tasks.assign(
+            ctx.user,
+            int(data["assignee_id"]),
+            data["text"],
+            due_at=datetime.fromisoformat(data["due"]) if data.get("due") else None,
+            now=ctx.now,
+        )
+    except InvalidInput as refused:
+        line = REFUSALS.get(refused.code, N_("The task could not be saved. Please try again."))
+        return Done([Reply(ctx._(line))])
+    except (NotFound, PermissionDenied):
+        return Done(
+            [
+                Reply(
+                    ctx._("{name} is not in your team any more.").format(name=data["assignee_name"])
+                )
+            ]
+        )
     return Done(
         [Reply("✅ " + ctx._("Task assigned to {name}.").format(name=data["assignee_name"]))]
     )
@@ -122,10 +119,33 @@ TASK = Dialog(
     title=N_("Assign a task"),
     begin=begin_task,
     steps=(
-        Step("assignee", ask_assignee, answer_assignee),
-        Step("text", ask_text, answer_text),
-        Step("due", ask_due, answer_due, optional=True),
-        Step("confirm", ask_confirm, answer_confirm),
+        PickFrom(
+            key="assignee",
+            prompt=N_("For whom? Tap a name."),
+            load=team_members,
+            columns=2,
+            invalid=N_("Please tap a name."),
+            then=assignee_chosen,
+        ),
+        Text(
+            key="text",
+            prompt=text_prompt,
+            max_len=tasks.MAX_TEXT,
+            empty=N_("Please type the task."),
+        ),
+        When(
+            key="due",
+            prompt=N_("Due when? e.g. “friday 5pm”, “明天下午” (or skip)."),
+            optional=True,
+            shortcuts=(
+                Option("tomorrow 6pm", N_("Tomorrow")),
+                Option("next friday 6pm", N_("Next Friday")),
+            ),
+            columns=2,
+            rule="future",
+            invalid=N_("I could not read that as a future date. Try “friday 5pm”."),
+        ),
+        Confirm(prompt=task_summary, save=assign_task),
     ),
 )
 

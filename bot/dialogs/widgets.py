@@ -74,6 +74,40 @@ def in_any_language(message: str) -> set[str]:
     return {fold(t.gettext(message)) for t in _READERS.values()} | {fold(message)}
 
 
+def fold_label(text: str) -> str:
+    """A button label or a typed word without its emoji and marks: "✅ Approve" → "approve"."""
+    value = fold(text)
+    start = next((i for i, ch in enumerate(value) if ch.isalnum()), len(value))
+    end = next((i for i in range(len(value), 0, -1) if value[i - 1].isalnum()), start)
+    return value[start:end]
+
+
+# Words that mean a button people type rather than tap, in every language: a label's own text in
+# each catalog works by itself; these are the other words for it ("同意" for Approve).
+BUTTON_WORDS: dict[str, tuple[str, ...]] = {
+    N_("✅ Approve"): ("approve", "approved", "yes approve", "批准", "同意", "通过"),
+    N_("❌ Reject"): ("reject", "rejected", "decline", "驳回", "拒绝", "不同意", "不批准"),
+}
+_SAME_AS: dict[str, frozenset[str]] = {}
+for _message, _words in BUTTON_WORDS.items():
+    _meaning = frozenset(
+        {fold_label(t.gettext(_message)) for t in _READERS.values()}
+        | {fold_label(_message)}
+        | {fold_label(word) for word in _words}
+    )
+    for _label in _meaning:
+        _SAME_AS[_label] = _meaning
+
+
+def says_label(label: str, typed: str) -> bool:
+    """Whether typed text names a button: its label without emoji, or (for the labels of
+    `BUTTON_WORDS`) the label in another language or another word for it."""
+    want, have = fold_label(typed), fold_label(label)
+    if not want:
+        return False
+    return want == have or want in _SAME_AS.get(have, ())
+
+
 def prompt_text(ctx: Ctx, prompt: Prompt, data: Mapping[str, Any]) -> str:
     """A prompt in the reader's language, with `{key}` filled from the dialog's data."""
     if callable(prompt):
@@ -251,6 +285,44 @@ class Pick(Widget):
                 )
             return text
         raise Invalid(ctx._(self.invalid))
+
+
+Loader = Callable[[Ctx, dict[str, Any]], Awaitable[Sequence[Option]]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PickFrom(Pick):
+    """A Pick whose options a query gives when asked (open deals, team members): what was
+    offered is kept in the data, so the answer is checked against that and nothing else.
+    Labels are shown as given (names and titles, not catalog ids)."""
+
+    load: Loader = field(default=None)  # type: ignore[assignment]
+    none: str = ""  # the line when the query finds nothing (then the question is not asked)
+
+    async def ask(self, ctx: Ctx, data: dict[str, Any]) -> Question | None:
+        if self.when is not None and not self.when(ctx, data):
+            return None
+        if self.skip_if_set and data.get(self.key) not in (None, ""):
+            return None
+        offered = await self.load(ctx, data)
+        data[self._offered_key] = [[o.value, o.label] for o in offered]
+        if not offered and self.none:
+            return Question(ctx._(self.none))
+        return await Pick.ask(self, ctx, data)
+
+    @property
+    def _offered_key(self) -> str:
+        return f"_offered_{self.key}"
+
+    def _choices(self, ctx: Ctx, data: dict[str, Any]) -> Sequence[Option]:
+        return [Option(value, label) for value, label in data.get(self._offered_key) or []]
+
+    def options(self, ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
+        current = data.get(self.key)
+        return [
+            (o.value, ("✓ " if o.value == current else "") + o.label)
+            for o in self._choices(ctx, data)
+        ]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

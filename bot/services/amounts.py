@@ -404,20 +404,32 @@ def _answer(text: str) -> re.Match[str] | None:
     return _AMOUNT.fullmatch(value) if value else None
 
 
+# "2万5" is 2.5万 as people say it (25,000), "3千2" 3,200: one digit after the scale is its tenth.
+_SPOKEN_TENTH = re.compile(r"(?<![\d.])(\d+)([千万萬亿億])(\d)(?![\d.,%百千万萬亿億])")
+_TEN_THOUSANDS_THOUSANDS = re.compile(r"(?<![\d.])(\d+)([万萬])(\d)千")
+
+
+def _spoken_tenth(text: str) -> str:
+    """'2万5' and '2万5千' → '2.5万', '1亿2' → '1.2亿'; anything else as it is."""
+    text = _TEN_THOUSANDS_THOUSANDS.sub(r"\1.\3\2", text)
+    return _SPOKEN_TENTH.sub(r"\1.\3\2", text)
+
+
 def parse_money(text: str) -> tuple[Decimal, str | None]:
     """An answer to "how much?" → (amount to the cent, currency code or None when not written).
 
-    '1,200,000', '1.2m', '120万', '¥80k', '80k USD', '5万美元', '三千元', '500 bucks'.
+    '1,200,000', '1.2m', '120万', '2万5', '¥80k', '80k USD', '5万美元', '三千元', '500 bucks'.
     Raises InvalidInput: 'amount_not_positive' for "0" or "-5000", 'amount_too_large' past
     10^15, 'amount_invalid' for anything else that is not one amount of money (a percent, a
     quantity such as "5 apples", two currencies, nothing).
     """
-    stripped = _normal(text).strip()
+    stripped = _spoken_tenth(_normal(text).strip())
     negative = stripped[:1] in ("-", "−")
-    m = _answer(stripped[1:] if negative else text)
+    m = _answer(stripped[1:] if negative else stripped)
     amount = _read(m, None, answer=True) if m else None
-    if amount is None and m is not None and _number(m["num"] or m["num1"] or "x") == 0:
-        raise InvalidInput("amount_not_positive", text)  # "0", "¥0": read, but not an amount
+    written = (m["num"] or m["num1"]) if m else None
+    if amount is None and written and _number(written) == 0:
+        raise InvalidInput("amount_not_positive", text)  # "0", "¥0": a number, just not above 0
     if amount is None or amount.kind != MONEY or not amount.value.is_finite():
         raise InvalidInput("amount_invalid", text)
     if amount.value > MAX_AMOUNT:

@@ -1,5 +1,9 @@
 """Approvals: a request climbs the manager chain and is decided once, even under double taps.
 
+The company's admins are the level above the last manager: a request that needs one more level
+than the manager chain has goes to them (any admin may decide, all are told), and so does an SLA
+escalation from a manager with no manager.
+
 A decision is a conditional UPDATE … WHERE status='pending' AND level=<the level read>; the
 loser of a race updates no row and is told who decided. The unique (request, level) decision
 row is the second guard. What approvers and requesters are told is queued as data (`Later`), and
@@ -14,6 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot.messages import Later
@@ -120,7 +125,10 @@ async def create_request(
     if actor.manager_id is None:
         raise InvalidInput("no_manager")
     chain = await money.manager_chain(actor.id)
-    levels = 2 if needs_second_level(draft, escalate_above) and len(chain) > 1 else 1
+    levels = 1
+    if needs_second_level(draft, escalate_above):
+        above = chain[1:] or await _admin_ids(exclude=(actor.id, chain[0]))
+        levels = 2 if above and not await _is_admin(chain[0]) else 1
     async with in_transaction():
         request = await ApprovalRequest.create(
             **fields,
@@ -139,6 +147,47 @@ async def create_request(
             after={**fields, "levels_needed": levels, "approver_id": chain[0]},
         )
         await _ask_approver(request, chain[0], "request")
+    return request
+
+
+async def _admin_ids(*, exclude: tuple[int, ...] = ()) -> list[int]:
+    """The active admins (the level above the last manager), oldest account first."""
+    return list(
+        await User.filter(active=True, role=Role.ADMIN)
+        .exclude(id__in=list(exclude))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+async def _is_admin(user_id: int) -> bool:
+    return await User.filter(id=user_id, role=Role.ADMIN).exists()
+
+
+async def _level_above(actor_id: int, request: ApprovalRequest) -> int | None:
+    """Who decides after `actor_id`: their manager chain, past its end the admins, never the
+    requester; None when the actor is an admin (the top) or no one is above."""
+    if await _is_admin(actor_id):
+        return None
+    above = [uid for uid in await money.manager_chain(actor_id) if uid != request.requester_id]
+    if above:
+        return above[0]
+    admins = await _admin_ids(exclude=(actor_id, request.requester_id))
+    return admins[0] if admins else None
+
+
+async def decidable(actor: User, request_id: int) -> ApprovalRequest:
+    """A request still waiting that the actor may decide, checked before asking for a reason;
+    raises as `decide` would (NotFound, self_approval, AlreadyDecided, PermissionDenied)."""
+    request = await ApprovalRequest.filter(id=request_id).first()
+    if request is None:
+        raise NotFound()
+    if request.requester_id == actor.id:
+        raise InvalidInput("self_approval")
+    if request.status != ApprovalStatus.PENDING:
+        raise AlreadyDecided(await _decider_name(request), ApprovalStatus(request.status))
+    if not await _can_decide(actor, request):
+        raise PermissionDenied()
     return request
 
 
@@ -171,8 +220,7 @@ async def decide(
         level = request.level
         next_id: int | None = None
         if approve and level < request.levels_needed:
-            above = await money.manager_chain(actor.id)
-            next_id = next((uid for uid in above if uid != request.requester_id), None)
+            next_id = await _level_above(actor.id, request)
         if next_id is not None:
             changed = await ApprovalRequest.filter(
                 id=request.id, status=ApprovalStatus.PENDING, level=level
@@ -290,7 +338,12 @@ class Waiting:
 
 async def waiting_for(actor: User, *, limit: int = 20) -> tuple[list[Waiting], int]:
     """Requests waiting for the actor's decision, oldest first, and how many there are."""
-    query = ApprovalRequest.filter(approver_id=actor.id, status=ApprovalStatus.PENDING)
+    mine = Q(approver_id=actor.id)
+    if actor.role == Role.ADMIN:  # a request at the admins' level waits for every admin
+        mine |= Q(approver__role=Role.ADMIN, approver__active=True)
+    query = ApprovalRequest.filter(mine, status=ApprovalStatus.PENDING).exclude(
+        requester_id=actor.id
+    )
     total = await query.count()
     rows = await (
         query.order_by("waiting_since", "id")
@@ -345,12 +398,8 @@ async def remind_and_escalate(now: datetime, *, sla_hours: int = 24) -> dict[str
     ).order_by("id")
     for request in stale:
         assert request.approver_id is not None
-        above = [
-            uid
-            for uid in await money.manager_chain(request.approver_id)
-            if uid != request.requester_id
-        ]
-        if not above:
+        next_id = await _level_above(request.approver_id, request)
+        if next_id is None:
             continue
         async with in_transaction():
             changed = await ApprovalRequest.filter(
@@ -358,7 +407,7 @@ async def remind_and_escalate(now: datetime, *, sla_hours: int = 24) -> dict[str
                 status=ApprovalStatus.PENDING,
                 approver_id=request.approver_id,
                 escalated_at__isnull=True,
-            ).update(approver_id=above[0], escalated_at=now, waiting_since=now)
+            ).update(approver_id=next_id, escalated_at=now, waiting_since=now)
             if changed:
                 await audit.record(
                     None,
@@ -366,10 +415,10 @@ async def remind_and_escalate(now: datetime, *, sla_hours: int = 24) -> dict[str
                     "approval",
                     request.id,
                     before={"approver_id": request.approver_id},
-                    after={"approver_id": above[0]},
+                    after={"approver_id": next_id},
                 )
                 await request.refresh_from_db()
-                await _ask_approver(request, above[0], "escalated")
+                await _ask_approver(request, next_id, "escalated")
                 escalated += 1
     return {"reminded": reminded, "escalated": escalated}
 
@@ -418,7 +467,8 @@ async def facts(request: ApprovalRequest) -> dict[str, Any]:
 
 
 async def _ask_approver(request: ApprovalRequest, approver_id: int, event: str) -> None:
-    """Queue the request for one approver (rendered with Approve / Reject / Comment buttons)."""
+    """Queue the request for its approver (rendered with Approve / Reject / Comment buttons);
+    at the admins' level for every admin, since any of them may decide."""
     requester = await User.get(id=request.requester_id)
     params = {
         "event": event,
@@ -428,8 +478,13 @@ async def _ask_approver(request: ApprovalRequest, approver_id: int, event: str) 
         "facts": await facts(request),
         "note": request.note,
     }
-    key = f"apr:{request.id}:{event}:L{request.level}:u{approver_id}"
-    await outbox.notify(approver_id, Later("approval", params), key)
+    told = [approver_id]
+    if await _is_admin(approver_id):
+        told += await _admin_ids(exclude=(approver_id, request.requester_id))
+    await outbox.notify_many(
+        (uid, Later("approval", params), f"apr:{request.id}:{event}:L{request.level}:u{uid}")
+        for uid in told
+    )
 
 
 async def _tell_requester(request: ApprovalRequest, decider: User) -> None:

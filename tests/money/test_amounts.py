@@ -276,3 +276,39 @@ async def test_deal_payment_and_request_take_the_forms_quick_capture_takes(team:
     await li.tap("Send")
     discount = await ApprovalRequest.get(deal_id=deal.id)
     assert discount.percent == Decimal(5)
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount", "currency"),
+    [
+        ("2万5", "25000", None),
+        ("2万5千", "25000", None),
+        ("¥2万5", "25000", "CNY"),
+        ("2万5元", "25000", "CNY"),
+        ("3千2", "3200", None),
+        ("1亿2", "120000000", None),
+        ("２万５", "25000", None),
+    ],
+)
+def test_a_digit_after_the_scale_is_its_tenth(
+    typed: str, amount: str, currency: str | None
+) -> None:
+    """ "2万5" is said for 25,000 (2.5万), as "3千2" for 3,200."""
+    assert parse_money(typed) == (Decimal(amount), currency)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("0", "amount_not_positive"),
+        ("¥0", "amount_not_positive"),
+        ("-5000", "amount_not_positive"),
+        ("-2万5", "amount_not_positive"),
+        ("2万55", "amount_invalid"),
+        ("99999999999999999999亿", "amount_too_large"),
+    ],
+)
+def test_refusals_say_why(typed: str, code: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_money(typed)
+    assert refused.value.code == code

@@ -126,9 +126,13 @@ async def test_large_expense_needs_two_levels_and_the_sla_reminds_then_escalates
     texts = [n.text for n in await outbox_for(team, "Vic")]
     assert any("Still waiting for your approval" in t for t in texts)
     reply = await vic.send(button=pack(Action("apr", f"{request.id}:n")))
+    assert "Why do you reject it? Ray reads your reason." in reply
+    assert (await ApprovalRequest.get(id=request.id)).status == ApprovalStatus.PENDING
+    reply = await vic.say("Over the quarter's budget")
     assert "Rejected" in reply
     told = (await outbox_for(team, "Ray"))[-1].text
     assert "Rejected by Vic" in told and "Expense claim CN¥60,000, Entertainment" in told
+    assert "Over the quarter's budget" in told
 
 
 async def test_unanswered_request_is_escalated_one_level(team: Team) -> None:
@@ -176,7 +180,7 @@ async def test_two_managers_tapping_at_once_in_the_chat(team: Team) -> None:
     mia, admin = team.chats["Mia"], team.chats["admin"]
     first, second = await asyncio.gather(
         mia.send(button=pack(Action("apr", f"{request.id}:y"))),
-        admin.send(button=pack(Action("apr", f"{request.id}:n"))),
+        admin.send(button=pack(Action("apr", f"{request.id}:y"))),
     )
     outcomes = sorted([first, second])
     decided = [o for o in outcomes if "The requester is told" in o]
