@@ -17,6 +17,8 @@ def digits(text: object) -> str | None:
     """The ASCII digits `text` is made of after NFKC and trimming, or None."""
     if not isinstance(text, str):
         return None
+    if not all(unicodedata.decimal(ch, None) is not None for ch in text.strip()):
+        return None  # "²" is a digit but no decimal one: NFKC would quietly make it "2"
     value = unicodedata.normalize("NFKC", text).strip()
     if not value or len(value) > 19 or not (value.isascii() and value.isdigit()):
         return None
