@@ -183,3 +183,14 @@ async def test_a_manager_from_the_persons_own_team_is_refused_when_picked(team: 
     assert "→ Otto" in await admin.tap("Otto")
     await admin.tap("Save")
     assert (await User.get(id=mia.id)).manager_id == team.users["Otto"].id
+
+
+async def test_typed_superscripts_and_huge_numbers_keep_the_question(team: Team) -> None:
+    admin = team.chats["admin"]
+    await admin.say("/invite")
+    await admin.tap("sales rep")
+    for typed in ("²", "99999999999999999999", "0", "-1"):
+        text = await admin.say(typed)
+        assert "Please tap one of the names listed." in text, (typed, text)
+        assert "Who is their manager?" in text
+    assert "Their name?" in await admin.say("1")  # the first button's number still works

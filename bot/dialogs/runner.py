@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.dialogs import notices, onboarding
 from bot.dialogs.base import Answer, Ctx, Done, Goto, Invalid, Question, Start, StepLike
 from bot.dialogs.common import nav_word
+from bot.dialogs.convert import digits, to_int
 from bot.dialogs.registry import Registry
 from bot.dialogs.storage import Conversation
 from bot.messages import Button, ButtonKind, Incoming, Reply
@@ -251,9 +252,9 @@ def service_error_text(ctx: Ctx, error: ServiceError) -> str:
 def _match_button(buttons: list[list[str]], text: str) -> str | None:
     """A typed '2' or a typed label picks that button, as numbered channels promise."""
     value = text.strip().rstrip(".、)").strip()
-    if value.isdigit():
-        index = int(value) - 1
-        return buttons[index][1] if 0 <= index < len(buttons) else None
+    if digits(value) is not None:  # "²" is no button number: isdigit() says yes, int() fails
+        number = to_int(value, low=1, high=len(buttons))
+        return buttons[number - 1][1] if number is not None else None
     folded = value.casefold()
     for label, data in buttons:
         if label.casefold() == folded:
