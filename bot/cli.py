@@ -32,7 +32,7 @@ PROBLEMS = {
     "columns_missing": "the first row lacks the column(s) {detail}",
     "not_spreadsheet": "it is not a spreadsheet I can read; use an .xlsx or .csv file",
     "file_type": "it is not a spreadsheet I can read; use an .xlsx or .csv file",
-    "file_unreadable": "it is not a spreadsheet I can read; use an .xlsx or .csv file",
+    "file_unreadable": "it cannot be read as a spreadsheet; use an .xlsx or .csv file",
     "file_empty": "the file has no rows",
     "file_too_big": "the file is too big to import at once; split it",
     "amount_invalid": "the amount is not a number above zero",
@@ -261,6 +261,9 @@ async def _import_invoices(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.invoice_import import import_invoices
 
     path = Path(args.file)
+    if not await asyncio.to_thread(path.is_file):
+        print(f"Cannot import {path.name}: there is no such file.", file=sys.stderr)
+        return 2
     await open_db(settings.database_url)
     try:
         report = await import_invoices(
