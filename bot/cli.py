@@ -22,6 +22,38 @@ from bot.models import ChannelIdentity, Notification, Role, User
 from bot.services import users
 from bot.services.errors import InvalidInput, NotFound
 
+# What a refusal means, said to the operator; `{detail}` is the refusal's detail.
+PROBLEMS = {
+    "unknown_manager": "there is no active user {detail} to be the manager (see crmbot users)",
+    "handover_to_self": "a person cannot hand over to themselves; give someone else with "
+    "--handover-to",
+    "handover_target_invalid": "user {detail} is not an active user who can take over "
+    "(see crmbot users)",
+    "columns_missing": "the first row lacks the column(s) {detail}",
+    "not_spreadsheet": "it is not a spreadsheet I can read; use an .xlsx or .csv file",
+    "file_type": "it is not a spreadsheet I can read; use an .xlsx or .csv file",
+    "file_unreadable": "it cannot be read as a spreadsheet; use an .xlsx or .csv file",
+    "file_empty": "the file has no rows",
+    "file_too_big": "the file is too big to import at once; split it",
+    "amount_invalid": "the amount is not a number above zero",
+    "number_invalid": "the invoice number is missing or not valid",
+    "number_repeated": "the invoice number appears twice in the file",
+    "currency_invalid": "the currency is not a three-letter code such as CNY",
+    "date_invalid": "a date is not readable (use YYYY-MM-DD)",
+    "due_before_issue": "the due date is before the issue date",
+    "customer_unknown": "no such customer",
+    "customer_ambiguous": "several customers have that name; give customer_id",
+    "invoice_void": "the invoice is void and stays as it is",
+    "amount_below_paid": "the new amount is below what was already paid",
+    "paid_invoice_moved": "a paid invoice cannot change customer",
+}
+
+
+def _problem(bad: InvalidInput | str) -> str:
+    """A refusal as a sentence: never the service's code alone."""
+    code, detail = (bad.code, bad.detail) if isinstance(bad, InvalidInput) else (bad, "")
+    return PROBLEMS.get(code, "it cannot be used as it is").format(detail=detail or "?")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -96,9 +128,11 @@ def _parser() -> argparse.ArgumentParser:
     people_file.add_argument("--user", type=int, help="import as this user (default: an admin)")
     people_file.add_argument("--yes", action="store_true", help="import without asking")
 
-    out = sub.add_parser("export", help="write customers, visits, deals or receivables to .xlsx")
+    out = sub.add_parser(
+        "export", help="write customers, visits, deals or receivables to .xlsx or .csv"
+    )
     out.add_argument("what", choices=["customers", "visits", "deals", "receivables"])
-    out.add_argument("file", help="the .xlsx file to write")
+    out.add_argument("file", help="the file to write: .xlsx, or .csv (UTF-8, as Excel opens it)")
     out.add_argument("--user", type=int, help="only what this user may see (default: all)")
     return parser
 
@@ -126,6 +160,13 @@ async def _chat(settings: Settings, user_id: int | None, identity: str | None) -
     return 0
 
 
+NO_MANAGER = (
+    "Warning: this rep has no manager, so their requests (credit limits, discounts) will have "
+    "nobody to approve them. Name one with --manager ID (see crmbot users), or later in the "
+    "chat: /team, the person, Change manager."
+)
+
+
 async def _invite(settings: Settings, role: str, manager: int | None, name: str) -> int:
     await open_db(settings.database_url)
     try:
@@ -138,10 +179,12 @@ async def _invite(settings: Settings, role: str, manager: int | None, name: str)
             now=system_clock(),
         )
     except InvalidInput as bad:
-        print(f"Cannot invite: {bad.code} {bad.detail}", file=sys.stderr)
+        print(f"Cannot invite: {_problem(bad)}.", file=sys.stderr)
         return 2
     finally:
         await close_db()
+    if Role(role) == Role.REP and manager is None:
+        print(NO_MANAGER, file=sys.stderr)
     print(
         f"Invite code: {invite.code}  (role {role}, expires {invite.expires_at:%Y-%m-%d %H:%M} UTC)"
     )
@@ -163,8 +206,12 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
                 result = await users.deactivate(
                     args.user_id, handover_to=args.handover_to, now=system_clock()
                 )
-            except (InvalidInput, NotFound) as bad:
-                print(f"Cannot deactivate: {bad}", file=sys.stderr)
+            except InvalidInput as bad:
+                print(f"Cannot deactivate: {_problem(bad)}.", file=sys.stderr)
+                return 2
+            except NotFound:
+                missing = f"there is no active user {args.user_id}"
+                print(f"Cannot deactivate: {missing}.", file=sys.stderr)
                 return 2
             print(
                 f"User {args.user_id} deactivated; to user {args.handover_to}: "
@@ -183,7 +230,7 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
         manager = str(row.manager_id) if row.manager_id else "-"
         channels = ",".join(row.channels) or "-"
         print(
-            f"{row.id:>5}  {row.name[:24]:<24} {row.role:<8} {manager:>7}  {channels:<20} "
+            f"{row.id:>5}  {_cell(row.name, 24)} {row.role:<8} {manager:>7}  {channels:<20} "
             f"{'yes' if row.active else 'no'}"
         )
     if unreachable:
@@ -193,19 +240,37 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cell(text: str, width: int) -> str:
+    """`text` cut and padded to `width` columns as a terminal shows it (a Chinese character
+    takes two), so the columns after a name line up."""
+    from wcwidth import wcwidth
+
+    shown, used = [], 0
+    for char in " ".join(text.split()):
+        size = max(wcwidth(char), 0)
+        if used + size > width:
+            break
+        shown.append(char)
+        used += size
+    return "".join(shown) + " " * (width - used)
+
+
 async def _import_invoices(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bot.services.invoice_import import import_invoices
 
     path = Path(args.file)
+    if not await asyncio.to_thread(path.is_file):
+        print(f"Cannot import {path.name}: there is no such file.", file=sys.stderr)
+        return 2
     await open_db(settings.database_url)
     try:
         report = await import_invoices(
             path, actor=None, currency=settings.currency.upper(), partial=args.partial
         )
     except InvalidInput as bad:
-        print(f"Cannot import {path.name}: {bad.code} {bad.detail}".rstrip(), file=sys.stderr)
+        print(f"Cannot import {path.name}: {_problem(bad)}.", file=sys.stderr)
         print("Nothing was changed.", file=sys.stderr)
         return 2
     finally:
@@ -216,7 +281,7 @@ async def _import_invoices(settings: Settings, args: argparse.Namespace) -> int:
         f"unchanged: {report.unchanged}, refused: {len(report.refused)}"
     )
     for line, number, reason in report.refused[:200]:
-        print(f"  row {line} {number or '-'}: {reason}")
+        print(f"  row {line} {number or '-'}: {_problem(reason)}")
     if not report.applied:
         print("Nothing was changed: fix the refused rows, or use --partial.", file=sys.stderr)
         return 1
@@ -270,12 +335,16 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
 async def _import_customers(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from bot.dialogs.imports import file_problem, reason_text, status_text
+    from bot.i18n import Translator
+    from bot.reports import workbook
     from bot.services import customer_import
     from bot.services.customer_import import RowStatus
     from bot.services.customers import DuplicateFinder
     from bot.services.spreadsheet import read_rows
 
     path = Path(args.file)
+    t = Translator.for_user(settings.locale, settings.timezone)
     await open_db(settings.database_url)
     try:
         actor = await _actor(settings, args.user)
@@ -286,13 +355,18 @@ async def _import_customers(settings: Settings, args: argparse.Namespace) -> int
             table = [[customer_import.cell_text(c) for c in row] for row in rows]
             finder = DuplicateFinder()
             preview = await customer_import.preview(actor, table, finder)
-        except (InvalidInput, OSError) as bad:
-            reason = f"{bad.code} {bad.detail}" if isinstance(bad, InvalidInput) else str(bad)
-            print(f"Cannot import {path.name}: {reason}".rstrip(), file=sys.stderr)
+        except InvalidInput as bad:
+            print(f"Cannot import {path.name}: {file_problem(t, bad)}", file=sys.stderr)
+            return 2
+        except OSError as bad:
+            print(f"Cannot import {path.name}: {bad.strerror or bad}.", file=sys.stderr)
             return 2
         print(_import_counts(preview))
         for line, code in preview.reasons:
-            print(f"  row {line}: {code}")
+            print(f"  row {line}: {reason_text(t, code)}")
+        for row in preview.rows:
+            if row.status == RowStatus.NEW and row.detail:
+                print(f"  row {row.line}: {status_text(t, row, False, actor.name)}")
         new = preview.count(RowStatus.NEW)
         if not new:
             print("Nothing new to import.")
@@ -307,7 +381,8 @@ async def _import_customers(settings: Settings, args: argparse.Namespace) -> int
     finally:
         await close_db()
     status = path.with_name(f"{path.stem}-import.xlsx")
-    _write_import_status(status, table, result)
+    statuses = [status_text(t, r, True, actor.name) for r in result.rows]
+    status.write_bytes(workbook.status_file(table, statuses, t.gettext("Import status")))
     print(f"Created {result.created} customers; the status of every row: {status}")
     return 0
 
@@ -320,21 +395,6 @@ def _import_counts(preview: Any) -> str:
         f"{preview.count(RowStatus.DUPLICATE)}, repeats within the file: "
         f"{preview.count(RowStatus.REPEAT)}, invalid: {preview.count(RowStatus.INVALID)}"
     )
-
-
-def _write_import_status(path: Any, table: list[list[str]], result: Any) -> None:
-    from bot.reports import workbook
-    from bot.services.customer_import import RowStatus
-
-    words = {
-        RowStatus.NEW: lambda r: "created",
-        RowStatus.DUPLICATE: lambda r: f"duplicate of «{r.detail}»",
-        RowStatus.REPEAT: lambda r: f"repeat of row {r.detail}",
-        RowStatus.INVALID: lambda r: f"invalid: {r.detail}",
-        RowStatus.EMPTY: lambda r: "",
-    }
-    statuses = [words[row.status](row) for row in result.rows]
-    path.write_bytes(workbook.status_file(table, statuses, "status"))
 
 
 async def _demo(settings: Settings, args: argparse.Namespace) -> int:

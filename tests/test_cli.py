@@ -211,3 +211,37 @@ def test_settings_are_typed() -> None:
     assert Settings(CRM_LARGE_DEAL_THRESHOLD="").large_deal_threshold == {}  # no alerts at all
     defaults = Settings()
     assert defaults.large_deal_threshold == {"CNY": Decimal(1000000), "USD": Decimal(150000)}
+
+
+def test_invites_warn_of_a_rep_without_manager_and_users_align_chinese_names(
+    tmp_path: Path,
+) -> None:
+    from wcwidth import wcswidth
+
+    assert crmbot(tmp_path, "migrate").returncode == 0
+    assert "created the local admin" in crmbot(tmp_path, "chat", stdin="/help\n").stdout
+    alone = crmbot(tmp_path, "invite", "--role", "rep")
+    assert alone.returncode == 0 and "Invite code:" in alone.stdout
+    assert alone.stderr.startswith("Warning: this rep has no manager"), alone.stderr
+    assert "--manager ID" in alone.stderr
+    nobody = crmbot(tmp_path, "invite", "--role", "rep", "--manager", "99")
+    assert nobody.returncode == 2 and nobody.stderr.strip() == (
+        "Cannot invite: there is no active user 99 to be the manager (see crmbot users)."
+    )
+    managed = crmbot(tmp_path, "invite", "--role", "rep", "--manager", "1", "--name", "李伟")
+    assert managed.returncode == 0 and "Warning" not in managed.stderr
+    code = re.search(r"Invite code: (\w+)", managed.stdout)
+    assert code, managed.stdout
+    joined = crmbot(tmp_path, "chat", "--as", "li", stdin=f"/start {code.group(1)}\n")
+    assert "李伟" in joined.stdout
+
+    listing = crmbot(tmp_path, "users").stdout.splitlines()
+    rows = [line for line in listing if re.search(r" (admin|rep) ", line)]
+    assert len(rows) == 2 and "李伟" in rows[1], listing
+    assert wcswidth(rows[0][: rows[0].index("admin")]) == wcswidth(
+        rows[1][: rows[1].index("rep")]
+    ), listing
+
+    to_self = crmbot(tmp_path, "users", "deactivate", "2", "--handover-to", "2")
+    assert to_self.returncode == 2 and "handover_to_self" not in to_self.stderr
+    assert "cannot hand over to themselves" in to_self.stderr

@@ -132,3 +132,65 @@ async def test_help_shows_each_role_what_it_has(team: Team) -> None:
     assert "/invite" in manager and "/team" in manager and "/payment" not in manager
     admin = await team.chats["admin"].say("/help")
     assert all(c in admin for c in ("/invite", "/team", "/payment", "/approvals"))
+
+
+async def test_a_rep_invited_without_a_manager_is_warned_of_in_both_languages(team: Team) -> None:
+    admin = team.chats["admin"]
+    await admin.say("/invite")
+    await admin.tap("sales rep")
+    assert "Who is their manager?" in admin.text
+    await admin.tap("No manager")
+    text = await admin.say("Nora")
+    assert "No manager: requests by Nora" in text and "nobody to approve" in text
+    text = await admin.tap("Create invite")
+    assert "No manager: requests by Nora" in text
+    assert (await Invite.get(code=_code(text))).manager_id is None
+
+    await admin.say("/lang zh")
+    await admin.say("/invite")
+    await admin.tap("销售代表")
+    await admin.tap("没有经理")
+    text = await admin.say("跳过")
+    assert "没有经理：" in text and "没有人可以审批" in text
+    assert "没有经理：" in await admin.tap("创建邀请")
+
+
+async def test_forged_or_oversized_ids_in_team_buttons_answer_one_line(team: Team) -> None:
+    admin = team.chats["admin"]
+    for forged in ("²", "¹²", "9" * 20, "-3", "", "1e3"):
+        for name in ("person", "prole", "pmgr", "pdeact"):
+            text = await admin.send(button=pack(Action(name, forged)))
+            assert text == "That button is not valid any more.", (name, forged, text)
+    assert "people" in await admin.send(button=pack(Action("team", "²")))
+
+    await admin.send(button=pack(Action("pmgr", str(team.users["Sam"].id))))
+    real = admin.button("Otto")
+    token = real.split(":")[1]
+    for forged in ("²", "9" * 20, f"page:{'9' * 20}", "page:³"):
+        text = await admin.send(button=f"1c:{token}:{forged}")
+        assert "Please tap one of the names listed." in text and "Who should manage Sam" in text
+    assert "Mia → Otto" in await admin.tap("Otto")
+
+
+async def test_a_manager_from_the_persons_own_team_is_refused_when_picked(team: Team) -> None:
+    admin = team.chats["admin"]
+    mia = team.users["Mia"]
+    await User.filter(id=team.users["Sam"].id).update(role=Role.MANAGER)  # Sam is under Mia
+    await admin.send(button=pack(Action("pmgr", str(mia.id))))
+    text = await admin.tap("Sam")
+    assert "Mia cannot manage their own manager. Pick someone else." in text
+    assert "Who should manage Mia?" in text
+    assert "→ Otto" in await admin.tap("Otto")
+    await admin.tap("Save")
+    assert (await User.get(id=mia.id)).manager_id == team.users["Otto"].id
+
+
+async def test_typed_superscripts_and_huge_numbers_keep_the_question(team: Team) -> None:
+    admin = team.chats["admin"]
+    await admin.say("/invite")
+    await admin.tap("sales rep")
+    for typed in ("²", "99999999999999999999", "0", "-1"):
+        text = await admin.say(typed)
+        assert "Please tap one of the names listed." in text, (typed, text)
+        assert "Who is their manager?" in text
+    assert "Their name?" in await admin.say("1")  # the first button's number still works

@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
 from bot.dialogs.feature import LEADS, Command, Feature
-from bot.dialogs.widgets import confirmed
-from bot.i18n import N_
+from bot.dialogs.widgets import Confirm
+from bot.i18n import N_, Translator
 from bot.messages import InFile, OutFile, Reply
 from bot.reports import workbook
 from bot.services import customer_import
@@ -24,6 +24,7 @@ from bot.services.customer_import import Preview, RowResult, RowStatus
 from bot.services.errors import InvalidInput
 from bot.services.spreadsheet import read_rows
 
+SHOWN_OWNERS = 5  # rows named whose owner is unknown, like the first invalid rows
 REASONS = {
     "name_empty": N_("no name"),
     "name_too_long": N_("name too long"),
@@ -32,36 +33,46 @@ REASONS = {
 }
 
 
-def reason_text(ctx: Ctx, code: str) -> str:
-    return ctx._(REASONS[code]) if code in REASONS else code
+def reason_text(t: Translator, code: str) -> str:
+    """Why a row is refused, in words (never the service's code)."""
+    return t.gettext(REASONS.get(code, N_("not readable")))
 
 
-def status_text(ctx: Ctx, row: RowResult, applied: bool) -> str:
-    """The status column of one row, as the importer reads it."""
+def status_text(t: Translator, row: RowResult, applied: bool, importer: str) -> str:
+    """The status column of one row, as the importer reads it (the chat's and the CLI's)."""
     match row.status:
+        case RowStatus.NEW if row.detail:
+            message = (
+                N_("created; no colleague «{owner}» found, so it went to {importer}")
+                if applied
+                else N_("new; no colleague «{owner}» found, so it goes to {importer}")
+            )
+            return t.gettext(message).format(owner=row.detail, importer=importer)
         case RowStatus.NEW:
-            return ctx._("created") if applied else ctx._("new")
+            return t.gettext("created") if applied else t.gettext("new")
         case RowStatus.DUPLICATE:
-            return ctx._("duplicate of «{name}»").format(name=row.detail)
+            return t.gettext("duplicate of «{name}»").format(name=row.detail)
         case RowStatus.REPEAT:
-            return ctx._("repeat of row {line}").format(line=row.detail)
+            return t.gettext("repeat of row {line}").format(line=row.detail)
         case RowStatus.INVALID:
-            return ctx._("invalid: {reason}").format(reason=reason_text(ctx, row.detail))
+            return t.gettext("invalid: {reason}").format(reason=reason_text(t, row.detail))
     return ""
 
 
-def file_problem(ctx: Ctx, problem: InvalidInput) -> str:
+def file_problem(t: Translator, problem: InvalidInput) -> str:
     """One line for a file that cannot be imported at all."""
     if problem.code == "columns_missing":
-        return ctx._(
+        return t.gettext(
             "I cannot find the customer name column. The first row should hold headers such "
             "as 名称 or Name, 电话 or Phone."
         )
     if problem.code == "file_empty":
-        return ctx._("That file has no rows.")
+        return t.gettext("That file has no rows.")
     if problem.code == "file_too_big":
-        return ctx._("That file is too big to import here; please split it.")
-    return ctx._("That file is not a spreadsheet I can read. Please send an .xlsx or .csv file.")
+        return t.gettext("That file is too big to import here; please split it.")
+    return t.gettext(
+        "That file is not a spreadsheet I can read. Please send an .xlsx or .csv file."
+    )
 
 
 def _table(document: InFile) -> list[list[str]]:
@@ -76,12 +87,27 @@ def _table(document: InFile) -> list[list[str]]:
 
 
 async def _checked(ctx: Ctx, document: InFile) -> dict[str, Any]:
-    """The state a preview needs: the table, the file name; raises InvalidInput for bad files."""
+    """The state the summary needs: the table, the file name, the preview (nothing written);
+    raises InvalidInput for bad files."""
     table = _table(document)
     if len(table) < 2:
         raise InvalidInput("file_empty")
     customer_import.header_columns(table[0])  # no name column: refused before any preview
-    return {"table": table, "file": PurePath(document.name or "customers.xlsx").name}
+    result = await customer_import.preview(ctx.user, table, ctx.finder)
+    return {
+        "table": table,
+        "file": PurePath(document.name or "customers.xlsx").name,
+        "preview": result.to_data(),
+    }
+
+
+def _nothing_new(ctx: Ctx, data: dict[str, Any]) -> list[Reply] | None:
+    """A file with no new customer: its preview closes the matter, there is nothing to tap."""
+    result = Preview.from_data(data["preview"])
+    if result.count(RowStatus.NEW):
+        return None
+    text = preview_text(ctx, result, data["file"]) + "\n\n" + ctx._("Nothing new to import.")
+    return [Reply(text)]
 
 
 async def document_received(ctx: Ctx, args: str) -> list[Reply] | Start:
@@ -94,8 +120,8 @@ async def document_received(ctx: Ctx, args: str) -> list[Reply] | Start:
     try:
         data = await _checked(ctx, document)
     except InvalidInput as problem:
-        return [Reply(file_problem(ctx, problem))]
-    return Start("import", data)
+        return [Reply(file_problem(ctx.t, problem))]
+    return _nothing_new(ctx, data) or Start("import", data)
 
 
 async def begin_import(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
@@ -123,8 +149,9 @@ async def answer_file(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transit
     try:
         data.update(await _checked(ctx, document))
     except InvalidInput as problem:
-        raise Invalid(file_problem(ctx, problem)) from problem
-    return None
+        raise Invalid(file_problem(ctx.t, problem)) from problem
+    nothing = _nothing_new(ctx, data)
+    return Done(nothing) if nothing else None
 
 
 def preview_text(ctx: Ctx, result: Preview, file: str) -> str:
@@ -138,31 +165,32 @@ def preview_text(ctx: Ctx, result: Preview, file: str) -> str:
     ]
     for line, code in result.reasons:
         lines.append(
-            "   " + ctx._("row {line}: {reason}").format(line=line, reason=reason_text(ctx, code))
+            "   " + ctx._("row {line}: {reason}").format(line=line, reason=reason_text(ctx.t, code))
         )
+    yours = [r for r in result.rows if r.status == RowStatus.NEW and r.detail]
+    for row in yours[:SHOWN_OWNERS]:
+        reason = ctx._("no colleague «{owner}» found, the customer goes to you").format(
+            owner=row.detail
+        )
+        lines.append("   " + ctx._("row {line}: {reason}").format(line=row.line, reason=reason))
     return "\n".join(lines)
 
 
-async def ask_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    result = await customer_import.preview(ctx.user, data["table"], ctx.finder)
-    data["preview"] = result.to_data()
-    text = preview_text(ctx, result, data["file"])
-    if not result.count(RowStatus.NEW):
-        text += "\n\n" + ctx._("Nothing new to import.")
-        return Question(text)
-    text += "\n\n" + ctx._("Nothing is saved until you tap Import.")
-    return Question(text, [("save", ctx._("📥 Import"))])
+def _summary(ctx: Ctx, data: dict[str, Any]) -> str:
+    text = preview_text(ctx, Preview.from_data(data["preview"]), data["file"])
+    return text + "\n\n" + ctx._("Nothing is saved until you tap Import.")
 
 
-async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(answer):
-        raise Invalid(ctx._("Tap Import to create the new customers, or Cancel."))
+async def _import(ctx: Ctx, data: dict[str, Any]) -> Transition:
     table: list[list[str]] = data["table"]
-    previewed = Preview.from_data(data["preview"]) if data.get("preview") else None
     result = await customer_import.apply(
-        ctx.user, table, ctx.finder, file_name=data["file"], previewed=previewed
+        ctx.user,
+        table,
+        ctx.finder,
+        file_name=data["file"],
+        previewed=Preview.from_data(data["preview"]),
     )
-    statuses = [status_text(ctx, row, True) for row in result.rows]
+    statuses = [status_text(ctx.t, row, True, ctx.user.name) for row in result.rows]
     content = workbook.status_file(table, statuses, ctx._("Import status"))
     stem = PurePath(data["file"]).stem or "customers"
     summary = ctx.ngettext(
@@ -178,8 +206,13 @@ IMPORT = Dialog(
     title=N_("Import customers"),
     begin=begin_import,
     steps=(
-        Step("file", ask_file, answer_file),
-        Step("confirm", ask_confirm, answer_confirm),
+        Step("file", ask_file, answer_file),  # a document, not text: no widget reads files
+        Confirm(
+            prompt=_summary,
+            label=N_("📥 Import"),
+            refuse=N_("Tap Import to create the new customers, or Cancel."),
+            save=_import,
+        ),
     ),
 )
 

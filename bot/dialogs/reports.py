@@ -75,11 +75,13 @@ def _money(ctx: Ctx, amount: Decimal, currency: str) -> str:
     return ctx.t.money(amount, currency)
 
 
-def _others(ctx: Ctx, others: dict[str, Decimal]) -> str:
-    """'(+ US$12,000)' for amounts in other currencies the chart leaves out."""
+def _with_others(ctx: Ctx, caption: str, others: dict[str, Decimal]) -> str:
+    """The caption, then '(+ US$12,000)' for amounts in other currencies the chart leaves out
+    (full-width brackets in Chinese)."""
     if not others:
-        return ""
-    return " (+ " + ", ".join(_money(ctx, v, c) for c, v in sorted(others.items())) + ")"
+        return caption
+    amounts = ", ".join(_money(ctx, v, c) for c, v in sorted(others.items()))
+    return ctx._("{caption} (+ {amounts})").format(caption=caption, amounts=amounts)
 
 
 async def _funnel(ctx: Ctx) -> tuple[bytes, str]:
@@ -109,7 +111,7 @@ async def _funnel(ctx: Ctx) -> tuple[bytes, str]:
         "{count} open deals, {amount} in total",
         data.total_count,
     ).format(count=data.total_count, amount=_money(ctx, data.total_amount, data.currency))
-    return png, caption + _others(ctx, data.other_currencies)
+    return png, _with_others(ctx, caption, data.other_currencies)
 
 
 async def _visits(ctx: Ctx) -> tuple[bytes, str]:
@@ -148,23 +150,31 @@ async def _aging(ctx: Ctx) -> tuple[bytes, str]:
         total=_money(ctx, data.total, data.currency),
         overdue=_money(ctx, data.overdue, data.currency),
     )
-    return png, caption + _others(ctx, data.other_currencies)
+    return png, _with_others(ctx, caption, data.other_currencies)
 
 
 async def _pipeline(ctx: Ctx) -> tuple[bytes, str]:
+    """One panel per currency (the company's first): no deal is left out of the picture."""
     today = ctx.t.local(ctx.now).date()
     data = await reports.pipeline(ctx.user, today=today, currency=ctx.settings.currency.upper())
-    bars = [charts.Bar(ctx._("Overdue"), float(data.late[0]), _compact(data.late[0]))]
-    bars += [charts.Bar(_month(ctx, m), float(a), _compact(a)) for m, a, _ in data.months]
-    bars.append(charts.Bar(ctx._("No date"), float(data.undated[0]), _compact(data.undated[0])))
-    title = ctx._("Open deals by expected close month ({currency})").format(currency=data.currency)
-    png = await asyncio.to_thread(charts.bars, title, bars, data.currency, ctx._("No open deals."))
-    this_month = data.months[0][1] if data.months else Decimal(0)
+    every = [data, *data.extra]
+    series = []
+    for one in every:
+        bars = [charts.Bar(ctx._("Overdue"), float(one.late[0]), _compact(one.late[0]))]
+        bars += [charts.Bar(_month(ctx, m), float(a), _compact(a)) for m, a, _ in one.months]
+        bars.append(charts.Bar(ctx._("No date"), float(one.undated[0]), _compact(one.undated[0])))
+        series.append((one.currency, bars))
+    codes = " · ".join(one.currency for one in every)
+    title = ctx._("Open deals by expected close month ({currency})").format(currency=codes)
+    png = await asyncio.to_thread(charts.panels, title, series, ctx._("No open deals."))
     caption = ctx._("Open pipeline {total}; expected to close this month: {month}").format(
-        total=_money(ctx, data.total, data.currency),
-        month=_money(ctx, this_month, data.currency),
+        total=" + ".join(_money(ctx, one.total, one.currency) for one in every),
+        month=" + ".join(
+            _money(ctx, one.months[0][1] if one.months else Decimal(0), one.currency)
+            for one in every
+        ),
     )
-    return png, caption + _others(ctx, data.other_currencies)
+    return png, caption
 
 
 _DRAW = {

@@ -6,25 +6,16 @@ invites reps into their own team and sees that team. The services check every ru
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from bot.dialogs.base import (
-    Answer,
-    Ctx,
-    Dialog,
-    Done,
-    Goto,
-    Invalid,
-    Question,
-    Start,
-    Step,
-    Transition,
-)
-from bot.dialogs.common import action, local_today, pager, text_of
+from bot.dialogs.base import Answer, Ctx, Dialog, Done, Goto, Invalid, Question, Start, Transition
+from bot.dialogs.common import action, local_today, pager
+from bot.dialogs.convert import to_id, to_int
 from bot.dialogs.feature import LEADS, Command, Feature
 from bot.dialogs.labels import ROLE_LABELS
-from bot.dialogs.widgets import confirmed
+from bot.dialogs.widgets import Confirm, Option, Pick, Text, Widget, prompt_text
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import Role
@@ -45,8 +36,65 @@ def _week_start(ctx: Ctx) -> datetime:
     return datetime.combine(today - timedelta(days=today.weekday()), time(), ctx.t.timezone)
 
 
-def _save(ctx: Ctx, label: str) -> tuple[str, str]:
-    return ("save", label)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Colleague(Widget):
+    """An active colleague from a paged list (optionally "nobody"), stored as `<key>_id` and
+    `<key>_name`. A widget of its own: the list is a page of a database query, not fixed options."""
+
+    managers_only: bool = False
+    none_label: str = ""
+
+    async def _page(self, ctx: Ctx, data: dict[str, Any]) -> tuple[list[tuple[int, str, str]], int]:
+        return await team.colleagues(
+            ctx.user,
+            exclude=int(data.get("user_id") or 0),
+            managers_only=self.managers_only,
+            offset=int(data.get(f"{self.key}_offset") or 0),
+            limit=ctx.settings.page_size,
+        )
+
+    async def ask(self, ctx: Ctx, data: dict[str, Any]) -> Question | None:
+        if f"{self.key}_id" in data or (self.when is not None and not self.when(ctx, data)):
+            return None
+        offset = int(data.get(f"{self.key}_offset") or 0)
+        size = ctx.settings.page_size
+        people, total = await self._page(ctx, data)
+        choices = [(str(uid), f"{name} ({_role(ctx, role)})") for uid, name, role in people]
+        if self.none_label:
+            choices.append((NO_MANAGER, ctx._(self.none_label)))
+        if offset + len(people) < total:
+            choices.append((f"{PAGE}{offset + size}", ctx._("More ›")))
+        if offset:
+            choices.append((f"{PAGE}{max(0, offset - size)}", ctx._("‹ Previous")))
+        text = prompt_text(ctx, self.prompt, {**data, "name": data.get("user_name", "")})
+        return Question(text, choices)
+
+    async def answer(self, ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
+        choice = answer.choice or ""
+        if choice.startswith(PAGE):
+            offset = to_int(choice[len(PAGE) :], high=10**9)
+            if offset is None:
+                raise Invalid(ctx._("Please tap one of the names listed."))
+            data[f"{self.key}_offset"] = offset
+            return Goto(self.key)
+        if choice == NO_MANAGER and self.none_label:
+            picked: tuple[int | None, str] = (None, "")
+        else:
+            people, _ = await self._page(ctx, data)
+            names = {uid: name for uid, name, _ in people}
+            uid = to_id(choice)
+            if uid not in names:
+                raise Invalid(ctx._("Please tap one of the names listed."))
+            picked = (uid, names[uid])
+        data[f"{self.key}_id"], data[f"{self.key}_name"] = picked
+        if self.then is None:
+            return None
+        try:
+            return await self.then(ctx, data)
+        except Invalid:
+            data.pop(f"{self.key}_id", None)
+            data.pop(f"{self.key}_name", None)
+            raise
 
 
 # --- /invite ---------------------------------------------------------------------------------
@@ -57,88 +105,28 @@ async def begin_invite(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
     if not roles:
         return [Reply(ctx._("Only admins and managers invite people."))]
     if roles == (Role.REP,):
-        # A manager invites reps into their own team: nothing to choose.
+        # A manager invites reps into their own team: they are the manager, nothing to choose.
         return {"role": Role.REP.value, "manager_id": ctx.user.id, "manager_name": ctx.user.name}
     return {}
 
 
-async def ask_invite_role(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    if data.get("role"):
-        return None
-    choices = [(role.value, _role(ctx, role)) for role in team.invite_roles(ctx.user)]
-    return Question(ctx._("Invite someone new. As what?"), choices, columns=2)
+def _invite_roles(ctx: Ctx, data: dict[str, Any]) -> list[Option]:
+    return [Option(role.value, ROLE_LABELS[role]) for role in team.invite_roles(ctx.user)]
 
 
-async def answer_invite_role(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    allowed = {role.value for role in team.invite_roles(ctx.user)}
-    if answer.choice not in allowed:
-        raise Invalid(ctx._("Please tap one of the roles."))
-    data["role"] = answer.choice
-    return None
+def _is_rep(ctx: Ctx, data: dict[str, Any]) -> bool:
+    return data.get("role") == Role.REP.value
 
 
-def people_step(
-    key: str, prompt: str, *, managers_only: bool, none_label: str = "", reps_only: bool = False
-) -> Step:
-    """Pick an active colleague from a paged list (optionally 'nobody'); sets key_id/key_name.
-
-    `reps_only`: asked only when the dialog is about a rep (an invite's manager)."""
-
-    async def ask(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-        if f"{key}_id" in data or (reps_only and data.get("role") != Role.REP.value):
-            return None
-        offset = int(data.get(f"{key}_offset", 0))
-        size = ctx.settings.page_size
-        people, total = await team.colleagues(
-            ctx.user,
-            exclude=int(data.get("user_id", 0)),
-            managers_only=managers_only,
-            offset=offset,
-            limit=size,
-        )
-        choices = [(str(uid), f"{name} ({_role(ctx, role)})") for uid, name, role in people]
-        if none_label:
-            choices.append((NO_MANAGER, ctx._(none_label)))
-        if offset + len(people) < total:
-            choices.append((f"{PAGE}{offset + size}", ctx._("More ›")))
-        if offset:
-            choices.append((f"{PAGE}{max(0, offset - size)}", ctx._("‹ Previous")))
-        return Question(ctx._(prompt).format(name=data.get("user_name", "")), choices)
-
-    async def answer(ctx: Ctx, data: dict[str, Any], ans: Answer) -> Transition:
-        choice = ans.choice or ""
-        if choice.startswith(PAGE):
-            data[f"{key}_offset"] = int(choice[len(PAGE) :])
-            return Goto(key)
-        if choice == NO_MANAGER and none_label:
-            data[f"{key}_id"], data[f"{key}_name"] = None, ""
-            return None
-        people, _ = await team.colleagues(
-            ctx.user,
-            exclude=int(data.get("user_id", 0)),
-            managers_only=managers_only,
-            offset=int(data.get(f"{key}_offset", 0)),
-            limit=ctx.settings.page_size,
-        )
-        names = {str(uid): name for uid, name, _ in people}
-        if choice not in names:
-            raise Invalid(ctx._("Please tap one of the names listed."))
-        data[f"{key}_id"], data[f"{key}_name"] = int(choice), names[choice]
-        return None
-
-    return Step(key, ask, answer)
+def _no_manager(ctx: Ctx, data: dict[str, Any]) -> str:
+    """The warning for a rep without a manager: their requests would find nobody to approve."""
+    return "⚠️ " + ctx._(
+        "No manager: requests by {name} (credit limits, discounts) will have nobody to approve "
+        "them until a manager is set (/team → Change manager)."
+    ).format(name=data.get("name") or ctx._("the new person"))
 
 
-async def ask_invite_name(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(ctx._("Their name? (optional; otherwise their messenger name is used)"))
-
-
-async def answer_invite_name(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    data["name"] = text_of(answer, ctx, max_len=100, what=ctx._("Please type a name, or skip."))
-    return None
-
-
-async def ask_invite_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+def _invite_summary(ctx: Ctx, data: dict[str, Any]) -> str:
     lines = [
         ctx._("Create this invite?"),
         ctx._("Role: {role}").format(role=_role(ctx, data["role"])),
@@ -147,17 +135,18 @@ async def ask_invite_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
         lines.append(ctx._("Manager: {name}").format(name=data["manager_name"]))
     if data.get("name"):
         lines.append(ctx._("Name: {name}").format(name=data["name"]))
-    return Question("\n".join(lines), [_save(ctx, ctx._("✅ Create invite"))])
+    if _is_rep(ctx, data) and not data.get("manager_id"):
+        lines.append(_no_manager(ctx, data))
+    return "\n".join(lines)
 
 
-async def answer_invite_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(answer):
-        raise Invalid(ctx._("Tap Create invite, or Cancel."))
+async def _create_invite(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    manager_id = to_id(str(data.get("manager_id") or ""))
     try:
         invite = await users.create_invite(
             ctx.user,
             Role(data["role"]),
-            manager_id=data.get("manager_id"),
+            manager_id=manager_id,
             name=data.get("name", ""),
             days=ctx.settings.invite_days,
             now=ctx.now,
@@ -171,6 +160,8 @@ async def answer_invite_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) 
             name=data.get("name") or ctx._("the new person")
         ),
     ]
+    if _is_rep(ctx, data) and manager_id is None:
+        lines.append(_no_manager(ctx, data))
     forward = [
         ctx._("You are invited to our sales bot ({role}).").format(role=_role(ctx, data["role"]))
     ]
@@ -198,16 +189,34 @@ INVITE = Dialog(
     title=N_("Invite"),
     begin=begin_invite,
     steps=(
-        Step("role", ask_invite_role, answer_invite_role),
-        people_step(
-            "manager",
-            N_("Who is their manager?"),
+        Pick(
+            key="role",
+            prompt=N_("Invite someone new. As what?"),
+            choices=_invite_roles,
+            skip_if_set=True,
+            columns=2,
+            invalid=N_("Please tap one of the roles."),
+        ),
+        Colleague(
+            key="manager",
+            prompt=N_("Who is their manager?"),
             managers_only=True,
             none_label=N_("No manager"),
-            reps_only=True,
+            when=_is_rep,
         ),
-        Step("name", ask_invite_name, answer_invite_name, optional=True),
-        Step("confirm", ask_invite_confirm, answer_invite_confirm),
+        Text(
+            key="name",
+            prompt=N_("Their name? (optional; otherwise their messenger name is used)"),
+            optional=True,
+            max_len=100,
+            empty=N_("Please type a name, or skip."),
+        ),
+        Confirm(
+            prompt=_invite_summary,
+            label=N_("✅ Create invite"),
+            refuse=N_("Tap Create invite, or Cancel."),
+            save=_create_invite,
+        ),
     ),
 )
 
@@ -231,7 +240,7 @@ def _member_line(ctx: Ctx, member: team.Member) -> str:
 
 async def team_command(ctx: Ctx, arg: str) -> list[Reply]:
     """/team (and its pager): the people the user may see, a page at a time."""
-    offset = int(arg) if arg.isdigit() else 0
+    offset = to_int(arg, high=10**9) or 0
     try:
         page, total = await team.members(
             ctx.user, week_start=_week_start(ctx), offset=offset, limit=ctx.settings.page_size
@@ -253,10 +262,11 @@ async def team_command(ctx: Ctx, arg: str) -> list[Reply]:
 
 async def person_card(ctx: Ctx, arg: str) -> list[Reply]:
     """Action 'person:<id>': one person, with what an admin may change."""
-    if not arg.isdigit():
+    user_id = to_id(arg)
+    if user_id is None:
         return [Reply(ctx._("That button is not valid any more."))]
     try:
-        member = await team.member(ctx.user, int(arg), week_start=_week_start(ctx))
+        member = await team.member(ctx.user, user_id, week_start=_week_start(ctx))
     except (NotFound, PermissionDenied):
         return [Reply(ctx._("Not found, or not yours to see."))]
     lines = [f"👤 {_member_line(ctx, member)}"]
@@ -279,7 +289,7 @@ async def person_card(ctx: Ctx, arg: str) -> list[Reply]:
 
 def _person_action(dialog: str) -> Any:
     async def start(ctx: Ctx, arg: str) -> list[Reply] | Start:
-        if not arg.isdigit():
+        if to_id(arg) is None:
             return [Reply(ctx._("That button is not valid any more."))]
         return Start(dialog, args=arg)
 
@@ -290,9 +300,12 @@ async def begin_person(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
     """The person a change is about, if the admin may change them."""
     if not team.can_manage(ctx.user):
         return [Reply(ctx._("Only admins change roles, managers and leavers."))]
+    user_id = to_id(args)
+    if user_id is None:
+        return [Reply(ctx._("That button is not valid any more."))]
     try:
-        member = await team.member(ctx.user, int(args), week_start=_week_start(ctx))
-    except (NotFound, ValueError):
+        member = await team.member(ctx.user, user_id, week_start=_week_start(ctx))
+    except NotFound:
         return [Reply(ctx._("Not found, or not yours to see."))]
     if not member.active or member.id == ctx.user.id:
         return [Reply(ctx._("That cannot be changed here."))]
@@ -304,31 +317,25 @@ async def begin_person(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
     }
 
 
-async def ask_new_role(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    choices = [(role.value, _role(ctx, role)) for role in Role if role.value != data["old_role"]]
-    text = ctx._("{name} is {role} now. New role?").format(
+def _other_roles(ctx: Ctx, data: dict[str, Any]) -> list[Option]:
+    return [
+        Option(role.value, label) for role, label in ROLE_LABELS.items() if role != data["old_role"]
+    ]
+
+
+def _new_role_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
+    return ctx._("{name} is {role} now. New role?").format(
         name=data["user_name"], role=_role(ctx, data["old_role"])
     )
-    return Question(text, choices, columns=2)
 
 
-async def answer_new_role(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if answer.choice not in {role.value for role in Role}:
-        raise Invalid(ctx._("Please tap one of the roles."))
-    data["role"] = answer.choice
-    return None
-
-
-async def ask_role_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    text = ctx._("Change the role of {name}: {before} → {after}?").format(
+def _role_summary(ctx: Ctx, data: dict[str, Any]) -> str:
+    return ctx._("Change the role of {name}: {before} → {after}?").format(
         name=data["user_name"], before=_role(ctx, data["old_role"]), after=_role(ctx, data["role"])
     )
-    return Question(text, [_save(ctx, ctx._("✅ Save"))])
 
 
-async def answer_role_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(answer):
-        raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
+async def _save_role(ctx: Ctx, data: dict[str, Any]) -> Transition:
     await team.set_role(ctx.user, data["user_id"], Role(data["role"]))
     return Done([Reply("✅ " + ctx._("Saved."))] + await person_card(ctx, str(data["user_id"])))
 
@@ -338,33 +345,47 @@ CHANGE_ROLE = Dialog(
     title=N_("Change role"),
     begin=begin_person,
     steps=(
-        Step("role", ask_new_role, answer_new_role),
-        Step("confirm", ask_role_confirm, answer_role_confirm),
+        Pick(
+            key="role",
+            prompt=_new_role_prompt,
+            choices=_other_roles,
+            columns=2,
+            invalid=N_("Please tap one of the roles."),
+        ),
+        Confirm(prompt=_role_summary, save=_save_role),
     ),
 )
 
 
-async def ask_manager_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    text = ctx._("Change the manager of {name}: {before} → {after}?").format(
-        name=data["user_name"],
-        before=data["old_manager"] or ctx._("nobody"),
-        after=data["manager_name"] or ctx._("nobody"),
-    )
-    return Question(text, [_save(ctx, ctx._("✅ Save"))])
-
-
-async def answer_manager_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(answer):
-        raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
+async def _not_their_own_report(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    """A manager from the person's own team is refused when picked, not at Save."""
     try:
-        await team.set_manager(ctx.user, data["user_id"], data["manager_id"])
+        await team.check_manager(data["user_id"], data["manager_id"])
     except InvalidInput as bad:
-        data.pop("manager_id", None)
         raise Invalid(
             ctx._("{name} cannot manage their own manager. Pick someone else.").format(
                 name=data["user_name"]
             )
         ) from bad
+    return None
+
+
+def _manager_summary(ctx: Ctx, data: dict[str, Any]) -> str:
+    return ctx._("Change the manager of {name}: {before} → {after}?").format(
+        name=data["user_name"],
+        before=data["old_manager"] or ctx._("nobody"),
+        after=data["manager_name"] or ctx._("nobody"),
+    )
+
+
+async def _save_manager(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    try:
+        await team.set_manager(ctx.user, data["user_id"], data["manager_id"])
+    except InvalidInput:
+        # The team changed since the pick (or the manager left): pick again.
+        data.pop("manager_id", None)
+        data.pop("manager_name", None)
+        return Goto("manager")
     return Done([Reply("✅ " + ctx._("Saved."))] + await person_card(ctx, str(data["user_id"])))
 
 
@@ -373,28 +394,26 @@ CHANGE_MANAGER = Dialog(
     title=N_("Change manager"),
     begin=begin_person,
     steps=(
-        people_step(
-            "manager",
-            N_("Who should manage {name}?"),
+        Colleague(
+            key="manager",
+            prompt=N_("Who should manage {name}?"),
             managers_only=True,
             none_label=N_("No manager"),
+            then=_not_their_own_report,
         ),
-        Step("confirm", ask_manager_confirm, answer_manager_confirm),
+        Confirm(prompt=_manager_summary, save=_save_manager),
     ),
 )
 
 
-async def ask_deactivate_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    text = ctx._(
+def _deactivate_summary(ctx: Ctx, data: dict[str, Any]) -> str:
+    return ctx._(
         "Deactivate {name}? Their customers, open follow-ups and direct reports go to "
         "{successor}, and {name} can no longer use the bot."
     ).format(name=data["user_name"], successor=data["successor_name"])
-    return Question(text, [_save(ctx, ctx._("Deactivate {name}").format(name=data["user_name"]))])
 
 
-async def answer_deactivate_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(answer):
-        raise Invalid(ctx._("Tap Deactivate to go ahead, or Cancel."))
+async def _deactivate(ctx: Ctx, data: dict[str, Any]) -> Transition:
     result = await team.deactivate(
         ctx.user, data["user_id"], handover_to=data["successor_id"], now=ctx.now
     )
@@ -416,10 +435,13 @@ DEACTIVATE = Dialog(
     title=N_("Deactivate"),
     begin=begin_person,
     steps=(
-        people_step(
-            "successor", N_("Who takes over the customers of {name}?"), managers_only=False
+        Colleague(key="successor", prompt=N_("Who takes over the customers of {name}?")),
+        Confirm(
+            prompt=_deactivate_summary,
+            label=N_("Deactivate {user_name}"),
+            refuse=N_("Tap Deactivate to go ahead, or Cancel."),
+            save=_deactivate,
         ),
-        Step("confirm", ask_deactivate_confirm, answer_deactivate_confirm),
     ),
 )
 

@@ -484,7 +484,7 @@ class Confirm(Widget):
     refuse: str = N_("Tap Save to keep it, or Cancel to drop it.")
 
     def options(self, ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
-        return [(SAVE, ctx._(self.label))]
+        return [(SAVE, prompt_text(ctx, self.label, data))]  # "Deactivate {user_name}"
 
     async def answer(self, ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
         for jump in self.jumps:

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import matplotlib
 
@@ -23,7 +24,7 @@ matplotlib.use("Agg")  # before any canvas is made: never a GUI backend on a ser
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +81,9 @@ def _figure() -> tuple[Figure, FigureCanvasAgg]:
     return figure, FigureCanvasAgg(figure)
 
 
-def _png(figure: Figure, canvas: FigureCanvasAgg) -> bytes:
+def _png(figure: Figure, canvas: FigureCanvasAgg | None = None) -> bytes:
     out = io.BytesIO()
-    canvas.print_png(out)
+    (canvas or FigureCanvasAgg(figure)).print_png(out)
     return out.getvalue()
 
 
@@ -131,26 +132,53 @@ def funnel(title: str, bars: Sequence[Bar], steps: Sequence[str], empty: str) ->
 def bars(title: str, bars: Sequence[Bar], ylabel: str, empty: str, *, highlight: int = 0) -> bytes:
     """Vertical bars with their notes above them; the first `highlight` bars in a second colour
     (not yet due), the rest in the first (overdue) — or all one colour when 0."""
+    return panels(title, [(ylabel, bars)], empty, highlight=highlight)
+
+
+def panels(
+    title: str, series: Sequence[tuple[str, Sequence[Bar]]], empty: str, *, highlight: int = 0
+) -> bytes:
+    """Bars per series (a currency each), one panel under the other on a shared x axis, each
+    with its own scale: amounts in different currencies are never added up or left out."""
     with matplotlib.rc_context(_fonts()):
-        figure, canvas = _figure()
-        ax = figure.add_subplot()
-        figure.suptitle(title, fontsize=16)
-        xs = range(len(bars))
-        colors = [COLORS[1] if i < highlight else COLORS[0 if not highlight else 3] for i in xs]
-        values = [b.value for b in bars]
-        ax.bar(list(xs), values, color=colors, width=0.7)
-        top = max(values, default=0) or 1
-        for x, bar in zip(xs, bars, strict=True):
-            if bar.note and bar.value:
-                ax.text(x, bar.value + top * 0.01, bar.note, ha="center", va="bottom", fontsize=9)
-        ax.set_xticks(list(xs), [b.label for b in bars], rotation=30, ha="right")
-        ax.set_ylim(0, top * 1.15)
-        ax.set_ylabel(ylabel, fontsize=11)
+        return _png(draw_panels(title, series, empty, highlight=highlight))
+
+
+def draw_panels(
+    title: str, series: Sequence[tuple[str, Sequence[Bar]]], empty: str, *, highlight: int = 0
+) -> Figure:
+    """The figure `panels` renders (its axes can be read back)."""
+    figure, _ = _figure()
+    figure.suptitle(title, fontsize=16)
+    axes = figure.subplots(max(len(series), 1), 1, sharex=True, squeeze=False)[:, 0]
+    for index, (ax, (ylabel, shown)) in enumerate(zip(axes, series, strict=False)):
+        _bars(ax, shown, ylabel, empty, highlight=highlight, color=index)
+        if index < len(series) - 1:
+            ax.tick_params(axis="x", labelbottom=False)
+    return figure
+
+
+def _bars(
+    ax: Any, bars: Sequence[Bar], ylabel: str, empty: str, *, highlight: int, color: int
+) -> None:
+    xs = range(len(bars))
+    main = COLORS[(color * 4) % len(COLORS)] if not highlight else COLORS[3]
+    colors = [COLORS[1] if i < highlight else main for i in xs]
+    values = [b.value for b in bars]
+    ax.bar(list(xs), values, color=colors, width=0.7)
+    top = max(values, default=0) or 1
+    for x, bar in zip(xs, bars, strict=True):
+        if bar.note and bar.value:
+            ax.text(x, bar.value + top * 0.01, bar.note, ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(list(xs), [b.label for b in bars], rotation=30, ha="right")
+    ax.set_ylim(0, top * 1.15)
+    ax.set_ylabel(ylabel, fontsize=11)
+    if any(values):
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
-        if not any(values):
-            ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", fontsize=14)
-        _style(ax)
-        return _png(figure, canvas)
+    else:  # no scale to read: the chart says it is empty instead of "0, 0, 1, 1" ticks
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", fontsize=14)
+    _style(ax)
 
 
 def lines(
@@ -163,27 +191,41 @@ def lines(
 ) -> bytes:
     """One line per person over the weeks; a last series named `others` drawn grey."""
     with matplotlib.rc_context(_fonts()):
-        figure, canvas = _figure()
-        ax = figure.add_subplot()
-        figure.suptitle(title, fontsize=16)
-        xs = list(range(len(weeks)))
-        for index, (name, counts) in enumerate(series):
-            grey = bool(others) and name == others and index == len(series) - 1
-            ax.plot(
-                xs,
-                list(counts),
-                marker="o",
-                linewidth=2.2 if not grey else 1.5,
-                color=OTHERS_COLOR if grey else COLORS[index % len(COLORS)],
-                linestyle="--" if grey else "-",
-                label=name,
-            )
-        ax.set_xticks(xs, list(weeks))
-        ax.set_ylim(bottom=0)
-        ax.grid(axis="y", alpha=0.3)
-        if series:
-            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=10, frameon=False)
-        else:
-            ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", fontsize=14)
-        _style(ax)
-        return _png(figure, canvas)
+        return _png(draw_lines(title, weeks, series, empty, others=others))
+
+
+def draw_lines(
+    title: str,
+    weeks: Sequence[str],
+    series: Sequence[tuple[str, Sequence[int]]],
+    empty: str,
+    *,
+    others: str = "",
+) -> Figure:
+    """The figure `lines` renders: counts on a whole-number axis, or a line saying it is empty."""
+    figure, _ = _figure()
+    ax = figure.add_subplot()
+    figure.suptitle(title, fontsize=16)
+    xs = list(range(len(weeks)))
+    for index, (name, counts) in enumerate(series):
+        grey = bool(others) and name == others and index == len(series) - 1
+        ax.plot(
+            xs,
+            list(counts),
+            marker="o",
+            linewidth=2.2 if not grey else 1.5,
+            color=OTHERS_COLOR if grey else COLORS[index % len(COLORS)],
+            linestyle="--" if grey else "-",
+            label=name,
+        )
+    ax.set_xticks(xs, list(weeks))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # counts: 0, 1, 2
+    ax.set_ylim(0, max((max(c, default=0) for _, c in series), default=0) * 1.1 or 1)
+    ax.grid(axis="y", alpha=0.3)
+    if any(any(counts) for _, counts in series):
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=10, frameon=False)
+    else:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", fontsize=14)
+    _style(ax)
+    return figure

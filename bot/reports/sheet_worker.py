@@ -28,6 +28,7 @@ from zipfile import ZIP_DEFLATED, ZipFile
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 # How a column's values are shown; the keys are `ColumnType` values.
@@ -80,7 +81,14 @@ def literal(sheet: Any, text: str) -> Any:
     return cell
 
 
-def _work(path: str, title: str, headers: list[str], kinds: list[str], pipe: Connection) -> None:
+def _work(
+    path: str,
+    title: str,
+    headers: list[str],
+    kinds: list[str],
+    pipe: Connection,
+    widths: list[float] | None = None,
+) -> None:
     """The worker: header, batches until the end mark, save; answers with the row count.
 
     The file is saved beside the target and moved into place whole, so a failed or abandoned
@@ -90,7 +98,7 @@ def _work(path: str, title: str, headers: list[str], kinds: list[str], pipe: Con
     part = _part(path)
     try:
         with open(part, "wb") as out:
-            count = _fill(out, title, headers, kinds, pipe)
+            count = _fill(out, title, headers, kinds, pipe, widths or [])
         os.replace(part, path)
         pipe.send(("ok", count))
     except BaseException as failed:  # reported to the bot, which raises it there
@@ -102,9 +110,19 @@ def _work(path: str, title: str, headers: list[str], kinds: list[str], pipe: Con
         pipe.close()
 
 
-def _fill(out: BinaryIO, title: str, headers: list[str], kinds: list[str], pipe: Connection) -> int:
+def _fill(
+    out: BinaryIO,
+    title: str,
+    headers: list[str],
+    kinds: list[str],
+    pipe: Connection,
+    widths: Sequence[float],
+) -> int:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
+    sheet.freeze_panes = "A2"  # the header stays in view while scrolling
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     bold = Font(bold=True)
     header = []
     for text in headers:
@@ -136,13 +154,20 @@ def _part(path: str) -> str:
 class SheetWorker:
     """The bot's side of one worker: `send` batches in order, then `finish` for the count."""
 
-    def __init__(self, path: Path, title: str, headers: Sequence[str], kinds: Sequence[str]):
+    def __init__(
+        self,
+        path: Path,
+        title: str,
+        headers: Sequence[str],
+        kinds: Sequence[str],
+        widths: Sequence[float] = (),
+    ):
         self._part = Path(_part(str(path)))
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
         self._process = context.Process(
             target=_work,
-            args=(str(path), title, list(headers), list(kinds), child),
+            args=(str(path), title, list(headers), list(kinds), child, list(widths)),
             name="crmbot-sheet",
             daemon=True,
         )

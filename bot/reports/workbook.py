@@ -10,7 +10,10 @@ time zone (Excel has no time zones), amounts stay numbers next to a currency col
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
+import os
+import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -21,10 +24,11 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.utils.datetime import to_excel
+from wcwidth import wcswidth
 
 from bot.i18n import N_, Translator
-from bot.models import User
-from bot.reports.sheet_worker import SheetWorker, literal
+from bot.models import CustomerStatus, InvoiceStatus, Stage, User, VisitKind
+from bot.reports.sheet_worker import SheetWorker, SheetWorkerError, literal
 from bot.services import exports
 from bot.services.exports import Column, ColumnType, ExportKind
 
@@ -48,7 +52,9 @@ async def write(
         return count
     ready = [(i, f) for i, column in enumerate(columns) if (f := _ready(column.type, tz))]
     texts = [i for i, column in enumerate(columns) if column.type is ColumnType.TEXT]
-    worker = SheetWorker(target, title, headers, [column.type.value for column in columns])
+    kinds = [column.type.value for column in columns]
+    widths = [column_width(column, header) for column, header in zip(columns, headers, strict=True)]
+    worker = SheetWorker(target, title, headers, kinds, widths)
     try:
         async for batch in batches:
             literals = []
@@ -123,17 +129,148 @@ SHEET_TITLES = {
     ExportKind.RECEIVABLES: N_("Receivables"),
 }
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The words for stored values, by column: a Chinese sheet says 拜访 and 线索, not visit and lead.
+# The same catalog ids as the chat's labels (`bot.dialogs.labels`), so one translation serves.
+VALUES = {
+    "kind": {
+        VisitKind.VISIT: N_("Visit"),
+        VisitKind.CALL: N_("Call"),
+        VisitKind.MESSAGE: N_("Message"),
+        VisitKind.MEETING: N_("Meeting"),
+    },
+    "stage": {
+        Stage.LEAD: N_("Lead"),
+        Stage.QUALIFIED: N_("Qualified"),
+        Stage.PROPOSAL: N_("Proposal"),
+        Stage.NEGOTIATION: N_("Negotiation"),
+        Stage.WON: N_("Won"),
+        Stage.LOST: N_("Lost"),
+    },
+    "status": {
+        CustomerStatus.ACTIVE: N_("Active"),
+        CustomerStatus.PROSPECT: N_("Prospect"),
+        CustomerStatus.INACTIVE: N_("Inactive"),
+        InvoiceStatus.OPEN: N_("Open"),
+        InvoiceStatus.PAID: N_("Paid"),
+        InvoiceStatus.VOID: N_("Void"),
+    },
+}
+# Column widths in characters: long text wide, dates and amounts as wide as they print.
+WIDTHS = {"name": 30, "customer": 30, "address": 32, "notes": 45, "title": 28, "phone": 17}
+WIDTHS |= {"outcome": 30, "next_step": 30, "number": 16}
+TYPE_WIDTHS = {
+    ColumnType.DATETIME: 17,
+    ColumnType.DATE: 12,
+    ColumnType.NUMBER: 15,
+    ColumnType.INT: 9,
+    ColumnType.TEXT: 12,
+}
+
+
+def column_width(column: Column, header: str) -> float:
+    """A column wide enough for its header (CJK counts double) and its usual values."""
+    usual = WIDTHS.get(column.key, TYPE_WIDTHS[column.type])
+    return float(max(usual, wcswidth(header) + 3))
 
 
 async def export(
     actor: User, kind: ExportKind, target: Path | io.BytesIO, t: Translator, *, currency: str
 ) -> int:
-    """Everything of `kind` the actor may see, as one sheet with headers in their language."""
+    """Everything of `kind` the actor may see, as one sheet with headers and values in their
+    language: .xlsx, or CSV for a file named .csv."""
     columns = exports.columns(kind)
     headers = [t.gettext(HEADERS[c.key]) for c in columns]
-    batches = exports.rows(actor, kind, currency=currency)
+    words = [
+        (i, {value: t.gettext(label) for value, label in VALUES[c.key].items()})
+        for i, c in enumerate(columns)
+        if c.key in VALUES
+    ]
+    batches = _worded(exports.rows(actor, kind, currency=currency), words)
+    if isinstance(target, Path) and target.suffix.lower() == ".csv":
+        return await write_csv(target, columns, headers, batches, tz=t.timezone)
     title = t.gettext(SHEET_TITLES[kind])
     return await write(target, columns, headers, batches, tz=t.timezone, title=title)
+
+
+async def _worded(
+    batches: AsyncIterator[list[list[Any]]], words: Sequence[tuple[int, dict[str, str]]]
+) -> AsyncIterator[list[list[Any]]]:
+    """Stored values (visit, lead, paid) replaced by the reader's words, in place."""
+    async for batch in batches:
+        for row in batch:
+            for i, labels in words:
+                if (value := row[i]) is not None:
+                    row[i] = labels.get(value, value)
+        yield batch
+
+
+async def write_csv(
+    path: Path,
+    columns: Sequence[Column],
+    headers: Sequence[str],
+    batches: AsyncIterator[list[list[Any]]],
+    *,
+    tz: ZoneInfo,
+) -> int:
+    """The rows as CSV in UTF-8 with a BOM (how Excel knows it is UTF-8), written beside the
+    target and moved into place whole; SheetWorkerError, as for a sheet, when it cannot be."""
+    part = path.with_name(path.name + ".part")
+    cells = [_csv_cell(column.type, tz) for column in columns]
+    count = 0
+    try:
+        with part.open("w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(headers)
+            async for batch in batches:
+                lines = [[cell(v) for cell, v in zip(cells, row, strict=True)] for row in batch]
+                await asyncio.to_thread(writer.writerows, lines)
+                count += len(batch)
+        os.replace(part, path)
+    except OSError as failed:
+        part.unlink(missing_ok=True)
+        raise SheetWorkerError(failed.strerror or str(failed)) from failed
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return count
+
+
+_NUMBER_LIKE = re.compile(r"[+-]?[\d\s().-]*")
+
+
+def _csv_cell(kind: ColumnType, tz: ZoneInfo) -> Callable[[Any], str]:
+    """How one column's values are written as CSV text."""
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        value = str(value)
+        # A spreadsheet would run "=…", "@…" or "+…" as a formula; a phone number stays as is.
+        if value[:1] in ("=", "@") or (value[:1] in "+-" and not _NUMBER_LIKE.fullmatch(value)):
+            return "'" + value
+        return value
+
+    def moment(value: Any) -> str:
+        if value is None:
+            return ""
+        return (value.astimezone(tz) if value.tzinfo else value).strftime("%Y-%m-%d %H:%M")
+
+    def day(value: Any) -> str:
+        return "" if value is None else value.isoformat()
+
+    def number(value: Any) -> str:
+        return "" if value is None else f"{value:.2f}"
+
+    def whole(value: Any) -> str:
+        return "" if value is None else str(value)
+
+    readers = {
+        ColumnType.DATETIME: moment,
+        ColumnType.DATE: day,
+        ColumnType.NUMBER: number,
+        ColumnType.INT: whole,
+    }
+    return readers.get(kind, text)
 
 
 def status_file(table: Sequence[Sequence[str]], statuses: Sequence[str], heading: str) -> bytes:

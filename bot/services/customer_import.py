@@ -67,7 +67,8 @@ class RowStatus(StrEnum):
 @dataclass(frozen=True, slots=True)
 class RowResult:
     """One data row: its line in the file, its status, and what the status refers to
-    (the existing customer's name, the earlier row's line, or the reason code)."""
+    (the existing customer's name, the earlier row's line, the reason code, or for a new row
+    the owner named in the file whom the importer may not assign, so the importer owns it)."""
 
     line: int
     status: RowStatus
@@ -270,7 +271,9 @@ async def _check(
             phones_above[phone] = draft.line
         owner = owners.get(draft.owner.casefold(), actor.id) if draft.owner else actor.id
         creates.append((draft, phone, tier, owner))
-        preview.rows.append(RowResult(draft.line, RowStatus.NEW, draft.name))
+        # A named owner the importer may not assign to: the row goes to the importer, and says so.
+        unknown = draft.owner if draft.owner and draft.owner.casefold() not in owners else ""
+        preview.rows.append(RowResult(draft.line, RowStatus.NEW, draft.name, unknown))
     return preview, creates
 
 

@@ -113,7 +113,9 @@ def _sources() -> dict[ExportKind, _Source]:
             ),
             select=(
                 "c.id, c.name, c.phone, c.address, c.industry, c.tier, c.status, "
-                f"c.credit_limit, {company}, u.name, c.last_contact_at, c.created_at, c.notes "
+                # 0 is "no limit set": blank in the sheet, not a limit of zero
+                "CASE WHEN c.credit_limit = 0 THEN NULL ELSE c.credit_limit END, "
+                f"{company}, u.name, c.last_contact_at, c.created_at, c.notes "
                 "FROM customers c JOIN users u ON u.id = c.owner_id"
             ),
             keyset="c.id",

@@ -8,7 +8,7 @@ drawn elsewhere (`bot.reports.charts`); nothing here knows a language or a messe
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -107,6 +107,7 @@ class Pipeline:
     late: tuple[Decimal, int]  # expected before this month and still open
     undated: tuple[Decimal, int]
     other_currencies: dict[str, Decimal] = field(default_factory=dict)
+    extra: list[Pipeline] = field(default_factory=list)  # the same months in other currencies
 
     @property
     def total(self) -> Decimal:
@@ -245,14 +246,23 @@ async def pipeline(actor: User, *, today: date, currency: str) -> Pipeline:
     rows, totals, main = await _open_deals_by(p, month, "month", owners, currency)
     first = today.replace(day=1)
     months = [_add_months(first, n) for n in range(MONTHS_AHEAD)]
+    built: dict[str, Pipeline] = {}
+    for code in [main, *sorted(c for c in totals if c != main)]:
+        built[code] = _pipeline_of(code, [r for r in rows if r["currency"] == code], p, months)
+    chart = built.pop(main)
+    others = {c: v for c, v in totals.items() if c != main}
+    return replace(chart, other_currencies=others, extra=list(built.values()))
+
+
+def _pipeline_of(code: str, rows: list[dict[str, Any]], p: _Params, months: list[date]) -> Pipeline:
+    """One currency's open deals by expected close month, earlier ones and undated apart."""
+    first = months[0]
     keys = {m.strftime("%Y-%m"): i for i, m in enumerate(months)}
     amounts = [Decimal(0).quantize(money.CENT)] * len(months)
     counts = [0] * len(months)
     late, late_n = Decimal(0).quantize(money.CENT), 0
     undated, undated_n = Decimal(0).quantize(money.CENT), 0
     for row in rows:
-        if row["currency"] != main:
-            continue
         key, value, n = row["month"], p.amount(row["total"]), int(row["n"])
         if key is None:
             undated, undated_n = undated + value, undated_n + n
@@ -262,8 +272,7 @@ async def pipeline(actor: User, *, today: date, currency: str) -> Pipeline:
         elif key < first.strftime("%Y-%m"):
             late, late_n = late + value, late_n + n
     result = [(m, amounts[i], counts[i]) for i, m in enumerate(months)]
-    others = {c: v for c, v in totals.items() if c != main}
-    return Pipeline(main, result, (late, late_n), (undated, undated_n), others)
+    return Pipeline(code, result, (late, late_n), (undated, undated_n))
 
 
 def _add_months(day: date, n: int) -> date:

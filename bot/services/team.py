@@ -163,12 +163,17 @@ async def set_role(actor: User, user_id: int, role: Role) -> tuple[str, str]:
     return before, str(role)
 
 
+async def check_manager(user_id: int, manager_id: int | None) -> None:
+    """Refuse, before anything is asked further, a manager who is in the person's own team."""
+    if manager_id is not None and manager_id in await team_ids(user_id):
+        raise InvalidInput("manager_cycle")
+
+
 async def set_manager(actor: User, user_id: int, manager_id: int | None) -> None:
     """Put a person under another manager (admin only); nobody may end up managing themselves."""
     if not can_manage(actor):
         raise PermissionDenied()
-    if manager_id is not None and manager_id in await team_ids(user_id):
-        raise InvalidInput("manager_cycle")
+    await check_manager(user_id, manager_id)
     async with in_transaction():
         person = await User.filter(id=user_id, active=True).select_for_update().first()
         if person is None:

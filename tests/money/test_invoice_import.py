@@ -124,7 +124,7 @@ def test_cli_import_reports_rows_and_a_bad_file_changes_nothing(tmp_path: Path) 
     result = crmbot(tmp_path, "import", "invoices", str(bad))
     assert result.returncode == 1, result.stderr
     assert (
-        "would be created: 2" in result.stdout and "row 4 INV-3: customer_unknown" in result.stdout
+        "would be created: 2" in result.stdout and "row 4 INV-3: no such customer" in result.stdout
     )
     assert "Nothing was changed" in result.stderr
     good = tmp_path / "good.csv"
@@ -133,4 +133,5 @@ def test_cli_import_reports_rows_and_a_bad_file_changes_nothing(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert "Invoices created: 2, updated: 0, unchanged: 0, refused: 0" in result.stdout
     result = crmbot(tmp_path, "import", "invoices", str(tmp_path / "missing.xlsx"))
-    assert result.returncode == 2 and "file_unreadable" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr.strip() == "Cannot import missing.xlsx: there is no such file."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -57,4 +59,41 @@ def test_demo_data_then_report_export_and_import(tmp_path: Path) -> None:
 
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
     bad = crmbot(tmp_path, "import", "customers", "notes.pdf")
-    assert bad.returncode == 2 and "not_spreadsheet" in bad.stderr
+    assert bad.returncode == 2 and bad.stderr.strip() == (
+        "Cannot import notes.pdf: That file is not a spreadsheet I can read. "
+        "Please send an .xlsx or .csv file."
+    ), bad.stderr
+
+
+def test_csv_export_sentences_and_a_chinese_status_file(tmp_path: Path) -> None:
+    made = crmbot(tmp_path, "demo-data", "--reps", "2", "--customers", "5", "--visits", "5")
+    assert made.returncode == 0, made.stderr
+    assert "created the local admin" in crmbot(tmp_path, "chat", stdin="/help\n").stdout
+    written = crmbot(tmp_path, "export", "customers", "out.csv")
+    assert written.returncode == 0 and "5 rows written to out.csv" in written.stdout, written.stderr
+    raw = (tmp_path / "out.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfID,Name,Phone,")  # UTF-8 with BOM, as Excel opens it
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert len(lines) == 6 and not (tmp_path / "out.csv.part").exists()
+    zh = crmbot(tmp_path, "export", "visits", "拜访.csv", CRM_LOCALE="zh")
+    assert zh.returncode == 0, zh.stderr
+    rows = list(csv.reader(io.StringIO((tmp_path / "拜访.csv").read_text(encoding="utf-8-sig"))))
+    kinds = {row[rows[0].index("类型")] for row in rows[1:]}
+    assert kinds and kinds <= {"拜访", "电话", "消息", "会议"}, kinds
+
+    (tmp_path / "binary.csv").write_bytes(b"\x00\x01\x02\x03")
+    binary = crmbot(tmp_path, "import", "customers", "binary.csv")
+    assert binary.returncode == 2 and "not_spreadsheet" not in binary.stderr
+    assert "not a spreadsheet I can read" in binary.stderr
+    (tmp_path / "no-name.csv").write_text("a,b\n1,2\n")
+    headless = crmbot(tmp_path, "import", "customers", "no-name.csv")
+    assert headless.returncode == 2 and "columns_missing" not in headless.stderr
+    assert "I cannot find the customer name column." in headless.stderr
+
+    (tmp_path / "owners.csv").write_text("名称,负责人\n测试客户甲,不存在的人\n", encoding="utf-8")
+    done = crmbot(tmp_path, "import", "customers", "owners.csv", "--yes", CRM_LOCALE="zh")
+    assert done.returncode == 0, done.stderr
+    assert "row 2: 新客户；找不到同事“不存在的人”" in done.stdout, done.stdout
+    sheet = load_workbook(tmp_path / "owners-import.xlsx").worksheets[0]
+    assert sheet["C1"].value == "导入结果"
+    assert sheet["C2"].value.startswith("已创建；找不到同事“不存在的人”，已归入")

@@ -52,6 +52,8 @@ async def test_gbk_csv_preview_cancel_then_import(company: Team) -> None:
     assert "invalid rows: 3" in preview
     assert "row 7: no name" in preview and "row 8: phone number not valid" in preview
     assert "row 9: tier must be A, B or C" in preview
+    assert "row 6: no colleague «王五» found, the customer goes to you" in preview
+    assert "row 12: no colleague «Olga» found" in preview
     assert await Customer.all().count() == before
 
     assert "Nothing was saved" in await company.chats["Mia"].tap("Cancel")
@@ -76,7 +78,9 @@ async def test_gbk_csv_preview_cancel_then_import(company: Team) -> None:
     assert status[1] == "Import status"
     assert status[2] == "duplicate of «上海星辰贸易有限公司»"
     assert status[3] == "duplicate of «Acme Trading Co.»"
-    assert status[4] == "created" and status[6] == "created" and status[12] == "created"
+    assert status[4] == "created"
+    assert status[6] == "created; no colleague «王五» found, so it went to Mia"
+    assert status[12] == "created; no colleague «Olga» found, so it went to Mia"
     assert status[5] == "repeat of row 4" and status[11] == "repeat of row 4"
     assert status[7] == "invalid: no name" and status[9] == "invalid: tier must be A, B or C"
 
@@ -141,3 +145,20 @@ async def test_import_checks_again_when_customers_changed_after_the_preview(
     reply = await company.chats["Mia"].tap("Import")
     assert "2 customers created." in reply
     assert await Customer.filter(name="杭州海纳纺织").count() == 0
+
+
+async def test_the_status_file_in_chinese_says_where_an_unknown_owners_row_went(
+    company: Team,
+) -> None:
+    chat = company.chats["Mia"]
+    await chat.say("/lang zh")
+    preview = await send_file(company, "Mia", "客户.csv", gbk_csv())
+    assert "第 6 行：找不到同事“王五”，客户归你" in preview
+    await chat.tap("导入")
+    [answer] = chat.replies
+    assert answer.file is not None
+    sheet = load_workbook(io.BytesIO(answer.file.content)).worksheets[0]
+    status = {row[0].row: row[-1].value for row in sheet.iter_rows()}
+    assert status[4] == "已创建"
+    assert status[6] == "已创建；找不到同事“王五”，已归入Mia名下"
+    assert status[7] == "无效：没有名称"

@@ -121,3 +121,34 @@ async def test_an_export_leaves_the_other_chats_free(company: Team) -> None:
     await exporting
     [answer] = admin.replies
     assert answer.file is not None and answer.text == "9 rows"
+
+
+async def test_a_chinese_export_speaks_chinese_with_a_frozen_header(company: Team) -> None:
+    from bot.models import Customer
+
+    await Customer.filter(name="Acme Trading Co.").update(credit_limit=50_000)
+    chat = company.chats["Li Wei"]
+    await chat.say("/lang zh")
+    await chat.say("/export customers")
+    [answer] = chat.replies
+    assert answer.file is not None
+    sheet = load_workbook(io.BytesIO(answer.file.content)).worksheets[0]
+    assert sheet.freeze_panes == "A2"
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    limits = {r[header.index("名称")]: r[header.index("信用额度")] for r in rows[1:]}
+    assert limits == {"Acme Trading Co.": 50_000, "上海星辰贸易有限公司": None}
+    assert {r[header.index("状态")] for r in rows[1:]} == {"活跃"}
+    assert sheet.column_dimensions["B"].width >= 30  # the name
+    assert sheet.column_dimensions["M"].width >= 40  # the notes
+
+    for label, column, expected in (
+        ("visits", "类型", {"拜访"}),
+        ("deals", "阶段", {"方案报价"}),
+        ("receivables", "状态", {"未付"}),
+    ):
+        await chat.say(f"/export {label}")
+        [answer] = chat.replies
+        assert answer.file is not None
+        rows = sheet_rows(answer.file.content)
+        assert {r[rows[0].index(column)] for r in rows[1:]} == expected, label
