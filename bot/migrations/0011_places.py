@@ -13,12 +13,12 @@ class Migration(migrations.Migration):
         ops.AddField(model_name="Customer", name="latitude", field=fields.FloatField(null=True)),
         ops.AddField(model_name="Customer", name="longitude", field=fields.FloatField(null=True)),
         ops.AddField(
-            model_name="Customer", name="place_learned", field=fields.BooleanField(default=False)
+            model_name="Customer", name="place_learned", field=fields.BooleanField(default=False, db_default=False)
         ),
         ops.AddIndex(model_name="Customer", index=Index(fields=["latitude", "longitude"])),
         ops.AddField(model_name="Visit", name="distance_m", field=fields.IntField(null=True)),
-        ops.AddField(model_name="Visit", name="far", field=fields.BooleanField(default=False)),
+        ops.AddField(model_name="Visit", name="far", field=fields.BooleanField(default=False, db_default=False)),
         ops.AddField(
-            model_name="Visit", name="too_fast", field=fields.BooleanField(default=False)
+            model_name="Visit", name="too_fast", field=fields.BooleanField(default=False, db_default=False)
         ),
     ]

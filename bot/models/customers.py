@@ -40,7 +40,7 @@ class Customer(Model):
     # Where the customer is: set from a shared location, or learned from the first check-in.
     latitude = fields.FloatField(null=True)
     longitude = fields.FloatField(null=True)
-    place_learned = fields.BooleanField(default=False)
+    place_learned = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -47,9 +47,9 @@ class Visit(Model):
     longitude = fields.FloatField(null=True)
     # Metres from the customer's known place at check-in; `far` past the check-in radius.
     distance_m = fields.IntField(null=True)
-    far = fields.BooleanField(default=False)
+    far = fields.BooleanField(default=False, db_default=False)
     # Reached from the rep's previous check-in faster than any ground travel could.
-    too_fast = fields.BooleanField(default=False)
+    too_fast = fields.BooleanField(default=False, db_default=False)
     transcript = fields.TextField(default="")
     audio_ref = fields.CharField(max_length=255, default="")
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -1,0 +1,45 @@
+"""The migrations bring a database that already holds data up to date, not only an empty one:
+a column added without a database default would stop the first start after an upgrade."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as run_migrations
+
+from bot.db import tortoise_config
+
+
+async def _migrate(url: str, target: str | None = None) -> None:
+    try:
+        await run_migrations(config=tortoise_config(url), target=target)
+    finally:
+        await Tortoise.close_connections()
+
+
+async def test_a_database_with_rows_upgrades_from_the_release_before(tmp_path: Path) -> None:
+    path = tmp_path / "crm.db"
+    url = f"sqlite://{path}"
+    await _migrate(url, "models.0008_turn_function")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO users (name, role, locale, timezone, active, created_at) "
+            "VALUES ('Li Wei', 'rep', 'en', 'UTC', 1, '2026-11-18')"
+        )
+        conn.execute(
+            "INSERT INTO customers (name, normalized_name, address, industry, tier, status, "
+            "credit_limit, notes, created_at, updated_at, owner_id) VALUES ('Acme', 'acme', '', "
+            "'', '', 'active', '0', '', '2026-11-18', '2026-11-18', 1)"
+        )
+        conn.execute(
+            "INSERT INTO visits (customer_id, user_id, kind, at, notes, outcome, next_step, "
+            "transcript, audio_ref, created_at) VALUES (1, 1, 'visit', '2026-11-18', 'met', '', "
+            "'', '', '', '2026-11-18')"
+        )
+    await _migrate(url)
+    with sqlite3.connect(path) as conn:
+        customer = conn.execute("SELECT place_learned, latitude FROM customers").fetchone()
+        visit = conn.execute("SELECT far, too_fast, distance_m FROM visits").fetchone()
+    assert customer == (0, None) and visit == (0, 0, None)
