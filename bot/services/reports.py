@@ -254,7 +254,9 @@ async def pipeline(actor: User, *, today: date, currency: str) -> Pipeline:
     return replace(chart, other_currencies=others, extra=list(built.values()))
 
 
-def _pipeline_of(code: str, rows: list[dict[str, Any]], p: _Params, months: list[date]) -> Pipeline:
+def _pipeline_of(
+    code: str, rows: list[dict[str, Any]], p: db.Params, months: list[date]
+) -> Pipeline:
     """One currency's open deals by expected close month, earlier ones and undated apart."""
     first = months[0]
     keys = {m.strftime("%Y-%m"): i for i, m in enumerate(months)}
