@@ -22,6 +22,7 @@ from bot.messages import Audio
 from bot.models import Role, User, Visit
 from bot.services import customers
 from bot.services.speech import Hints, LanguageUnsupported
+from bot.services.speech.whisper import names_by_sound
 from bot.services.speech.worker import BackendSpec, transcribe
 from tests.conftest import Team
 from tests.speech.conftest import FIXTURES, recording
@@ -66,6 +67,16 @@ def test_a_chinese_note_is_heard_as_chinese_without_loops(multilingual_model: Pa
     assert not re.search(r"[a-zA-Z]", heard) and "個" not in heard, heard
     assert len(heard) <= 2 * len(reference), f"a repetition loop: {heard}"
     assert character_error_rate(reference, heard) <= 0.6, heard
+
+
+def test_a_customer_name_heard_as_other_characters_of_its_sound_is_written_as_the_name() -> None:
+    heard = "给华岸猫一大热天华他们下个月要无牌相月底才联系"
+    names = ("华南贸易", "金星公司", "华为")
+    assert names_by_sound(heard, names) == "给华南贸易大热天华他们下个月要无牌相月底才联系"
+    # Other sounds, a name already written right, and a two-character name stay as heard.
+    assert names_by_sound("给我按猫意打了电话", names) == "给我按猫意打了电话"
+    assert names_by_sound("华南贸易和华岸猫一", names) == "华南贸易和华岸猫一"
+    assert names_by_sound("花尾打了电话", names) == "花尾打了电话"
 
 
 def test_english_only_recognisers_refuse_chinese_and_name_the_setting() -> None:
