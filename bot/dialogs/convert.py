@@ -17,8 +17,13 @@ def digits(text: object) -> str | None:
     """The ASCII digits `text` is made of after NFKC and trimming, or None."""
     if not isinstance(text, str):
         return None
-    value = unicodedata.normalize("NFKC", text).strip()
-    if not value or len(value) > 19 or not (value.isascii() and value.isdigit()):
+    value = text.strip()
+    # Full-width digits are digits a Chinese keyboard types; NFKC would also turn "²" and "₃"
+    # into digits, which nobody means as a number.
+    if not all("0" <= ch <= "9" or "０" <= ch <= "９" for ch in value):
+        return None
+    value = unicodedata.normalize("NFKC", value)
+    if not value or len(value) > 19:
         return None
     return value
 
