@@ -154,3 +154,24 @@ def test_every_refusal_of_the_customer_services_is_a_sentence() -> None:
         assert code not in text and text.endswith(".")
     unknown = refusal(Reader(), InvalidInput("some_new_code"))  # type: ignore[arg-type]
     assert "some_new_code" not in unknown
+
+
+async def test_an_edit_refuses_bad_values_in_sentences_in_both_languages(team: Team) -> None:
+    acme = await customers.create_customer(team.users["Li Wei"], customers.CustomerDraft("Acme"))
+    li = team.chats["Li Wei"]
+    await li.send(button=pack(Action("cedit", str(acme.id))))
+    assert "Name now: Acme" in await li.tap("Name")
+    assert "Please type the new value." in await li.say("!!!")
+    assert "not only punctuation" in await li.say("“…”?")
+    reply = await li.say("B" * 250)
+    assert "at most 200" in reply and "name_too_long" not in reply
+    assert "Acme → Acme Holdings" in await li.say("Acme Holdings")
+    assert "✅ Saved." in await li.tap("Save")
+
+    await li.say("/lang zh")
+    await li.send(button=pack(Action("cedit", str(acme.id))))
+    await li.say("1")  # the first field: the name
+    for bad in ("！！！", "😀", "B" * 250):
+        reply = await li.say(bad)
+        assert "_" not in reply.split("\n")[0] and "操作失败" not in reply, reply
+    assert (await Customer.get(id=acme.id)).name == "Acme Holdings"

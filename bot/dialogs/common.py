@@ -205,10 +205,6 @@ async def ask_customer(ctx: Ctx, data: dict[str, Any], prompt: str = "") -> Ques
     return Question(text, choices)
 
 
-async def _ask_customer(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return await ask_customer(ctx, data)
-
-
 async def search_into(ctx: Ctx, data: dict[str, Any], query: str, offset: int = 0) -> None:
     """Run a visible-customer search and keep one page of it in the dialog data."""
     found, total = await customers.search(
@@ -258,22 +254,19 @@ async def _answer_customer(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Tr
     return None if data.get("customer_id") else Goto("customer")
 
 
-CUSTOMER_STEP = Step("customer", _ask_customer, _answer_customer)
+CUSTOMER_STEP = Step("customer", ask_customer, _answer_customer)
 
 
 async def preselect_customer(ctx: Ctx, args: str) -> dict[str, Any]:
-    """`/visit Acme` or a button with a customer id fills the picker before it asks; an
-    argument that finds nothing is said, with the question asked again."""
+    """`/visit Acme` or a button with a customer id fills the picker before it asks; a name
+    that finds nothing is said, with the question asked again (NotFound for an id)."""
     data: dict[str, Any] = {}
     text = " ".join(args.split())
     if not text:
         return data
     customer_id = to_id(text)
-    if customer_id is not None:
-        try:
-            summary = await customers.brief(ctx.user, customer_id)
-        except NotFound:
-            return {MISSED: ctx._("Not found, or not yours to see.")}
+    if customer_id is not None:  # a button's id: not found or not visible is refused outright
+        summary = await customers.brief(ctx.user, customer_id)
         return {"customer_id": summary.id, "customer_name": summary.name}
     if len(text) > 100:
         return {MISSED: no_match(ctx, text)}
