@@ -309,6 +309,7 @@ MERGE = Dialog(
     name="cmerge",
     title=N_("Merge customers"),
     begin=begin_merge,
+    version=2,  # the summary reads the plan stored when the customer to keep was picked
     steps=(
         CustomerPick(prompt=_target_prompt, then=_plan_merge),
         Confirm(
