@@ -71,8 +71,7 @@ async def test_chat_answers_each_piped_line_as_it_arrives(tmp_path: Path) -> Non
             ("/newcustomer", "What is the company called?"),
             ("Acme Trading Co.", "Phone number?"),
             ("/skip", "Address?"),
-            ("1", "Save this customer?"),  # 1) Save now
-            ("1", "Saved: Acme Trading Co."),
+            ("1", "Saved: Acme Trading Co."),  # 1) Save now saves at once
             ("/newcustomer ACME Trading Company Ltd.", "Phone number?"),
             ("/skip", "Acme Trading Co. (owned by you)"),
             ("/cancel", "Cancelled. Nothing was saved."),

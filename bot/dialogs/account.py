@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Step, Transition
+from bot.dialogs.base import Ctx, Dialog, Done, Invalid, Start, Transition
 from bot.dialogs.feature import EVERYONE, Command, Feature
 from bot.dialogs.labels import ROLE_LABELS
+from bot.dialogs.widgets import Option, Pick, fold
 from bot.i18n import N_, Translator
 from bot.messages import Reply
 from bot.models import Role
@@ -51,85 +52,124 @@ async def link_command(ctx: Ctx, args: str) -> list[Reply]:
     ]
 
 
-async def _set_language(ctx: Ctx, value: str) -> Reply:
-    language = await users.set_locale(ctx.user, value)
+LANGUAGES = (
+    Option("en", "English", ("en", "english", "英文", "英语")),
+    Option("zh", "中文", ("zh", "zh_cn", "zh-cn", "cn", "chinese", "简体中文", "汉语", "中文")),
+)
+
+
+async def _set_language(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    """Store the language and say so in it."""
+    language = await users.set_locale(ctx.user, data["language"])
     t = Translator.for_user(language, ctx.user.timezone, now=ctx.now)
-    return Reply(
+    said = (
         t.gettext("Language set to English.")
         if language == "en"
         else t.gettext("Language set to Chinese.")
     )
+    return Done([Reply(said)])
 
 
-async def begin_lang(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
-    if args.strip():
-        return [await _set_language(ctx, args)]
-    return {}
+def _language_of(typed: str) -> str | None:
+    """The language a typed word names ("zh", "English", "中文"), or None."""
+    word = fold(typed)
+    for option in LANGUAGES:
+        if word == fold(option.value) or word in {fold(w) for w in option.words}:
+            return option.value
+    return None
 
 
-async def ask_lang(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(ctx._("Which language?"), [("en", "English"), ("zh", "中文")], columns=2)
-
-
-async def answer_lang(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    value = answer.choice or (answer.text or "")
-    if not value.strip():
-        raise Invalid(ctx._("Please choose English or 中文."))
-    return Done([await _set_language(ctx, value)])
+async def begin_lang(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply] | Start:
+    """`/lang zh` switches at once; a language the bot does not speak is said, with the choice."""
+    if not args.strip():
+        return {}
+    language = _language_of(args)
+    if language is None:
+        unknown = ctx._(
+            "I do not speak “{language}”. I speak English (/lang en) and 中文 (/lang zh)."
+        ).format(language=" ".join(args.split())[:30])
+        return Start("lang", note=[Reply(unknown)])
+    done = await _set_language(ctx, {"language": language})
+    return done.replies if isinstance(done, Done) else {}
 
 
 LANG = Dialog(
     name="lang",
     title=N_("Language"),
     begin=begin_lang,
-    steps=(Step("choose", ask_lang, answer_lang),),
+    steps=(
+        Pick(
+            key="language",
+            prompt=N_("Which language?"),
+            choices=LANGUAGES,
+            columns=2,
+            invalid=N_("Please choose English or 中文."),
+            then=_set_language,
+        ),
+    ),
 )
 
-ZONES = ("Asia/Shanghai", "Asia/Singapore", "Europe/Berlin", "Europe/London", "America/New_York")
+ZONES = tuple(
+    Option(zone, zone)
+    for zone in (
+        "Asia/Shanghai",
+        "Asia/Singapore",
+        "Europe/Berlin",
+        "Europe/London",
+        "America/New_York",
+    )
+)
 
 
-async def _set_zone(ctx: Ctx, value: str) -> Reply:
-    zone = await users.set_timezone(ctx.user, value)
-    return Reply(ctx._("Time zone set to {zone}.").format(zone=zone))
+def _unknown_zone(ctx: Ctx, typed: str) -> str:
+    return ctx._(
+        "I do not know the time zone “{zone}”. Use the Area/City form, "
+        "e.g. Asia/Shanghai or Europe/Berlin."
+    ).format(zone=" ".join(typed.split())[:40])
 
 
-async def begin_tz(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
-    if args.strip():
-        try:
-            return [await _set_zone(ctx, args)]
-        except InvalidInput:
-            return [
-                Reply(
-                    ctx._(
-                        "I do not know the time zone “{zone}”. Use the Area/City form, "
-                        "e.g. Asia/Shanghai or Europe/Berlin."
-                    ).format(zone=args[:40])
-                )
-            ]
-    return {}
+async def _set_zone(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    try:
+        zone = await users.set_timezone(ctx.user, data["zone"])
+    except InvalidInput as bad:
+        raise Invalid(_unknown_zone(ctx, data["zone"])) from bad
+    return Done([Reply(ctx._("Time zone set to {zone}.").format(zone=zone))])
 
 
-async def ask_tz(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    text = ctx._("Your time zone is {zone}. Pick another or type one (Area/City):").format(
+async def begin_tz(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply] | Start:
+    """`/tz Europe/Berlin` switches at once; a zone that does not exist is said, with the
+    choice."""
+    if not args.strip():
+        return {}
+    try:
+        done = await _set_zone(ctx, {"zone": args})
+    except Invalid as bad:
+        return Start("tz", note=[Reply(bad.message)])
+    return done.replies if isinstance(done, Done) else {}
+
+
+def _tz_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
+    return ctx._("Your time zone is {zone}. Pick another or type one (Area/City):").format(
         zone=ctx.user.timezone
     )
-    return Question(text, [(zone, zone) for zone in ZONES], columns=2)
-
-
-async def answer_tz(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    try:
-        return Done([await _set_zone(ctx, answer.choice or answer.text or "")])
-    except InvalidInput as bad:
-        raise Invalid(
-            ctx._("I do not know that time zone. Use the Area/City form, e.g. Europe/Berlin.")
-        ) from bad
 
 
 TZ = Dialog(
     name="tz",
     title=N_("Time zone"),
     begin=begin_tz,
-    steps=(Step("choose", ask_tz, answer_tz),),
+    steps=(
+        Pick(
+            key="zone",
+            prompt=_tz_prompt,
+            choices=ZONES,
+            columns=2,
+            free=True,
+            max_len=64,
+            invalid=N_("I do not know that time zone. Use the Area/City form, e.g. Europe/Berlin."),
+            then=_set_zone,
+        ),
+    ),
 )
 
 

@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from bot.buttons import Action, Move, pack
-from bot.dialogs.base import Answer, Ctx, Done, Goto, Invalid, Question, Step, Transition
+from bot.dialogs.base import (
+    Answer,
+    Ctx,
+    Done,
+    Goto,
+    Invalid,
+    Question,
+    Step,
+    StepLike,
+    Transition,
+)
 from bot.dialogs.convert import to_id, to_int
 from bot.dialogs.labels import VISIT_KINDS
-from bot.messages import Button, ButtonKind, Reply
-from bot.models import VisitKind
+from bot.i18n import N_
+from bot.messages import Button, ButtonKind, Reply, SharedContact
+from bot.models import Role, VisitKind
 from bot.services import customer_changes, customers, timeline, visits
+from bot.services.errors import NotFound, PermissionDenied, ServiceError
+from bot.services.phones import format_phone
 
 MORE = "more:"
+MISSED = "missed"  # what a "/visit delta" argument found (nothing), said before the question
+GIVEN = "given"  # keys filled in up front (a command's argument, a shared card): not asked
+
+
+def not_given(key: str) -> Callable[[Ctx, dict[str, Any]], bool]:
+    """A question's `when`: ask unless its value came up front. A typed value is asked again
+    after Back (with Keep), so it can be fixed."""
+    return lambda ctx, data: key not in (data.get(GIVEN) or ())
 
 
 def kind_label(ctx: Ctx, kind: str) -> str:
@@ -79,7 +100,7 @@ def customer_card(
     lines = [f"🏢 {summary.name}"]
     lines.append(ctx._("Owner: {name}").format(name=summary.owner_name))
     if summary.phone:
-        lines.append(ctx._("Phone: {phone}").format(phone=summary.phone))
+        lines.append(ctx._("Phone: {phone}").format(phone=format_phone(summary.phone)))
     if summary.address:
         lines.append(ctx._("Address: {address}").format(address=summary.address))
     if summary.industry or summary.tier:
@@ -118,7 +139,7 @@ def customer_card(
             )
         lines.append(line)
     for name, title, phone in summary.contacts[:5]:
-        person = ctx.t.listed((name, title, phone or ""))
+        person = ctx.t.listed((name, title, format_phone(phone) if phone else ""))
         lines.append(f"👤 {person}")
     for visit in recent:
         head = f"🗓 {ctx.t.date(visit.at)} · {kind_label(ctx, visit.kind)} · {visit.user_name}"
@@ -151,14 +172,39 @@ async def card_reply(ctx: Ctx, customer_id: int) -> Reply:
     return customer_card(ctx, summary, await timeline.recent_visits(customer_id))
 
 
-async def _ask_customer(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+def no_match(ctx: Ctx, query: str) -> str:
+    """Nothing found, said for what the person can see: their own customers, their team's, or
+    all of them."""
+    role = Role(ctx.user.role)
+    if role is Role.REP:
+        text = N_(
+            "No customer of yours matches “{query}”. Try another part of the name, or create "
+            "it with /newcustomer."
+        )
+    elif role is Role.MANAGER:
+        text = N_(
+            "No customer of your team matches “{query}”. Try another part of the name, or "
+            "create it with /newcustomer."
+        )
+    else:
+        text = N_(
+            "No customer matches “{query}”. Try another part of the name, or create it with "
+            "/newcustomer."
+        )
+    return ctx._(text).format(query=" ".join(query.split())[:50])
+
+
+async def ask_customer(ctx: Ctx, data: dict[str, Any], prompt: str = "") -> Question | None:
+    """The picker's question: the first prompt, or one page of matches to tap."""
     if data.get("customer_id"):
         return None
     candidates: list[list[Any]] = data.get("candidates") or []
     if not candidates:
-        return Question(ctx._("Which customer? Type any part of the name."))
-    offset = int(data.get("offset", 0))
-    total = int(data.get("total", len(candidates)))
+        text = prompt or ctx._("Which customer? Type any part of the name.")
+        missed = data.get(MISSED)
+        return Question(f"{missed}\n\n{text}" if missed else text)
+    offset = to_int(str(data.get("offset", 0))) or 0
+    total = to_int(str(data.get("total", len(candidates)))) or len(candidates)
     choices = [(str(cid), label) for cid, label in candidates]
     if offset + len(candidates) < total:
         choices.append((f"{MORE}{offset + len(candidates)}", ctx._("More ›")))
@@ -178,12 +224,7 @@ async def search_into(ctx: Ctx, data: dict[str, Any], query: str, offset: int = 
         ctx.user, query, limit=ctx.settings.page_size, offset=offset, finder=ctx.finder
     )
     if not found:
-        raise Invalid(
-            ctx._(
-                "No customer of yours matches “{query}”. Try another part of the "
-                "name, or create it with /newcustomer."
-            ).format(query=query[:50])
-        )
+        raise Invalid(no_match(ctx, query))
     if total == 1 and offset == 0:
         data["customer_id"] = found[0].id
         data["customer_name"] = found[0].name
@@ -196,44 +237,102 @@ async def search_into(ctx: Ctx, data: dict[str, Any], query: str, offset: int = 
 
 
 async def _answer_customer(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
+    data.pop(MISSED, None)
     if answer.choice and answer.choice.startswith(MORE):
-        offset = to_int(answer.choice[len(MORE) :])
+        offset = to_int(answer.choice[len(MORE) :], high=10**6)
         if offset is None:
             raise Invalid(ctx._("Please pick one of the customers listed."))
         await search_into(ctx, data, data.get("query", ""), offset)
         return Goto("customer")
     if answer.choice:
         chosen = {str(cid): label for cid, label in data.get("candidates") or []}
-        if answer.choice not in chosen:
+        customer_id = to_id(answer.choice)
+        if answer.choice not in chosen or customer_id is None:
             raise Invalid(ctx._("Please pick one of the customers listed."))
-        summary = await customers.brief(ctx.user, int(answer.choice))
+        summary = await customers.brief(ctx.user, customer_id)
         data["customer_id"] = summary.id
         data["customer_name"] = summary.name
         data.pop("candidates", None)
         return None
-    query = (answer.text or "").strip()
+    query = " ".join((answer.text or "").split())
     if not query:
         raise Invalid(ctx._("Please type part of the customer's name."))
+    if len(query) > 100:
+        raise Invalid(
+            ctx._("That is too long: {count} characters, at most {n}.").format(
+                count=len(query), n=100
+            )
+        )
     await search_into(ctx, data, query)
     return None if data.get("customer_id") else Goto("customer")
 
 
-CUSTOMER_STEP = Step("customer", _ask_customer, _answer_customer)
+CUSTOMER_STEP = Step("customer", ask_customer, _answer_customer)
 
 
 async def preselect_customer(ctx: Ctx, args: str) -> dict[str, Any]:
-    """`/visit Acme` or a button with a customer id fills the picker before it asks."""
+    """`/visit Acme` or a button with a customer id fills the picker before it asks; a name
+    that finds nothing is said, with the question asked again (NotFound for an id)."""
     data: dict[str, Any] = {}
-    text = args.strip()
-    if (customer_id := to_id(text)) is not None:
+    text = " ".join(args.split())
+    if not text:
+        return data
+    customer_id = to_id(text)
+    if customer_id is not None:  # a button's id: not found or not visible is refused outright
         summary = await customers.brief(ctx.user, customer_id)
         return {"customer_id": summary.id, "customer_name": summary.name}
-    if text:
-        try:
-            await search_into(ctx, data, text)
-        except Invalid:
-            data = {}
+    if len(text) > 100:
+        return {MISSED: no_match(ctx, text)}
+    try:
+        await search_into(ctx, data, text)
+    except Invalid as bad:
+        return {MISSED: bad.message}
     return data
+
+
+def on_shared_card(
+    step: StepLike, fill: Callable[[Ctx, dict[str, Any], SharedContact], None]
+) -> Step:
+    """A question that also takes a shared contact card: `fill` stores what the card says (and
+    may refuse it with Invalid); anything else goes to the question as usual."""
+
+    async def answer(ctx: Ctx, data: dict[str, Any], given: Answer) -> Transition:
+        if given.contact is None:
+            return await step.answer(ctx, data, given)
+        fill(ctx, data, given.contact)
+        return None
+
+    return Step(step.key, step.ask, answer, step.optional)
+
+
+REFUSALS = {
+    "name_empty": N_("A name needs letters or characters, not only punctuation."),
+    "name_too_long": N_("That name is too long (at most 200 characters)."),
+    "phone_invalid": N_(
+        "That does not look like a phone number, e.g. 138 1234 5678 or +49 30 1234567."
+    ),
+    "tier_invalid": N_("Please choose A, B or C."),
+    "email_invalid": N_("That does not look like an e-mail address."),
+    "currency_mismatch": N_("Please type the amount in the company currency."),
+    "amount_invalid": N_("I could not read that amount. Try 1,200,000 or 1.2m or 120万 or $80k."),
+    "amount_too_large": N_("That amount is too large to be right."),
+    "amount_not_positive": N_("The amount must be above zero."),
+    "empty": N_("Please type a few words."),
+    "too_long": N_("That is too long. Please shorten it."),
+    "unknown_field": N_("That field cannot be changed here."),
+    "merge_into_itself": N_("That is the same customer. Type the name of the one to keep."),
+    "owner_invalid": N_("That person cannot own this customer."),
+}
+
+
+def refusal(ctx: Ctx, error: ServiceError) -> str:
+    """One sentence for a service's refusal in the customer dialogs, never its code."""
+    if isinstance(error, NotFound | PermissionDenied):
+        return ctx._("Not found, or not yours to see.")
+    known = REFUSALS.get(error.code)
+    if known is not None:
+        return ctx._(known)
+    return ctx._("That could not be saved. Please check what you typed and try again.")
 
 
 async def save_visit(ctx: Ctx, data: dict[str, Any]) -> Done:

@@ -5,75 +5,39 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Question, Start, Step, Transition
-from bot.dialogs.common import CUSTOMER_STEP, preselect_customer, text_of
+from bot.dialogs.base import Ctx, Dialog, Done, Invalid, Start, Transition
+from bot.dialogs.common import GIVEN, not_given, on_shared_card, preselect_customer, refusal
 from bot.dialogs.feature import EVERYONE, Command, Feature
+from bot.dialogs.widgets import Confirm, CustomerPick, Option, Pick, Text
 from bot.i18n import N_
-from bot.messages import Reply
+from bot.messages import Reply, SharedContact
 from bot.services import customers
-from bot.services.errors import InvalidInput
-from bot.services.phones import format_phone, normalize_phone
+from bot.services.errors import InvalidInput, ServiceError
+from bot.services.phones import format_phone
+
+NOT_A_PHONE = N_("That does not look like a phone number, e.g. 138 1234 5678 or +49 30 1234567.")
 
 
-async def ask_name(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    if data.get("name"):
-        return None
-    return Question(
-        ctx._("{customer}: the person's name? (or share a contact card)").format(
-            customer=data.get("customer_name", "")
-        )
+def _name_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
+    return ctx._("{customer}: the person's name? (or share a contact card)").format(
+        customer=data.get("customer_name", "")
     )
 
 
-async def answer_name(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if answer.contact is not None:
-        data["name"] = answer.contact.name[:100] or "?"
-        if answer.contact.phone:
-            with suppress(InvalidInput):
-                data["phone"] = customers.clean_phone(answer.contact.phone)
-        return None
-    data["name"] = text_of(answer, ctx, max_len=100, what=ctx._("Please type the person's name."))
-    return None
+def _card_into_contact(ctx: Ctx, data: dict[str, Any], card: SharedContact) -> None:
+    """A shared contact card gives the person's name and, if it reads, the phone."""
+    name = " ".join(card.name.split())[:100]
+    if not any(ch.isalnum() for ch in name):
+        raise Invalid(ctx._("Please type the person's name."))
+    data["name"] = name
+    data[GIVEN] = ["name"]
+    if card.phone:
+        with suppress(InvalidInput):
+            data["phone"] = customers.clean_phone(card.phone)
+            data[GIVEN] = ["name", "phone"]
 
 
-async def ask_title(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(ctx._("Job title? (optional)"))
-
-
-async def answer_title(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    data["title"] = text_of(answer, ctx, max_len=100, what=ctx._("Please type it, or skip."))
-    return None
-
-
-async def ask_phone(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    if data.get("phone"):
-        return None
-    return Question(ctx._("Phone number? (optional)"))
-
-
-async def answer_phone(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    try:
-        data["phone"] = customers.clean_phone(answer.text or "")
-    except InvalidInput as bad:
-        raise Invalid(
-            ctx._("That does not look like a phone number, e.g. 138 1234 5678 or +49 30 1234567.")
-        ) from bad
-    return None
-
-
-async def ask_email(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    return Question(ctx._("E-mail? (optional)"))
-
-
-async def answer_email(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    try:
-        data["email"] = customers.clean_email(answer.text or "")
-    except InvalidInput as bad:
-        raise Invalid(ctx._("That does not look like an e-mail address.")) from bad
-    return None
-
-
-async def ask_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+def summary_text(ctx: Ctx, data: dict[str, Any]) -> str:
     lines = [
         ctx._("Save this contact?"),
         f"🏢 {data.get('customer_name', '')}",
@@ -85,30 +49,24 @@ async def ask_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
         lines.append(ctx._("Phone: {phone}").format(phone=format_phone(data["phone"])))
     if data.get("email"):
         lines.append(ctx._("E-mail: {email}").format(email=data["email"]))
-    return Question("\n".join(lines), [("save", ctx._("✅ Save"))])
+    return "\n".join(lines)
 
 
-async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    typed = (answer.text or "").strip().casefold()
-    if answer.choice != "save" and typed not in {"save", "yes", "ok", ctx._("save").casefold()}:
-        raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
+async def save_contact(ctx: Ctx, data: dict[str, Any]) -> Transition:
     draft = customers.ContactDraft(
         name=data["name"],
         title=data.get("title", ""),
         phone=data.get("phone"),
         email=data.get("email", ""),
     )
-    contact = await customers.add_contact(ctx.user, int(data["customer_id"]), draft)
-    return Done(
-        [
-            Reply(
-                "✅ "
-                + ctx._("Saved: {name} at {customer}").format(
-                    name=contact.name, customer=data.get("customer_name", "")
-                )
-            )
-        ]
+    try:
+        contact = await customers.add_contact(ctx.user, int(data["customer_id"]), draft)
+    except ServiceError as refused:
+        raise Invalid(refusal(ctx, refused)) from refused
+    saved = ctx._("Saved: {name} at {customer}").format(
+        name=contact.name, customer=data.get("customer_name", "")
     )
+    return Done([Reply("✅ " + saved)])
 
 
 CONTACT = Dialog(
@@ -116,43 +74,90 @@ CONTACT = Dialog(
     title=N_("Add a contact"),
     begin=preselect_customer,
     steps=(
-        CUSTOMER_STEP,
-        Step("name", ask_name, answer_name),
-        Step("title", ask_title, answer_title, optional=True),
-        Step("phone", ask_phone, answer_phone, optional=True),
-        Step("email", ask_email, answer_email, optional=True),
-        Step("confirm", ask_confirm, answer_confirm),
+        CustomerPick(),
+        on_shared_card(
+            Text(
+                key="name",
+                prompt=_name_prompt,
+                max_len=100,
+                when=not_given("name"),
+                keep=True,
+                empty=N_("Please type the person's name."),
+            ),
+            _card_into_contact,
+        ),
+        Text(
+            key="title",
+            prompt=N_("Job title? (optional)"),
+            optional=True,
+            max_len=100,
+            empty=N_("Please type it, or skip."),
+        ),
+        Text(
+            key="phone",
+            prompt=N_("Phone number? (optional)"),
+            optional=True,
+            when=not_given("phone"),
+            keep=True,
+            shown=format_phone,
+            empty=NOT_A_PHONE,
+            clean=customers.clean_phone,
+            invalid=NOT_A_PHONE,
+        ),
+        Text(
+            key="email",
+            prompt=N_("E-mail? (optional)"),
+            optional=True,
+            max_len=200,
+            empty=N_("That does not look like an e-mail address."),
+            clean=customers.clean_email,
+            invalid=N_("That does not look like an e-mail address."),
+        ),
+        Confirm(prompt=summary_text, save=save_contact),
     ),
 )
 
 
-async def ask_shared(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+def _card(data: dict[str, Any]) -> dict[str, Any]:
+    """What a shared card fills in: a readable name and phone, nothing that would be refused."""
+    filled: dict[str, Any] = {}
+    with suppress(InvalidInput):
+        filled["name"] = customers.clean_name(data.get("name") or "")[:100]
+    with suppress(InvalidInput):
+        filled["phone"] = customers.clean_phone(data.get("phone") or "")
+    return filled
+
+
+async def _open_with_card(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    card = _card(data)
+    card[GIVEN] = [key for key in ("name", "phone") if key in card]
+    if data["choose"] == "contact":
+        return Start("contact", card)
+    if "name" in card:
+        card["name"] = " ".join(str(data.get("name") or "").split())
+    return Start("newcustomer", card)
+
+
+def _shared_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
     who = " · ".join(x for x in (data.get("name"), data.get("phone")) if x)
-    choices = [("contact", ctx._("A person at a customer")), ("customer", ctx._("A new customer"))]
-    return Question(ctx._("{who}: what should I make of this card?").format(who=who), choices)
-
-
-async def answer_shared(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    card = {"name": data.get("name") or "", "phone": data.get("phone")}
-    if answer.choice == "contact":
-        phone = normalize_phone(card["phone"] or "") if card["phone"] else None
-        return Start(
-            "contact",
-            {"name": card["name"][:100], "phone": phone} if phone else {"name": card["name"][:100]},
-        )
-    if answer.choice == "customer":
-        phone = normalize_phone(card["phone"] or "") if card["phone"] else None
-        return Start(
-            "newcustomer",
-            {"name": card["name"], "phone": phone} if phone else {"name": card["name"]},
-        )
-    raise Invalid(ctx._("Please pick one of the options."))
+    return ctx._("{who}: what should I make of this card?").format(who=who)
 
 
 SHARED_CONTACT = Dialog(
     name="shared_contact",
     title=N_("Shared contact"),
-    steps=(Step("choose", ask_shared, answer_shared),),
+    steps=(
+        Pick(
+            key="choose",
+            prompt=_shared_prompt,
+            choices=(
+                Option("contact", N_("A person at a customer")),
+                Option("customer", N_("A new customer")),
+            ),
+            invalid=N_("Please pick one of the options."),
+            then=_open_with_card,
+        ),
+    ),
 )
 
 

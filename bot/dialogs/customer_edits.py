@@ -7,26 +7,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bot.dialogs.base import (
-    Answer,
-    Ctx,
-    Dialog,
-    Done,
-    Goto,
-    Invalid,
-    Question,
-    Start,
-    Step,
-    Transition,
-)
-from bot.dialogs.common import CUSTOMER_STEP, action, card_reply, kind_label
+from bot.dialogs.base import Ctx, Dialog, Done, Invalid, Start, Transition
+from bot.dialogs.common import action, card_reply, kind_label, refusal
+from bot.dialogs.convert import to_id, to_int
 from bot.dialogs.feature import Feature
 from bot.dialogs.labels import STAGES as STAGE_LABELS
-from bot.dialogs.widgets import confirmed
+from bot.dialogs.widgets import Confirm, CustomerPick, Option, Pick
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.services import customer_changes, customers, timeline
-from bot.services.errors import InvalidInput
+from bot.services.errors import InvalidInput, ServiceError
 from bot.services.phones import format_phone
 
 FIELD_LABELS = {
@@ -48,6 +38,10 @@ _INVALID = {
     "industry": N_("Please type the new value (at most 100 characters)."),
 }
 
+TOO_LONG = {
+    "name_too_long": N_("That name is too long (at most 200 characters)."),
+    "too_long": N_("That is too long. Please shorten it."),
+}
 
 MOVED_LABELS = {
     "visits": N_("visits"),
@@ -81,11 +75,12 @@ def _event_line(ctx: Ctx, event: timeline.Event) -> str:
 
 async def history_action(ctx: Ctx, arg: str) -> list[Reply]:
     """Action 'hist:<customer>:<offset>': one page of the timeline, newest first."""
-    customer_id, _, offset_text = arg.partition(":")
-    if not customer_id.isdigit() or not offset_text.isdigit():
+    raw_id, _, offset_text = arg.partition(":")
+    customer_id, offset = to_id(raw_id), to_int(offset_text, high=10**6)
+    if customer_id is None or offset is None:
         return [Reply(ctx._("That button is not valid any more."))]
-    offset, size = int(offset_text), ctx.settings.page_size
-    brief = await customers.brief(ctx.user, int(customer_id))
+    size = ctx.settings.page_size
+    brief = await customers.brief(ctx.user, customer_id)
     events, total = await timeline.history(ctx.user, brief.id, offset=offset, limit=size)
     if not total:
         return [Reply(ctx._("{name}: nothing recorded yet.").format(name=brief.name))]
@@ -118,51 +113,59 @@ def _shown(ctx: Ctx, field: str, value: Any) -> str:
 
 
 async def begin_edit(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
-    if not args.isdigit():
+    customer_id = to_id(args)
+    if customer_id is None:
         return [Reply(ctx._("That button is not valid any more."))]
-    brief = await customers.brief(ctx.user, int(args))
+    brief = await customers.brief(ctx.user, customer_id)
     if not customer_changes.editable_fields(ctx.user):
         return [Reply(ctx._("You cannot change this customer's details."))]
     return {"customer_id": brief.id, "customer_name": brief.name}
 
 
-async def ask_field(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    choices = [(f, ctx._(FIELD_LABELS[f])) for f in customer_changes.editable_fields(ctx.user)]
-    return Question(
-        ctx._("{name}: what should change?").format(name=data["customer_name"]), choices, columns=2
-    )
+def _fields(ctx: Ctx, data: dict[str, Any]) -> list[Option]:
+    return [Option(f, FIELD_LABELS[f]) for f in customer_changes.editable_fields(ctx.user)]
 
 
-async def answer_field(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if answer.choice not in customer_changes.editable_fields(ctx.user):
-        raise Invalid(ctx._("Please tap one of the fields."))
-    data["field"] = answer.choice
-    before = await customer_changes.current_value(ctx.user, data["customer_id"], answer.choice)
+async def _load_before(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    """The field's value now, shown before the new one is typed."""
+    try:
+        before = await customer_changes.current_value(ctx.user, data["customer_id"], data["field"])
+    except ServiceError as refused:
+        raise Invalid(refusal(ctx, refused)) from refused
     data["before"] = None if before is None else str(before)
     return None
 
 
-async def ask_value(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+def _value_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
     field = data["field"]
-    text = ctx._("{field} now: {value}. Type the new value:").format(
+    return ctx._("{field} now: {value}. Type the new value:").format(
         field=ctx._(FIELD_LABELS[field]), value=_shown(ctx, field, data["before"])
     )
-    choices = [(tier, tier) for tier in customers.TIERS] if field == "tier" else []
-    return Question(text, choices, columns=3)
 
 
-async def answer_value(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
+def _value_choices(ctx: Ctx, data: dict[str, Any]) -> list[Option]:
+    return [Option(t, t) for t in customers.TIERS] if data.get("field") == "tier" else []
+
+
+async def _clean_value(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    """The typed value in its stored form; for a new name, the customers it may duplicate."""
     field = data["field"]
-    raw = answer.choice or answer.text or ""
     try:
-        value = customer_changes.clean_value(field, raw, currency=ctx.settings.currency)
+        value = customer_changes.clean_value(field, data["value"], currency=ctx.settings.currency)
     except InvalidInput as bad:
-        raise Invalid(ctx._(_INVALID[field])) from bad
+        message = _INVALID[field] if bad.code not in TOO_LONG else TOO_LONG[bad.code]
+        raise Invalid(ctx._(message)) from bad
     data["after"] = str(value)
+    data["similar"] = []
+    if field == "name":
+        hits = await ctx.finder.find(data["after"])
+        data["similar"] = [
+            [hit.name, hit.owner_name] for hit in hits if hit.customer_id != data["customer_id"]
+        ]
     return None
 
 
-async def ask_edit_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+def _edit_summary(ctx: Ctx, data: dict[str, Any]) -> str:
     field = data["field"]
     lines = [
         ctx._("Change {field} of {name}?").format(
@@ -170,27 +173,26 @@ async def ask_edit_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
         ),
         f"{_shown(ctx, field, data['before'])} → {_shown(ctx, field, data['after'])}",
     ]
-    if field == "name":
-        hits = [
-            hit
-            for hit in await ctx.finder.find(data["after"])
-            if hit.customer_id != data["customer_id"]
-        ]
-        if hits:
-            lines.append(
-                ctx.ngettext("This may already exist:", "These may already exist:", len(hits))
-            )
-            for hit in hits:
-                lines.append(f"• {hit.name} ({hit.owner_name})")
-    return Question("\n".join(lines), [("save", ctx._("✅ Save"))])
+    similar = data.get("similar") or []
+    if similar:
+        lines.append(
+            ctx.ngettext("This may already exist:", "These may already exist:", len(similar))
+        )
+        lines += [f"• {name} ({owner})" for name, owner in similar]
+    return "\n".join(lines)
 
 
-async def answer_edit_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if not confirmed(answer):
-        raise Invalid(ctx._("Tap Save to keep it, or Cancel to drop it."))
-    await customer_changes.edit(
-        ctx.user, data["customer_id"], data["field"], data["after"], currency=ctx.settings.currency
-    )
+async def _save_edit(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    try:
+        await customer_changes.edit(
+            ctx.user,
+            data["customer_id"],
+            data["field"],
+            data["after"],
+            currency=ctx.settings.currency,
+        )
+    except ServiceError as refused:
+        raise Invalid(refusal(ctx, refused)) from refused
     return Done([Reply("✅ " + ctx._("Saved.")), await card_reply(ctx, data["customer_id"])])
 
 
@@ -199,9 +201,27 @@ EDIT = Dialog(
     title=N_("Edit customer"),
     begin=begin_edit,
     steps=(
-        Step("field", ask_field, answer_field),
-        Step("value", ask_value, answer_value),
-        Step("confirm", ask_edit_confirm, answer_edit_confirm),
+        Pick(
+            key="field",
+            prompt=lambda ctx, data: ctx._("{name}: what should change?").format(
+                name=data["customer_name"]
+            ),
+            choices=_fields,
+            columns=2,
+            invalid=N_("Please tap one of the fields."),
+            then=_load_before,
+        ),
+        # Any typed value (tiers also as buttons); the service's cleaner decides per field.
+        Pick(
+            key="value",
+            prompt=_value_prompt,
+            choices=_value_choices,
+            columns=3,
+            free=True,
+            invalid=N_("Please type the new value."),
+            then=_clean_value,
+        ),
+        Confirm(prompt=_edit_summary, save=_save_edit),
     ),
 )
 
@@ -210,82 +230,94 @@ EDIT = Dialog(
 
 
 async def begin_merge(ctx: Ctx, args: str) -> dict[str, Any] | list[Reply]:
-    if not args.isdigit():
+    customer_id = to_id(args)
+    if customer_id is None:
         return [Reply(ctx._("That button is not valid any more."))]
-    brief = await customers.brief(ctx.user, int(args))
+    brief = await customers.brief(ctx.user, customer_id)
     if not customer_changes.can_merge(ctx.user):
         return [Reply(ctx._("Only managers and admins merge customers."))]
     return {"source_id": brief.id, "source_name": brief.name}
 
 
-async def ask_target(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    if data.get("customer_id"):
-        return None
-    if not data.get("candidates"):
-        return Question(
-            ctx._(
-                "Merge {name} into which customer? Type part of the name of the one to keep."
-            ).format(name=data["source_name"])
-        )
-    return await CUSTOMER_STEP.ask(ctx, data)
-
-
-async def answer_target(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    outcome = await CUSTOMER_STEP.answer(ctx, data, answer)
+async def _plan_merge(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    """The customer to keep: not the same one, and what merging would move."""
     if data.get("customer_id") == data["source_id"]:
         data.pop("customer_id", None)
         data.pop("candidates", None)
         raise Invalid(ctx._("That is the same customer. Type the name of the one to keep."))
-    if isinstance(outcome, Goto):
-        return Goto("target")
-    return outcome
+    try:
+        plan = await customer_changes.merge_plan(ctx.user, data["source_id"], data["customer_id"])
+    except ServiceError as refused:
+        data.pop("customer_id", None)
+        raise Invalid(refusal(ctx, refused)) from refused
+    data["plan"] = {
+        "source": plan.source_name,
+        "target": plan.target_name,
+        "owner": plan.target_owner_name,
+        "counts": dict(plan.counts),
+        "fills": {f: None if v is None else str(v) for f, v in plan.fills.items()},
+    }
+    return None
 
 
-async def ask_merge_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
-    plan = await customer_changes.merge_plan(ctx.user, data["source_id"], data["customer_id"])
-    counts = plan.counts
+def _merge_summary(ctx: Ctx, data: dict[str, Any]) -> str:
+    plan = data["plan"]
+    counts = plan["counts"]
     lines = [
         ctx._("Merge “{source}” into “{target}” ({owner})?").format(
-            source=plan.source_name, target=plan.target_name, owner=plan.target_owner_name
+            source=plan["source"], target=plan["target"], owner=plan["owner"]
         ),
         ctx._("It moves: {what}.").format(
-            what=", ".join(f"{ctx._(label)} {counts[key]}" for key, label in MOVED_LABELS.items())
+            what=", ".join(
+                f"{ctx._(label)} {counts.get(key, 0)}" for key, label in MOVED_LABELS.items()
+            )
         ),
     ]
-    if plan.fills:
+    if plan["fills"]:
         filled = ", ".join(
-            f"{ctx._(FIELD_LABELS[f]).lower()} {_shown(ctx, f, v)}" for f, v in plan.fills.items()
+            f"{ctx._(FIELD_LABELS[f]).lower()} {_shown(ctx, f, v)}"
+            for f, v in plan["fills"].items()
         )
         lines.append(ctx._("Fills in: {fields}.").format(fields=filled))
     lines.append(
         ctx._(
             "“{source}” then disappears; its name and phone still find “{target}”. "
             "This cannot be undone."
-        ).format(source=plan.source_name, target=plan.target_name)
+        ).format(source=plan["source"], target=plan["target"])
     )
-    return Question("\n".join(lines), [("save", ctx._("Merge"))])
+    return "\n".join(lines)
 
 
-async def answer_merge_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
-    if (
-        not confirmed(answer)
-        and (answer.text or "").strip().casefold() != ctx._("merge").casefold()
-    ):
-        raise Invalid(ctx._("Tap Merge to go ahead, or Cancel."))
-    plan = await customer_changes.merge(ctx.user, data["source_id"], data["customer_id"])
+async def _merge(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    try:
+        plan = await customer_changes.merge(ctx.user, data["source_id"], data["customer_id"])
+    except ServiceError as refused:
+        raise Invalid(refusal(ctx, refused)) from refused
     done = ctx._("✅ Merged “{source}” into “{target}”.").format(
         source=plan.source_name, target=plan.target_name
     )
     return Done([Reply(done), await card_reply(ctx, plan.target_id)])
 
 
+def _target_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
+    return ctx._(
+        "Merge {name} into which customer? Type part of the name of the one to keep."
+    ).format(name=data["source_name"])
+
+
 MERGE = Dialog(
     name="cmerge",
     title=N_("Merge customers"),
     begin=begin_merge,
+    version=2,  # the summary reads the plan stored when the customer to keep was picked
     steps=(
-        Step("target", ask_target, answer_target),
-        Step("confirm", ask_merge_confirm, answer_merge_confirm),
+        CustomerPick(prompt=_target_prompt, then=_plan_merge),
+        Confirm(
+            prompt=_merge_summary,
+            save=_merge,
+            label=N_("Merge"),
+            refuse=N_("Tap Merge to go ahead, or Cancel."),
+        ),
     ),
 )
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.config import Settings
 from bot.dialogs.base import Ctx
 from bot.dialogs.registry import Registry
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.messages import Incoming, Reply
 from bot.services import users
 from bot.services.customers import DuplicateFinder
@@ -21,6 +21,16 @@ from bot.services.errors import InvalidInput
 
 CHINESE_FIRST_CHANNELS = frozenset({"wechat", "wecom"})
 # "绑定 CODE" is how people on WeChat expect to bind an account; it means "/start CODE".
+INVITE_REFUSALS = {
+    "invite_invalid": N_(
+        "That invite code is not valid or has expired. Please ask your admin for a new one."
+    ),
+    "invite_used": N_(
+        "That invite code was already used; each code works once. Please ask your admin for a "
+        "new one."
+    ),
+    "invite_expired": N_("That invite code has expired. Please ask your admin for a new one."),
+}
 BIND = re.compile(r"^\s*绑定[\s:：]*([A-Za-z0-9]{4,32})\s*$")
 
 
@@ -70,14 +80,9 @@ async def stranger(
             defaults=defaults,
             now=now,
         )
-    except InvalidInput:
+    except InvalidInput as refused:
         return [
-            Reply(
-                t.gettext(
-                    "That invite code is not valid or has expired. Please ask "
-                    "your admin for a new one."
-                )
-            )
+            Reply(t.gettext(INVITE_REFUSALS.get(refused.code, INVITE_REFUSALS["invite_invalid"])))
         ]
     t = Translator.for_user(user.locale, user.timezone, now=now)
     ctx = Ctx(user, t, now, settings, finder, msg, registry)

@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from bot.dialogs.base import Answer, Ctx, Goto, Invalid, Question, Transition
-from bot.dialogs.common import CUSTOMER_STEP
+from bot.dialogs.common import CUSTOMER_STEP, ask_customer
 from bot.dialogs.convert import to_int
 from bot.i18n import N_, Translator
 from bot.services import amounts
@@ -57,6 +57,12 @@ class Jump:
     value: str
     label: str
     to: str
+    run: Then | None = None  # instead of moving: finish here ("Save now ✓" saves at once)
+
+
+async def _jump(ctx: Ctx, data: dict[str, Any], jump: Jump) -> Transition:
+    """Where a jump button leads: its own action if it has one, else the step it names."""
+    return Goto(jump.to) if jump.run is None else await jump.run(ctx, data)
 
 
 _READERS = {language: Translator.for_user(language, None) for language in ("en", "zh")}
@@ -147,7 +153,7 @@ class Widget:
     async def answer(self, ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
         for jump in self.jumps:
             if answer.choice == jump.value:
-                return Goto(jump.to)
+                return await _jump(ctx, data, jump)
         had, before = self.key in data, data.get(self.key)
         if answer.choice == KEEP and had:
             data[self.key] = self.recheck(ctx, data, before)
@@ -191,6 +197,7 @@ class Text(Widget):
     clean: Callable[[str], Any] | None = None  # a service's normaliser; InvalidInput refuses
     invalid: str = N_("That does not look right. Please type it again.")
     keep: bool = False  # offer the value already there (a draft's, or after Back) as "✓ Keep"
+    shown: Callable[[str], str] | None = None  # how a kept value reads on its button (a phone)
 
     async def ask(self, ctx: Ctx, data: dict[str, Any]) -> Question | None:
         question = await Widget.ask(self, ctx, data)
@@ -206,7 +213,7 @@ class Text(Widget):
             return []
         if self.multiline:
             return [(KEEP, ctx._("✓ Keep these notes"))]
-        return [(KEEP, "✓ " + _excerpt(value, 40))]
+        return [(KEEP, "✓ " + _excerpt(self.shown(value) if self.shown else value, 40))]
 
     async def read(self, ctx: Ctx, data: dict[str, Any], answer: Answer) -> Any:
         raw = answer.text or ""
@@ -489,7 +496,7 @@ class Confirm(Widget):
     async def answer(self, ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
         for jump in self.jumps:
             if answer.choice == jump.value:
-                return Goto(jump.to)
+                return await _jump(ctx, data, jump)
         if not confirmed(answer) and fold(answer.text or "") not in in_any_language(self.label):
             raise Invalid(ctx._(self.refuse))
         return await self.save(ctx, data)
@@ -506,7 +513,9 @@ class CustomerPick(Widget):
     async def ask(self, ctx: Ctx, data: dict[str, Any]) -> Question | None:
         if self.when is not None and not self.when(ctx, data):
             return None
-        return await CUSTOMER_STEP.ask(ctx, data)
+        if not self.prompt:
+            return await CUSTOMER_STEP.ask(ctx, data)
+        return await ask_customer(ctx, data, prompt_text(ctx, self.prompt, data))
 
     async def answer(self, ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
         outcome = await CUSTOMER_STEP.answer(ctx, data, answer)

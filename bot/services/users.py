@@ -141,8 +141,12 @@ async def redeem_invite(
     normalized = code.strip().upper()
     async with in_transaction():
         invite = await Invite.filter(code=normalized).select_for_update().first()
-        if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        if invite is None:
             raise InvalidInput("invite_invalid")
+        if invite.used_at is not None:
+            raise InvalidInput("invite_used")
+        if invite.expires_at <= now:
+            raise InvalidInput("invite_expired")
         existing = await ChannelIdentity.filter(channel=channel, external_id=external_id).first()
         if existing is not None:
             raise InvalidInput("already_registered")

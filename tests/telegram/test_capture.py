@@ -21,7 +21,6 @@ async def test_typed_note_confirmed_with_a_button(
     await tom.say("/newcustomer Brightwater Ceramics")
     await tom.tap("Skip")
     await tom.tap("Save now")
-    await tom.tap("Save")
     customer = await customers.Customer.get(name="Brightwater Ceramics")
 
     reply = await tom.say(
