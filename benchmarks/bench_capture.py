@@ -26,10 +26,10 @@ from benchmarks.common import (
     warn_if_busy,
 )
 from bot.models import Customer, Role, User
-from bot.services.capture import draft_visit
-from bot.services.capture_text import read_note
-from bot.services.customers import DuplicateFinder
-from bot.services.matching import normalize_name
+from bot.services.language.capture import draft_visit
+from bot.services.language.capture_text import read_note
+from bot.services.records.customers import DuplicateFinder
+from bot.services.records.matching import normalize_name
 from tests.capture.labelled import CLOCK, FIELDS, TZ, Case, cases, customer_names, score
 
 ACCURACY = 0.90

@@ -44,10 +44,10 @@ from bot.demo import CITIES, LATIN_FORMS, NOTES, ZH_FORMS
 from bot.dialogs.engine import Engine
 from bot.messages import Incoming, Reply, numbered_buttons
 from bot.models import ChannelIdentity, Customer, Role, User, Visit
-from bot.services.customers import DuplicateFinder
-from bot.services.matching import normalize_name
-from bot.services.users import CONSOLE_CHANNEL
-from bot.services.visits import due_followups
+from bot.services.people.users import CONSOLE_CHANNEL
+from bot.services.records.customers import DuplicateFinder
+from bot.services.records.matching import normalize_name
+from bot.services.records.visits import due_followups
 
 DUPLICATE_P95_MS = 50.0
 DIALOGS_PER_SECOND = 100.0

@@ -40,7 +40,7 @@ from bot.app import build_engine
 from bot.db import close_db, migrate, open_db
 from bot.messages import Incoming
 from bot.models import ChannelIdentity, Role, User
-from bot.services import receivables
+from bot.services.finance import receivables
 
 AGING_P95_MS = 300.0
 RATIO_LIMIT = 1.5

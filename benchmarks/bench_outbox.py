@@ -52,7 +52,7 @@ async def bench_digests(scale: Scale) -> dict[str, Any]:
     from bot.config import Settings
     from bot.models import Notification, Role, User
     from bot.scheduler.jobs import digest_tick
-    from bot.services import digests
+    from bot.services.notify import digests
 
     async with bench_database(scale) as db:
         reps = await User.filter(role=Role.REP, active=True).values_list("id", "timezone")
@@ -126,7 +126,7 @@ async def bench_dispatch(count: int) -> dict[str, Any]:
     from bot.messages import Reply
     from bot.models import ChannelIdentity, Notification, NotificationStatus, User
     from bot.scheduler import Dispatcher, Limits
-    from bot.services import outbox
+    from bot.services.notify import outbox
     from tests.telegram.fake_bot_api import TOKEN
 
     os.environ.setdefault("PTB_TIMEDELTA", "true")

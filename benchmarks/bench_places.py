@@ -26,7 +26,7 @@ from benchmarks.common import (
 )
 from bot import db as database
 from bot.models import Customer, Role, User
-from bot.services import places
+from bot.services.records import places
 
 NEAR_P95_MS = 100.0
 CHECKIN_P95_MS = 100.0

@@ -38,11 +38,11 @@ from bot.i18n import Translator
 from bot.messages import Incoming
 from bot.models import ChannelIdentity, Customer, Role, User
 from bot.reports import workbook
-from bot.services import customer_import
-from bot.services.customer_import import RowStatus
-from bot.services.customers import DuplicateFinder
-from bot.services.exports import ExportKind
-from bot.services.reports import ReportKind
+from bot.services.data.exports import ExportKind
+from bot.services.data.reports import ReportKind
+from bot.services.records import customer_import
+from bot.services.records.customer_import import RowStatus
+from bot.services.records.customers import DuplicateFinder
 
 CHART_P95_MS = 1000.0
 EXPORT_CUSTOMERS_S = 10.0

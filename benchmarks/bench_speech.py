@@ -24,7 +24,7 @@ import soundfile
 
 from benchmarks.common import Bar, print_bars, print_table, warn_if_busy
 from bot.demo import company_name
-from bot.services.amounts import EN_ONES, EN_TENS
+from bot.services.language.amounts import EN_ONES, EN_TENS
 from bot.services.speech.bias import Hints
 from bot.services.speech.decode import RATE, to_pcm16k
 from bot.services.speech.worker import BackendSpec, build, transcribe

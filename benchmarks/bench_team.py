@@ -44,9 +44,9 @@ from bot.models import (
     User,
     Visit,
 )
-from bot.services import customer_changes, timeline
-from bot.services.customers import CustomerDraft, create_customer
-from bot.services.users import CONSOLE_CHANNEL
+from bot.services.people.users import CONSOLE_CHANNEL
+from bot.services.records import customer_changes, timeline
+from bot.services.records.customers import CustomerDraft, create_customer
 
 CARD_P95_MS = 100.0
 MERGE_MS = 1000.0

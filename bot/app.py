@@ -37,7 +37,7 @@ from bot.metrics import NO_METRICS, MeteredTranscriber, Metrics
 from bot.scheduler import Dispatcher, Scheduler
 from bot.sending import Sender
 from bot.server import HttpServer
-from bot.services.customers import DuplicateFinder
+from bot.services.records.customers import DuplicateFinder
 from bot.services.speech import BackendSpec, Speech
 
 log = logging.getLogger("crmbot")  # the process's own lines: started, stopped

@@ -19,8 +19,8 @@ from bot.clock import system_clock
 from bot.config import Settings, describe
 from bot.db import close_db, migrate, open_db
 from bot.models import ChannelIdentity, Notification, Role, User
-from bot.services import users
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.people import users
 
 # What a refusal means, said to the operator; `{detail}` is the refusal's detail.
 PROBLEMS = {
@@ -258,7 +258,7 @@ def _cell(text: str, width: int) -> str:
 async def _import_invoices(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from bot.services.invoice_import import import_invoices
+    from bot.services.finance.invoice_import import import_invoices
 
     path = Path(args.file)
     if not await asyncio.to_thread(path.is_file):
@@ -307,7 +307,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.i18n import Translator
     from bot.reports import workbook
     from bot.reports.sheet_worker import SheetWorkerError
-    from bot.services.exports import ExportKind
+    from bot.services.data.exports import ExportKind
 
     path = Path(args.file)
     await open_db(settings.database_url)
@@ -338,10 +338,10 @@ async def _import_customers(settings: Settings, args: argparse.Namespace) -> int
     from bot.dialogs.imports import file_problem, reason_text, status_text
     from bot.i18n import Translator
     from bot.reports import workbook
-    from bot.services import customer_import
-    from bot.services.customer_import import RowStatus
-    from bot.services.customers import DuplicateFinder
-    from bot.services.spreadsheet import read_rows
+    from bot.services.data.spreadsheet import read_rows
+    from bot.services.records import customer_import
+    from bot.services.records.customer_import import RowStatus
+    from bot.services.records.customers import DuplicateFinder
 
     path = Path(args.file)
     t = Translator.for_user(settings.locale, settings.timezone)
@@ -388,7 +388,7 @@ async def _import_customers(settings: Settings, args: argparse.Namespace) -> int
 
 
 def _import_counts(preview: Any) -> str:
-    from bot.services.customer_import import RowStatus
+    from bot.services.records.customer_import import RowStatus
 
     return (
         f"new: {preview.count(RowStatus.NEW)}, duplicates of existing customers: "
@@ -490,7 +490,7 @@ async def _one(settings: Settings, kind: str, user_id: int, dry_run: bool) -> in
 
 
 async def _outbox(settings: Settings, limit: int) -> int:
-    from bot.services import outbox
+    from bot.services.notify import outbox
 
     await open_db(settings.database_url)
     try:
@@ -522,7 +522,7 @@ def _backup(settings: Settings, file: str, *, restoring: bool) -> int:
     """`crmbot backup FILE` / `crmbot restore FILE`: one line saying what happened."""
     from pathlib import Path
 
-    from bot.services.backup import BackupError, backup, restore
+    from bot.services.data.backup import BackupError, backup, restore
 
     try:
         if restoring:

@@ -36,7 +36,7 @@ from bot.models import (
     Visit,
     VisitKind,
 )
-from bot.services.matching import normalize_name
+from bot.services.records.matching import normalize_name
 
 SURNAMES = (
     "Li",

@@ -178,7 +178,7 @@ class Metrics:
 
     async def refresh_outbox(self) -> None:
         """The outbox figures, by one query over the pending and failed rows."""
-        from bot.services.outbox import pending_figures
+        from bot.services.notify.outbox import pending_figures
 
         try:
             figures = await pending_figures(now=self.clock())

@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.db import close_db, migrate, open_db
 from bot.dialogs.engine import Engine
 from bot.models import Role, User
-from bot.services import users
+from bot.services.people import users
 from tests.support import Chat, FakeClock
 
 PG_URL = os.environ.get("CRM_TEST_DATABASE_URL")

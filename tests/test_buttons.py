@@ -20,7 +20,7 @@ from bot.buttons import (
 from bot.dialogs.common import nav_word
 from bot.dialogs.storage import StorageKey
 from bot.models import Visit
-from bot.services import customers
+from bot.services.records import customers
 from tests.conftest import Team
 
 

@@ -15,7 +15,8 @@ from bot.app import build_engine
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.models import Role, Visit
-from bot.services import customers, users
+from bot.services.people import users
+from bot.services.records import customers
 from tests.conftest import Team
 from tests.support import Chat, FakeClock
 

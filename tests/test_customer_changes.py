@@ -22,7 +22,8 @@ from bot.models import (
     Task,
     Visit,
 )
-from bot.services import customer_changes, customers, users
+from bot.services.people import users
+from bot.services.records import customer_changes, customers
 from tests.conftest import START, Team
 from tests.support import Chat
 

@@ -9,8 +9,9 @@ import pytest
 from bot.buttons import Action, Choice, pack, unpack
 from bot.dialogs.common import REFUSALS, refusal
 from bot.models import Contact, Customer, Role
-from bot.services import customers, users
 from bot.services.errors import InvalidInput
+from bot.services.people import users
+from bot.services.records import customers
 from tests.conftest import Team
 from tests.support import Chat
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services import customers
+from bot.services.records import customers
 from tests.conftest import Team
 
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.services.capture_text import read_note
-from bot.services.dates import parse_when, search_when
+from bot.services.language.capture_text import read_note
+from bot.services.language.dates import parse_when, search_when
 from tests.conftest import START
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -1,4 +1,5 @@
-"""Tests for bot.services.dates: exact answers for a fixed clock, plus never-raise properties."""
+"""Tests for bot.services.language.dates: exact answers for a fixed clock, and never-raise
+properties."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.services.dates import (
+from bot.services.language.dates import (
     MAX_PARSE_CHARS,
     MAX_SEARCH_CHARS,
     Prefer,

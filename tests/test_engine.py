@@ -203,7 +203,7 @@ async def test_a_double_tap_on_two_instances_saves_once(
     On PostgreSQL that is the advisory lock `open` takes; on SQLite the one connection."""
     from bot.messages import Incoming
     from bot.models import Visit
-    from bot.services import customers
+    from bot.services.records import customers
 
     a, b = build_engine(settings, clock=clock), build_engine(settings, clock=clock)
     li = team.chats["Li Wei"]
@@ -232,7 +232,7 @@ async def test_a_step_failing_after_its_write_keeps_neither_the_write_nor_the_ne
     from bot.dialogs.feature import EVERYONE, Command, Feature
     from bot.i18n import N_
     from bot.models import DialogState
-    from bot.services import customers
+    from bot.services.records import customers
 
     async def ask_name(ctx: Ctx, data: dict[str, object]) -> Question:
         return Question("Company name?")

@@ -17,7 +17,7 @@ from bot.dialogs.widgets import Text
 from bot.i18n import N_
 from bot.messages import Reply
 from bot.models import Customer, DialogState, Role, User
-from bot.services import customers
+from bot.services.records import customers
 from tests.conftest import Team
 from tests.support import FakeClock
 

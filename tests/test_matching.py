@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.matching import NameIndex, normalize_name
+from bot.services.records.matching import NameIndex, normalize_name
 
 
 def words(text: str) -> list[str]:

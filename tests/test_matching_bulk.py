@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from bot.demo import company_name
-from bot.services.matching import NameIndex, normalize_name
+from bot.services.records.matching import NameIndex, normalize_name
 
 
 def test_bulk_matching_equals_one_by_one() -> None:

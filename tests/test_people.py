@@ -9,8 +9,9 @@ import pytest
 
 from bot.buttons import Action, pack
 from bot.models import AuditEvent, ChannelIdentity, Customer, DialogState, Invite, Role, User, Visit
-from bot.services import customers, users, visits
 from bot.services.errors import NotFound, PermissionDenied
+from bot.services.people import users
+from bot.services.records import customers, visits
 from tests.conftest import PG_URL, START, Team
 from tests.support import Chat, FakeClock
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.phones import format_phone, normalize_phone
+from bot.services.language.phones import format_phone, normalize_phone
 
 
 @pytest.mark.parametrize(

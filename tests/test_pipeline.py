@@ -13,8 +13,8 @@ from bot.dialogs.storage import Conversation
 from bot.i18n import Translator
 from bot.messages import Audio, Incoming, Reply
 from bot.models import Role, User
-from bot.services import users
-from bot.services.customers import DuplicateFinder
+from bot.services.people import users
+from bot.services.records.customers import DuplicateFinder
 from tests.conftest import START, Team
 from tests.support import FakeClock
 

@@ -14,7 +14,7 @@ from bot.i18n import Translator
 from bot.messages import ButtonKind, Location
 from bot.models import Customer, Visit
 from bot.scheduler import jobs
-from bot.services import customers, places
+from bot.services.records import customers, places
 from tests.conftest import Team
 from tests.support import FakeClock
 
@@ -126,7 +126,7 @@ async def test_the_console_shares_a_location_as_typed_coordinates(
     team: Team, language: str
 ) -> None:
     from bot.models import User
-    from bot.services import users
+    from bot.services.people import users
 
     await placed(team, "Li Wei", "Acme Trading Co.", 300)
     await users.set_locale(await User.get(name="Li Wei"), language)

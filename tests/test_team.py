@@ -8,8 +8,9 @@ import pytest
 
 from bot.buttons import Action, pack
 from bot.models import AuditEvent, Customer, Invite, Role, User, Visit
-from bot.services import customers, users
 from bot.services.errors import PermissionDenied
+from bot.services.people import users
+from bot.services.records import customers
 from tests.conftest import START, Team
 from tests.support import Chat
 

@@ -10,8 +10,8 @@ import pytest
 from bot.app import build_engine
 from bot.config import Settings
 from bot.models import Customer, DialogState, User, Visit, VisitKind
-from bot.services import customers, visits
 from bot.services.errors import NotFound
+from bot.services.records import customers, visits
 from tests.conftest import Team
 from tests.support import Chat, FakeClock
 

@@ -19,7 +19,8 @@ from bot.dialogs.widgets import Confirm, Count, Money, Option, Pick, Text, When
 from bot.i18n import N_
 from bot.messages import Reply
 from bot.models import DialogState, Role, User, Visit
-from bot.services import customers, users
+from bot.services.people import users
+from bot.services.records import customers
 from tests.conftest import Team
 from tests.support import Chat, FakeClock
 

@@ -11,8 +11,8 @@ from bot.dialogs.widgets import Option, Pick, fold
 from bot.i18n import N_, Translator
 from bot.messages import Reply
 from bot.models import Role
-from bot.services import users
 from bot.services.errors import InvalidInput
+from bot.services.people import users
 
 
 async def help_command(ctx: Ctx, args: str) -> list[Reply]:

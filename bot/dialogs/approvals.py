@@ -15,8 +15,9 @@ from bot.dialogs.widgets import Confirm, CustomerPick, Money, Option, Pick, Pick
 from bot.i18n import N_
 from bot.messages import Button, OutFile, Reply
 from bot.models import ApprovalKind, ApprovalStatus, Role, User
-from bot.services import amounts, approvals, deals
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.finance import approvals, deals
+from bot.services.language import amounts
 
 CATEGORIES = (
     Option("travel", N_("Travel")),

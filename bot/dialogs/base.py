@@ -15,7 +15,7 @@ from bot.models import User
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.dialogs.registry import Registry
-    from bot.services.customers import DuplicateFinder
+    from bot.services.records.customers import DuplicateFinder
 
 
 @dataclass(frozen=True, slots=True)

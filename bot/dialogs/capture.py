@@ -30,8 +30,8 @@ from bot.dialogs.labels import VISIT_KINDS as KIND_LABELS
 from bot.i18n import N_
 from bot.messages import Reply
 from bot.models import VisitKind
-from bot.services import capture
-from bot.services.customers import briefs
+from bot.services.language import capture
+from bot.services.records.customers import briefs
 
 CONFIRM, EDIT, OTHER = "confirm", "edit", "other"
 CHOOSE = "choose"

@@ -24,9 +24,9 @@ from bot.dialogs.labels import VISIT_KINDS
 from bot.i18n import N_
 from bot.messages import Button, ButtonKind, Reply, SharedContact
 from bot.models import Role, VisitKind
-from bot.services import customer_changes, customers, timeline, visits
 from bot.services.errors import NotFound, PermissionDenied, ServiceError
-from bot.services.phones import format_phone
+from bot.services.language.phones import format_phone
+from bot.services.records import customer_changes, customers, timeline, visits
 
 MORE = "more:"
 MISSED = "missed"  # what a "/visit delta" argument found (nothing), said before the question

@@ -11,9 +11,9 @@ from bot.dialogs.feature import EVERYONE, Command, Feature
 from bot.dialogs.widgets import Confirm, CustomerPick, Option, Pick, Text
 from bot.i18n import N_
 from bot.messages import Reply, SharedContact
-from bot.services import customers
 from bot.services.errors import InvalidInput, ServiceError
-from bot.services.phones import format_phone
+from bot.services.language.phones import format_phone
+from bot.services.records import customers
 
 NOT_A_PHONE = N_("That does not look like a phone number, e.g. 138 1234 5678 or +49 30 1234567.")
 

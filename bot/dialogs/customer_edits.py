@@ -15,9 +15,9 @@ from bot.dialogs.labels import STAGES as STAGE_LABELS
 from bot.dialogs.widgets import Confirm, CustomerPick, Option, Pick
 from bot.i18n import N_
 from bot.messages import Button, Reply
-from bot.services import customer_changes, customers, timeline
 from bot.services.errors import InvalidInput, ServiceError
-from bot.services.phones import format_phone
+from bot.services.language.phones import format_phone
+from bot.services.records import customer_changes, customers, timeline
 
 FIELD_LABELS = {
     "name": N_("Name"),

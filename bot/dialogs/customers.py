@@ -32,9 +32,9 @@ from bot.dialogs.feature import EVERYONE, Command, Feature
 from bot.dialogs.widgets import Confirm, CustomerPick, Jump, Option, Pick, Text
 from bot.i18n import N_
 from bot.messages import Reply, SharedContact
-from bot.services import customers
 from bot.services.errors import InvalidInput, ServiceError
-from bot.services.phones import format_phone
+from bot.services.language.phones import format_phone
+from bot.services.records import customers
 
 SAVE_NOW = "savenow"
 NOT_ONLY_PUNCTUATION = N_("A name needs letters or characters, not only punctuation.")

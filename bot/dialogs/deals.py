@@ -15,8 +15,8 @@ from bot.dialogs.widgets import Confirm, Count, CustomerPick, Money, Option, Pic
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import Stage
-from bot.services import deals
 from bot.services.errors import InvalidInput
+from bot.services.finance import deals
 
 
 def large_limits(ctx: Ctx) -> dict[str, Decimal]:

@@ -17,8 +17,8 @@ from bot.dialogs import alerts, notices
 from bot.dialogs.common import action
 from bot.i18n import Translator
 from bot.messages import Button, Reply
-from bot.services.digests import DATE_ONLY, Digest, Item, Summary
-from bot.services.outbox import payload_to_reply
+from bot.services.notify.digests import DATE_ONLY, Digest, Item, Summary
+from bot.services.notify.outbox import payload_to_reply
 
 MAX_SUMMARY_LINES = 15
 NAME_WIDTH = 30

@@ -39,12 +39,12 @@ from bot.messages import (
     Reply,
     numbered_buttons,
 )
-from bot.services import users
-from bot.services.customers import DuplicateFinder
+from bot.services.data.spreadsheet import MAX_BYTES as SPREADSHEET_MAX_BYTES
+from bot.services.data.spreadsheet import looks_like_spreadsheet
 from bot.services.errors import ServiceError
+from bot.services.people import users
+from bot.services.records.customers import DuplicateFinder
 from bot.services.speech import Transcriber
-from bot.services.spreadsheet import MAX_BYTES as SPREADSHEET_MAX_BYTES
-from bot.services.spreadsheet import looks_like_spreadsheet
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.messages import Audio, Incoming, Reply
 from bot.models import User
-from bot.services import users
+from bot.services.people import users
 from bot.services.speech import (
     LanguageUnsupported,
     SpeechError,

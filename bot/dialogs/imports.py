@@ -19,10 +19,10 @@ from bot.dialogs.widgets import Confirm
 from bot.i18n import N_, Translator
 from bot.messages import InFile, OutFile, Reply
 from bot.reports import workbook
-from bot.services import customer_import
-from bot.services.customer_import import Preview, RowResult, RowStatus
+from bot.services.data.spreadsheet import read_rows
 from bot.services.errors import InvalidInput
-from bot.services.spreadsheet import read_rows
+from bot.services.records import customer_import
+from bot.services.records.customer_import import Preview, RowResult, RowStatus
 
 SHOWN_OWNERS = 5  # rows named whose owner is unknown, like the first invalid rows
 REASONS = {

@@ -15,9 +15,9 @@ from bot.dialogs.base import Ctx
 from bot.dialogs.registry import Registry
 from bot.i18n import N_, Translator
 from bot.messages import Incoming, Reply
-from bot.services import users
-from bot.services.customers import DuplicateFinder
 from bot.services.errors import InvalidInput
+from bot.services.people import users
+from bot.services.records.customers import DuplicateFinder
 
 CHINESE_FIRST_CHANNELS = frozenset({"wechat", "wecom"})
 # "绑定 CODE" is how people on WeChat expect to bind an account; it means "/start CODE".

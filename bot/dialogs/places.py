@@ -11,7 +11,7 @@ from bot.dialogs.common import action, distance_text, local_today
 from bot.dialogs.feature import Feature
 from bot.messages import Button, ButtonKind, Reply
 from bot.models import Role
-from bot.services import places
+from bot.services.records import places
 
 SHOWN = 8
 

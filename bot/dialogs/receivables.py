@@ -20,8 +20,9 @@ from bot.dialogs.labels import BUCKET_LABELS
 from bot.dialogs.widgets import Confirm, CustomerPick, Money, Option, Pick, Text, When
 from bot.i18n import N_
 from bot.messages import Button, Reply
-from bot.services import customers, receivables
 from bot.services.errors import InvalidInput
+from bot.services.finance import receivables
+from bot.services.records import customers
 
 METHODS = (
     Option("bank", N_("Bank transfer")),

@@ -1,7 +1,7 @@
 """/report: charts as pictures; /export: spreadsheets — each scoped to what the person may see.
 
 Both offer their choices as buttons (numbers on WeChat and the console); a tap answers with
-one file. The numbers come from `bot.services.reports` / `exports`, drawn by `bot.reports`
+one file. The numbers come from `bot.services.data.reports` / `exports`, drawn by `bot.reports`
 in a worker thread, so a chart or a big export does not hold up other chats.
 """
 
@@ -21,9 +21,9 @@ from bot.dialogs.labels import STAGES as STAGE_LABELS
 from bot.i18n import N_
 from bot.messages import OutFile, Reply
 from bot.reports import charts, workbook
-from bot.services import reports
-from bot.services.exports import ExportKind
-from bot.services.reports import ReportKind
+from bot.services.data import reports
+from bot.services.data.exports import ExportKind
+from bot.services.data.reports import ReportKind
 
 REPORT_LABELS = {
     ReportKind.FUNNEL: N_("📊 Funnel"),

@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 
 from bot import db
 from bot.models import DialogState, User
-from bot.services import users
+from bot.services.people import users
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,9 @@ from bot.dialogs.widgets import Confirm, Option, PickFrom, Text, When
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import User
-from bot.services import tasks
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
-from bot.services.permissions import scope_for
+from bot.services.people.permissions import scope_for
+from bot.services.records import tasks
 
 
 async def list_tasks(ctx: Ctx, arg: str) -> list[Reply]:

@@ -19,8 +19,8 @@ from bot.dialogs.widgets import Confirm, Option, Pick, Text, Widget, prompt_text
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import Role
-from bot.services import team, users
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.people import team, users
 
 NO_MANAGER = "none"
 PAGE = "page:"

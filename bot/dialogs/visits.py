@@ -13,7 +13,7 @@ from bot.dialogs.widgets import Confirm, CustomerPick, Option, Pick, Text, When
 from bot.i18n import N_
 from bot.messages import Button, Reply
 from bot.models import VisitKind
-from bot.services import visits
+from bot.services.records import visits
 
 
 def _location_note(ctx: Ctx, data: dict[str, Any], answer: Answer) -> bool:

@@ -29,9 +29,9 @@ from bot.dialogs.base import Answer, Ctx, Goto, Invalid, Question, Transition
 from bot.dialogs.common import CUSTOMER_STEP, ask_customer
 from bot.dialogs.convert import to_int
 from bot.i18n import N_, Translator
-from bot.services import amounts
-from bot.services.dates import parse_when
 from bot.services.errors import InvalidInput, ServiceError
+from bot.services.language import amounts
+from bot.services.language.dates import parse_when
 
 KEEP = "keep"
 SAVE = "save"

@@ -29,8 +29,8 @@ from wcwidth import wcswidth
 from bot.i18n import N_, Translator
 from bot.models import CustomerStatus, InvoiceStatus, Stage, User, VisitKind
 from bot.reports.sheet_worker import SheetWorker, SheetWorkerError, literal
-from bot.services import exports
-from bot.services.exports import Column, ColumnType, ExportKind
+from bot.services.data import exports
+from bot.services.data.exports import Column, ColumnType, ExportKind
 
 
 async def write(

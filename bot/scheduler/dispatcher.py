@@ -27,7 +27,7 @@ from bot.dialogs.digests import render
 from bot.i18n import Translator
 from bot.scheduler.limits import PLATFORM_RATES, Limits
 from bot.sending import Permanent, Retryable, Sender
-from bot.services import outbox
+from bot.services.notify import outbox
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,9 @@ from bot.config import Settings
 from bot.dialogs.notices import TITLE
 from bot.messages import Later
 from bot.models import DialogState, Role
-from bot.services import approvals, digests, outbox
-from bot.services.digests import Recipient
+from bot.services.finance import approvals
+from bot.services.notify import digests, outbox
+from bot.services.notify.digests import Recipient
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.services.capture import Draft
+from bot.services.language.capture import Draft
 
 HERE = Path(__file__).resolve().parent
 CLOCK = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bot.buttons import Choice, Nav, pack, unpack
 from bot.messages import Audio
 from bot.models import Customer, Visit
-from bot.services import customers
+from bot.services.records import customers
 from tests.conftest import Team
 
 NOTE = "Visited Acme, they want 200 units at 5% off, call back next Friday"

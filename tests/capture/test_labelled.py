@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.models import User
-from bot.services import customers
-from bot.services.capture import draft_visit
-from bot.services.customers import DuplicateFinder
+from bot.services.language.capture import draft_visit
+from bot.services.records import customers
+from bot.services.records.customers import DuplicateFinder
 from tests.capture.labelled import CLOCK, FIELDS, TZ, Case, cases, customer_names, score
 from tests.conftest import Team
 

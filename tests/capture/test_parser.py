@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.models import VisitKind
-from bot.services.amounts import en_number, find_amounts, zh_number
-from bot.services.capture import close_mentions
-from bot.services.capture_names import MentionIndex
-from bot.services.capture_text import guess_kind, is_small_talk, read_note
-from bot.services.matching import normalize_name
+from bot.services.language.amounts import en_number, find_amounts, zh_number
+from bot.services.language.capture import close_mentions
+from bot.services.language.capture_names import MentionIndex
+from bot.services.language.capture_text import guess_kind, is_small_talk, read_note
+from bot.services.records.matching import normalize_name
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Wednesday 18 Nov 2026, 10:00 in Shanghai.

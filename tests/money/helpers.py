@@ -7,7 +7,7 @@ from bot.dialogs.digests import render
 from bot.i18n import Translator
 from bot.messages import Reply
 from bot.models import Customer, Notification, User
-from bot.services import customers
+from bot.services.records import customers
 from tests.conftest import Team
 from tests.support import Chat
 

@@ -19,10 +19,10 @@ from bot.dialogs.base import Answer, Ctx, Invalid
 from bot.i18n import Translator
 from bot.messages import Incoming
 from bot.models import ApprovalRequest, Deal, Invoice, Payment, Role
-from bot.services.amounts import find_amounts, parse_money, parse_percent
-from bot.services.capture_text import read_note
-from bot.services.customers import DuplicateFinder
 from bot.services.errors import InvalidInput
+from bot.services.language.amounts import find_amounts, parse_money, parse_percent
+from bot.services.language.capture_text import read_note
+from bot.services.records.customers import DuplicateFinder
 from tests.conftest import START, Team
 from tests.money.helpers import claim_entertainment, own_customer
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from bot.buttons import Action, pack
 from bot.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, Customer, Role
-from bot.services import approvals
+from bot.services.finance import approvals
 from tests.conftest import START, Team
 from tests.money.helpers import outbox_for, own_customer
 from tests.support import Chat

@@ -19,8 +19,9 @@ from bot.models import (
     Visit,
     VisitKind,
 )
-from bot.services import approvals, visits
-from bot.services.customers import DuplicateFinder
+from bot.services.finance import approvals
+from bot.services.records import visits
+from bot.services.records.customers import DuplicateFinder
 from tests.conftest import START, Team
 from tests.money.helpers import claim_entertainment, outbox_for, own_customer
 from tests.support import FakeClock

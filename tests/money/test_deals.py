@@ -8,8 +8,8 @@ import pytest
 
 from bot.buttons import Action, pack
 from bot.models import Deal, DealStageChange, Stage
-from bot.services import amounts
 from bot.services.errors import InvalidInput
+from bot.services.language import amounts
 from tests.conftest import Team
 from tests.money.helpers import outbox_for, own_customer
 
@@ -179,7 +179,7 @@ async def test_deals_list_is_per_scope_and_paged(team: Team) -> None:
 async def test_team_activity_for_the_manager_summary(team: Team) -> None:
     from datetime import timedelta
 
-    from bot.services import deals
+    from bot.services.finance import deals
     from tests.conftest import START
 
     li = team.users["Li Wei"]

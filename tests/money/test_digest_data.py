@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from bot.services import approvals, receivables, tasks
+from bot.services.finance import approvals, receivables
+from bot.services.records import tasks
 from tests.conftest import START, Team
 from tests.money.helpers import own_customer
 from tests.money.test_receivables import TODAY, invoice

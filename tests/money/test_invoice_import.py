@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from bot.models import Invoice, InvoiceStatus, Role
 from bot.services.errors import InvalidInput, PermissionDenied
-from bot.services.invoice_import import import_invoices
+from bot.services.finance.invoice_import import import_invoices
 from tests.conftest import Team
 from tests.money.helpers import own_customer
 

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from bot.buttons import Action, pack
 from bot.models import Customer, Invoice, InvoiceStatus, Payment, PaymentAllocation, Role
-from bot.services import customers, receivables
 from bot.services.errors import InvalidInput, PermissionDenied
+from bot.services.finance import receivables
+from bot.services.records import customers
 from tests.conftest import START, Team
 from tests.money.helpers import own_customer
 
@@ -183,7 +184,7 @@ async def test_payment_on_amounts_written_by_other_tools(team: Team) -> None:
 
 async def test_the_customer_card_shows_open_deals_and_what_is_owed(team: Team) -> None:
     from bot.models import Stage
-    from bot.services import deals
+    from bot.services.finance import deals
 
     li, chat = team.users["Li Wei"], team.chats["Li Wei"]
     acme = await own_customer(team, "Li Wei", "Acme Trading")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.backup import BackupError, backup, restore
+from bot.services.data.backup import BackupError, backup, restore
 from tests.conftest import PG_URL
 from tests.test_cli import crmbot
 

@@ -18,7 +18,8 @@ from bot.metrics import MeteredTranscriber, Metrics, metered
 from bot.models import Role, User
 from bot.scheduler import Dispatcher, Limits, Scheduler
 from bot.server import HttpServer
-from bot.services import outbox, users
+from bot.services.notify import outbox
+from bot.services.people import users
 from tests.conftest import Team
 from tests.ops.conftest import RecordingSender
 from tests.support import FakeClock

@@ -12,7 +12,7 @@ import pytest
 
 from bot.messages import Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, Role, User
-from bot.services import outbox
+from bot.services.notify import outbox
 from tests.processes import CRMBOT, read_until, start
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 from tests.test_cli import env_for

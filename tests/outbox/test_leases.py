@@ -14,7 +14,7 @@ from datetime import timedelta
 from bot.messages import Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, User
 from bot.scheduler import Dispatcher, Limits
-from bot.services import outbox
+from bot.services.notify import outbox
 from tests.outbox.helpers import outlasted
 from tests.support import FakeClock
 from tests.telegram.conftest import Telegram

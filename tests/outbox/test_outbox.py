@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from bot.messages import Button, ButtonKind, Later, Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, User
 from bot.scheduler import Dispatcher
-from bot.services import outbox
+from bot.services.notify import outbox
 from tests.scheduler.helpers import CHANNEL, RecordingSender, fast_limits, person
 from tests.support import FakeClock
 

@@ -13,7 +13,7 @@ from bot.handlers.telegram.sender import TelegramSender
 from bot.messages import Button, ButtonKind, Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, User
 from bot.scheduler import Dispatcher, Limits
-from bot.services import outbox
+from bot.services.notify import outbox
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 
 CHATS = [910001, 910002, 910003]
@@ -96,7 +96,7 @@ async def test_a_digest_arrives_on_telegram_with_its_buttons(
     db_url: str, api: FakeBotApi, sender: TelegramSender
 ) -> None:
     from bot.messages import Later
-    from bot.services.digests import Digest, Item
+    from bot.services.notify.digests import Digest, Item
 
     user = (await people())[0]
     await User.filter(id=user.id).update(locale="zh", timezone="Asia/Shanghai")

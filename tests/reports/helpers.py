@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from bot.models import Invoice, Stage, VisitKind
-from bot.services import customers, deals, visits
+from bot.services.finance import deals
+from bot.services.records import customers, visits
 from tests.conftest import START, Team
 
 NO_ALERTS = {"CNY": Decimal("1e12")}

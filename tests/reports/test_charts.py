@@ -9,7 +9,7 @@ import pytest
 
 from bot.models import Customer
 from bot.reports import charts
-from bot.services import deals
+from bot.services.finance import deals
 from tests.conftest import START, Team
 from tests.reports.helpers import NO_ALERTS, seed
 from tests.reports.test_reports import chart

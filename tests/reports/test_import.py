@@ -137,7 +137,7 @@ async def test_a_bad_file_inside_the_dialog_asks_again(company: Team) -> None:
 async def test_import_checks_again_when_customers_changed_after_the_preview(
     company: Team,
 ) -> None:
-    from bot.services import customers
+    from bot.services.records import customers
 
     await send_file(company, "Mia", "客户.csv", gbk_csv())
     sam = company.users["Sam"]

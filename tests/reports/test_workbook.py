@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from bot.reports import workbook
 from bot.reports.sheet_worker import SheetWorkerError
-from bot.services.exports import Column, ColumnType
+from bot.services.data.exports import Column, ColumnType
 
 COLUMNS = (
     Column("id", ColumnType.INT),

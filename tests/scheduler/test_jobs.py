@@ -13,7 +13,7 @@ from bot.messages import Reply
 from bot.models import Customer, DialogState, JobRun, Notification, Role, User, Visit
 from bot.scheduler import Dispatcher
 from bot.scheduler.jobs import digest_tick, expiry_tick, for_user, reminder_tick, summary_tick
-from bot.services import outbox
+from bot.services.notify import outbox
 from tests.conftest import Team
 from tests.scheduler.helpers import (
     CHANNEL,

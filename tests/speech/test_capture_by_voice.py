@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.models import Role, User, Visit
-from bot.services import customers
+from bot.services.records import customers
 from tests.conftest import Team
 from tests.speech.conftest import recording
 from tests.speech.test_telegram_voice import voice

@@ -20,7 +20,7 @@ import pytest
 from bot.config import Settings
 from bot.messages import Audio
 from bot.models import Role, User, Visit
-from bot.services import customers
+from bot.services.records import customers
 from bot.services.speech import Hints, LanguageUnsupported
 from bot.services.speech.whisper import names_by_sound
 from bot.services.speech.worker import BackendSpec, transcribe
@@ -111,7 +111,7 @@ def tg_settings(tg_settings: Settings, multilingual_model: Path) -> Settings:
 
 @pytest.fixture
 async def team_manager(db_url: str) -> User:
-    from bot.services import users
+    from bot.services.people import users
 
     return await users.ensure_local_admin(users.Defaults())
 

@@ -10,7 +10,7 @@ import numpy as np
 import soundfile
 
 from bot.models import Role, User, Visit
-from bot.services import customers
+from bot.services.records import customers
 from tests.conftest import Team
 from tests.speech.conftest import FIXTURES, recording
 from tests.telegram.conftest import Telegram, join

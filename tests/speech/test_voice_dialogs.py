@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.dialogs.base import Ctx
 from bot.messages import Audio, Reply
 from bot.models import Visit
-from bot.services import customers
+from bot.services.records import customers
 from tests.conftest import Team
 from tests.speech.conftest import recording
 from tests.support import Chat, FakeClock

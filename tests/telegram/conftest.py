@@ -16,7 +16,7 @@ from bot.handlers.telegram import Backoff, TelegramChannel
 from bot.metrics import NO_METRICS, Metrics
 from bot.models import Role
 from bot.server import HttpServer
-from bot.services import users
+from bot.services.people import users
 from tests.support import FakeClock
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi, Person
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.buttons import Action, Choice, Move, Nav, pack, unpack
 from bot.models import ChannelIdentity, Customer, Role, Visit
-from bot.services import customers
+from bot.services.records import customers
 from tests.conftest import Team
 from tests.telegram.conftest import Phone, Telegram, join
 from tests.telegram.fake_bot_api import FakeBotApi, Person

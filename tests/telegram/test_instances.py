@@ -20,7 +20,8 @@ import pytest
 from aiohttp import ClientSession
 
 from bot.models import Customer, Role, Visit
-from bot.services import customers, users
+from bot.services.people import users
+from bot.services.records import customers
 from tests.conftest import PG_URL
 from tests.telegram.conftest import free_port
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi, Person

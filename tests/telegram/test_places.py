@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.models import Customer, Role, User
-from bot.services import customers
+from bot.services.records import customers
 from tests.conftest import Team
 from tests.telegram.conftest import Telegram, join
 from tests.telegram.fake_bot_api import FakeBotApi, Person

@@ -12,7 +12,8 @@ from bot.handlers.wechat.sender import WeChatSender
 from bot.messages import Reply
 from bot.models import ApiToken, ChannelIdentity, Notification, Role, User
 from bot.sending import Retryable
-from bot.services import outbox, users
+from bot.services.notify import outbox
+from bot.services.people import users
 from tests.conftest import START
 from tests.wechat.conftest import Rig
 
@@ -103,7 +104,7 @@ async def test_voice_with_recognition_is_text_without_it_is_downloaded(
 
 
 async def test_a_location_attaches_to_the_visit(rig: Rig, db_url: str) -> None:
-    from bot.services import customers
+    from bot.services.records import customers
 
     wang = await join(rig, "wecom", "wangwu", "王五")
     await customers.create_customer(wang, customers.CustomerDraft(name="苏州湖光电子"))
@@ -157,7 +158,7 @@ async def test_a_wecom_voice_note_without_recognition_is_heard_and_becomes_a_dra
     rig: Rig, db_url: str
 ) -> None:
     """AMR downloaded through media/get, decoded by ffmpeg, heard offline, read by quick capture."""
-    from bot.services import customers
+    from bot.services.records import customers
     from tests.speech.conftest import recording
 
     rep = await join(rig, "wecom", "zhou", "周明")

@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import Settings
 from bot.models import Visit
-from bot.services import customers
+from bot.services.records import customers
 from tests.speech.conftest import multilingual_model, recording  # noqa: F401
 from tests.wechat.conftest import Rig
 from tests.wechat.test_api import join

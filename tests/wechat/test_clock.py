@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import Settings
 from bot.models import ChannelIdentity, Notification, ProcessedUpdate, Role, User
-from bot.services import users
+from bot.services.people import users
 from tests.conftest import START
 from tests.support import FakeClock
 from tests.wechat.conftest import Rig
@@ -119,7 +119,7 @@ async def test_events_follow_unfollow_and_opening_the_app(rig: Rig, db_url: str)
 async def test_an_answer_longer_than_one_message_is_pushed_whole_in_order(
     rig: Rig, db_url: str
 ) -> None:
-    from bot.services import customers
+    from bot.services.records import customers
 
     invite = await users.create_invite(None, Role.REP, name="高峰", now=START)
     await rig.wecom.say("gaofeng", f"/start {invite.code}")

@@ -9,7 +9,8 @@ from pydantic import SecretStr
 from bot.config import Settings
 from bot.models import ChannelIdentity, Customer, Role, User, Visit
 from bot.scheduler.jobs import for_user
-from bot.services import customers, users
+from bot.services.people import users
+from bot.services.records import customers
 from tests.conftest import START
 from tests.support import Chat, FakeClock
 from tests.wechat.conftest import Rig

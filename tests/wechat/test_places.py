@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.models import Customer, User
-from bot.services import customers
+from bot.services.records import customers
 from tests.wechat.conftest import Rig
 from tests.wechat.test_api import join
 

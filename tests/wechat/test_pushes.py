@@ -17,7 +17,7 @@ from bot.messages import Reply
 from bot.models import ChannelIdentity, Notification, NotificationStatus, User
 from bot.scheduler import Dispatcher, Limits
 from bot.scheduler.limits import PLATFORM_RATES
-from bot.services import outbox
+from bot.services.notify import outbox
 from tests.outbox.helpers import outlasted
 from tests.support import FakeClock
 from tests.wechat.conftest import Rig

@@ -10,7 +10,7 @@ from aiohttp import ClientSession
 
 from bot.config import Settings
 from bot.models import ChannelIdentity, ProcessedUpdate, Role, User
-from bot.services import users
+from bot.services.people import users
 from tests.conftest import START
 from tests.support import FakeClock
 from tests.wechat.callbacks import OA_TOKEN, Callbacks, sign, wecom_callbacks

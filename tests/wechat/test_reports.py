@@ -7,7 +7,7 @@ import io
 from openpyxl import load_workbook
 
 from bot.models import Role
-from bot.services import users
+from bot.services.people import users
 from tests.conftest import START, Team
 from tests.reports.helpers import png_size, seed
 from tests.wechat.conftest import Rig

@@ -39,7 +39,8 @@ from bot.handlers.telegram.webhook import webhook_handler, webhook_path
 from bot.i18n import Translator
 from bot.metrics import NO_METRICS, Metrics
 from bot.models import Role
-from bot.services import updates, users
+from bot.services import updates
+from bot.services.people import users
 
 if TYPE_CHECKING:
     from bot.server import HttpServer

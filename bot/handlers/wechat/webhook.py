@@ -31,7 +31,9 @@ from bot.i18n import Translator
 from bot.messages import Audio, Reply
 from bot.metrics import DUPLICATE, IGNORED, NO_METRICS, Metrics
 from bot.sending import SendError
-from bot.services import outbox, updates, users
+from bot.services import updates
+from bot.services.notify import outbox
+from bot.services.people import users
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from tortoise.functions import Min
 
 from bot.models import Customer, User, Visit
 from bot.services.errors import InvalidInput
-from bot.services.permissions import scope_for
+from bot.services.people.permissions import scope_for
 
 EARTH_RADIUS_M = 6_371_008.8  # the mean radius (IUGG)
 METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180

@@ -1,7 +1,7 @@
 """Money in the database and in settings: exact Decimals, per-currency limits, the manager chain
 that large-deal alerts and approvals climb.
 
-How people write amounts is `bot.services.amounts`, one grammar for every dialog.
+How people write amounts is `bot.services.language.amounts`, one grammar for every dialog.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from bot.models import User
-from bot.services.amounts import CENT, MAX_AMOUNT
+from bot.services.language.amounts import CENT, MAX_AMOUNT
 
 __all__ = [
     "CENT",

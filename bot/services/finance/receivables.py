@@ -17,10 +17,11 @@ from tortoise.transactions import in_transaction
 
 from bot import db
 from bot.models import Customer, Invoice, InvoiceStatus, Payment, PaymentAllocation, Role, User
-from bot.services import audit, money
-from bot.services.customers import get_visible
+from bot.services import audit
 from bot.services.errors import InvalidInput, PermissionDenied
-from bot.services.permissions import scope_for
+from bot.services.finance import money
+from bot.services.people.permissions import scope_for
+from bot.services.records.customers import get_visible
 
 BUCKETS = (
     "due_today",

@@ -53,7 +53,7 @@ from zoneinfo import ZoneInfo
 from dateparser.date import DateDataParser
 from dateparser.search import search_dates
 
-from bot.services.amounts import zh_number
+from bot.services.language.amounts import zh_number
 
 __all__ = [
     "MAX_PARSE_CHARS",

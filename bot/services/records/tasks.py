@@ -10,9 +10,10 @@ from tortoise.transactions import in_transaction
 
 from bot.messages import Later
 from bot.models import Role, Task, User
-from bot.services import audit, outbox
+from bot.services import audit
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
-from bot.services.permissions import require_owner_visible, scope_for
+from bot.services.notify import outbox
+from bot.services.people.permissions import require_owner_visible, scope_for
 
 MAX_TEXT = 500
 

@@ -27,10 +27,12 @@ from bot.models import (
     User,
     Visit,
 )
-from bot.services import amounts, audit, customers
+from bot.services import audit
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
-from bot.services.matching import normalize_name
-from bot.services.permissions import require_owner_visible
+from bot.services.language import amounts
+from bot.services.people.permissions import require_owner_visible
+from bot.services.records import customers
+from bot.services.records.matching import normalize_name
 
 DETAIL_FIELDS = ("name", "phone", "address", "industry", "tier")
 CREDIT_LIMIT = "credit_limit"

@@ -1,7 +1,7 @@
 """Running the team from the chat: who a manager or admin sees, and the changes an admin makes.
 
 The rules match the command line's (`crmbot invite`, `crmbot users deactivate`): invites and
-handovers go through `bot.services.users`, so both paths write the same audit events.
+handovers go through `bot.services.people.users`, so both paths write the same audit events.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from bot.models import ChannelIdentity, Customer, Role, User, Visit
-from bot.services import audit, users
+from bot.services import audit
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
-from bot.services.permissions import team_ids
+from bot.services.people import users
+from bot.services.people.permissions import team_ids
 
 
 @dataclass(frozen=True, slots=True)

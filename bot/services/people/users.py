@@ -15,7 +15,7 @@ from bot.i18n import normalize_locale
 from bot.models import ChannelIdentity, Customer, Invite, Role, User, Visit
 from bot.services import audit
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
-from bot.services.permissions import team_ids
+from bot.services.people.permissions import team_ids
 
 CONSOLE_CHANNEL = "console"
 LOCAL_CONSOLE_ID = "local"

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from bot.models import DealStageChange, Payment, User, Visit
-from bot.services.customers import visible_owner
+from bot.services.records.customers import visible_owner
 
 
 @dataclass(frozen=True, slots=True)

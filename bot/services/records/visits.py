@@ -10,10 +10,11 @@ from tortoise.transactions import in_transaction
 
 from bot import db
 from bot.models import User, Visit, VisitKind
-from bot.services import audit, places
-from bot.services.customers import visible_owner
+from bot.services import audit
 from bot.services.errors import InvalidInput
-from bot.services.permissions import scope_for
+from bot.services.people.permissions import scope_for
+from bot.services.records import places
+from bot.services.records.customers import visible_owner
 
 MAX_NOTES = 4000
 

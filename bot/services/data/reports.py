@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from bot import db
 from bot.models import Stage, User
-from bot.services import money, receivables
-from bot.services.deals import OPEN_STAGES
-from bot.services.permissions import scope_for
+from bot.services.finance import money, receivables
+from bot.services.finance.deals import OPEN_STAGES
+from bot.services.people.permissions import scope_for
 
 CONVERSION_DAYS = 90
 WEEKS = 8

@@ -16,10 +16,12 @@ from tortoise.transactions import in_transaction
 
 from bot.messages import Later
 from bot.models import Customer, Deal, DealStageChange, Stage, User
-from bot.services import audit, money, outbox
-from bot.services.customers import get_visible
+from bot.services import audit
 from bot.services.errors import InvalidInput, NotFound
-from bot.services.permissions import require_owner_visible, scope_for
+from bot.services.finance import money
+from bot.services.notify import outbox
+from bot.services.people.permissions import require_owner_visible, scope_for
+from bot.services.records.customers import get_visible
 
 MAX_TITLE = 200
 OPEN_STAGES = (Stage.LEAD, Stage.QUALIFIED, Stage.PROPOSAL, Stage.NEGOTIATION)

@@ -22,15 +22,15 @@ from tortoise.transactions import in_transaction
 from bot import db
 from bot.models import Customer, Role, User
 from bot.services import audit
-from bot.services.customers import (
+from bot.services.errors import InvalidInput, PermissionDenied
+from bot.services.language.phones import normalize_phone
+from bot.services.people.permissions import scope_for
+from bot.services.records.customers import (
     MAX_NAME,
     TIERS,
     DuplicateFinder,
 )
-from bot.services.errors import InvalidInput, PermissionDenied
-from bot.services.matching import NameIndex, normalize_name
-from bot.services.permissions import scope_for
-from bot.services.phones import normalize_phone
+from bot.services.records.matching import NameIndex, normalize_name
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "name": (

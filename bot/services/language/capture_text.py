@@ -1,9 +1,9 @@
 """Read one free-text visit note: kind of contact, when, next follow-up, amounts, and the notes.
 
 Pure functions of the text, the user's clock and the company currency, so every rule is tested
-without a database. Dates come from `bot.services.dates.search_when` (dateparser for English, the
-project's matcher for Chinese, and the phrases both languages share: "end of the month", "月底",
-"on the 15th", "下周初"); this module decides which date is which:
+without a database. Dates come from `bot.services.language.dates.search_when` (dateparser for
+English, the project's matcher for Chinese, and the phrases both languages share: "end of the
+month", "月底", "on the 15th", "下周初"); this module decides which date is which:
 
 * every date in the past is a candidate for when the contact happened, the latest one wins;
 * every date in the future is a candidate for the next follow-up: one in a clause that announces
@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.models import VisitKind
-from bot.services.amounts import Amount, find_amounts
-from bot.services.dates import parse_when, search_when
-from bot.services.visits import MAX_NOTES
+from bot.services.language.amounts import Amount, find_amounts
+from bot.services.language.dates import parse_when, search_when
+from bot.services.records.visits import MAX_NOTES
 
 # Dates, amounts and the kind are read in the first MAX_READ_CHARS characters (dateparser's time
 # grows with the text); the notes keep the whole text up to what a visit holds.

@@ -18,7 +18,7 @@ from typing import Any
 
 from bot import db
 from bot.models import User
-from bot.services.permissions import scope_for
+from bot.services.people.permissions import scope_for
 
 BATCH = 5_000
 

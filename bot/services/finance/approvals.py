@@ -32,10 +32,12 @@ from bot.models import (
     Role,
     User,
 )
-from bot.services import audit, money, outbox
-from bot.services.customers import get_visible, move_owner
+from bot.services import audit
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
-from bot.services.permissions import require_owner_visible
+from bot.services.finance import money
+from bot.services.notify import outbox
+from bot.services.people.permissions import require_owner_visible
+from bot.services.records.customers import get_visible, move_owner
 
 MAX_NOTE = 1000
 

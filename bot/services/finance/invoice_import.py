@@ -22,9 +22,12 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from bot.models import Customer, Invoice, InvoiceStatus, Role, User
-from bot.services import amounts, audit, money, spreadsheet
+from bot.services import audit
+from bot.services.data import spreadsheet
 from bot.services.errors import InvalidInput, PermissionDenied
-from bot.services.matching import normalize_name
+from bot.services.finance import money
+from bot.services.language import amounts
+from bot.services.records.matching import normalize_name
 
 COLUMNS = {
     "number": ("number", "invoice", "invoice_number", "no", "发票号", "发票号码", "编号"),

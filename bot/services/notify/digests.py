@@ -236,7 +236,8 @@ async def _add_money(
     digests: dict[int, Digest], recipients: Sequence[Recipient], until: datetime
 ) -> None:
     """Receivables due this week and overdue, due tasks, approvals waiting: one query each."""
-    from bot.services import approvals, receivables, tasks
+    from bot.services.finance import approvals, receivables
+    from bot.services.records import tasks
 
     ids = sorted(digests)
     today = min(r.local_date for r in recipients)
@@ -384,12 +385,12 @@ async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> 
                 )
                 for u in teams[m.user_id]
             ]
-        from bot.services import deals
+        from bot.services.finance import deals
 
         moves = await deals.stage_moves(team, since=start, until=end)
         for m in members:
             summaries[m.user_id].deals = deals.tally(moves, set(teams[m.user_id]))
-    from bot.services import approvals
+    from bot.services.finance import approvals
 
     for approver, count in (await approvals.waiting_counts(sorted(summaries))).items():
         summaries[approver].approvals_waiting = count

@@ -17,10 +17,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.models import Customer, User
-from bot.services.capture_names import Mention
-from bot.services.capture_text import Amount, Reading, read_note
-from bot.services.customers import DuplicateFinder
-from bot.services.permissions import scope_for
+from bot.services.language.capture_names import Mention
+from bot.services.language.capture_text import Amount, Reading, read_note
+from bot.services.people.permissions import scope_for
+from bot.services.records.customers import DuplicateFinder
 
 __all__ = ["Amount", "Candidate", "Draft", "Reading", "close_mentions", "draft_visit"]
 

@@ -26,11 +26,11 @@ from bot.models import (
     Visit,
 )
 from bot.services import audit
-from bot.services.capture_names import MentionIndex
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
-from bot.services.matching import NameIndex, normalize_name
-from bot.services.permissions import Scope, can_reassign, require_owner_visible, scope_for
-from bot.services.phones import normalize_phone
+from bot.services.language.capture_names import MentionIndex
+from bot.services.language.phones import normalize_phone
+from bot.services.people.permissions import Scope, can_reassign, require_owner_visible, scope_for
+from bot.services.records.matching import NameIndex, normalize_name
 
 TIERS = ("A", "B", "C")
 MAX_NAME = 200

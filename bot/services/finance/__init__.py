@@ -1,0 +1,1 @@
+"""Money: deals and their stages, invoices and payments, receivables aging, approvals."""

@@ -1,0 +1,1 @@
+"""Reading what people type or say: dates, amounts, phone numbers, quick-capture notes."""
