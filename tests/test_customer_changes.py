@@ -20,6 +20,7 @@ from bot.models import (
     Role,
     Stage,
     Task,
+    User,
     Visit,
 )
 from bot.services.people import users
@@ -231,3 +232,24 @@ async def test_an_alias_follows_its_customer_to_a_new_owner(team: Team) -> None:
     await li_chat.say("cancel")
     await customers.reassign(team.users["Mia"], keep.id, li.id)
     assert "Zenith Imports" in await li_chat.say("Visited Starlight Trading today")
+
+
+async def test_in_chinese_a_merge_names_only_what_moves_and_history_names_the_method(
+    team: Team,
+) -> None:
+    li, sam = team.users["Li Wei"], team.users["Sam"]
+    dup = await customers.create_customer(li, customers.CustomerDraft("星辰贸易", industry="零售"))
+    await customers.create_customer(sam, customers.CustomerDraft("天顶进出口"))
+    await Payment.create(
+        customer_id=dup.id, amount=Decimal(10), paid_on=date(2026, 11, 2), method="bank"
+    )
+    await users.set_locale(await User.get(name="Mia"), "zh")
+    mia = team.chats["Mia"]
+    await mia.say("/customer 星辰")
+    history = await mia.tap("历史")
+    assert "银行转账" in history and "bank" not in history
+    await mia.say("/customer 星辰")
+    await mia.tap("合并到")
+    text = await mia.say("天顶")
+    assert "将转移：收款 1。" in text, text
+    assert " 0" not in text and ", " not in text

@@ -11,6 +11,7 @@ from bot.dialogs.base import Ctx, Dialog, Done, Invalid, Start, Transition
 from bot.dialogs.common import action, card_reply, kind_label, refusal
 from bot.dialogs.convert import to_id, to_int
 from bot.dialogs.feature import Feature
+from bot.dialogs.labels import PAYMENT_METHODS
 from bot.dialogs.labels import STAGES as STAGE_LABELS
 from bot.dialogs.widgets import Confirm, CustomerPick, Option, Pick
 from bot.i18n import N_
@@ -70,7 +71,8 @@ def _event_line(ctx: Ctx, event: timeline.Event) -> str:
         return f"💼 {day} · {event.title}: {before} → {after} · {event.who}"
     amount = ctx.t.money(event.amount or Decimal(0), event.currency)
     line = ctx._("💴 {day} · paid {amount}").format(day=day, amount=amount)
-    return " · ".join(x for x in (line, event.who, event.text) if x)
+    method = PAYMENT_METHODS.get(event.text)
+    return " · ".join(x for x in (line, event.who, ctx._(method) if method else event.text) if x)
 
 
 async def history_action(ctx: Ctx, arg: str) -> list[Reply]:
@@ -267,14 +269,14 @@ def _merge_summary(ctx: Ctx, data: dict[str, Any]) -> str:
         ctx._("Merge “{source}” into “{target}” ({owner})?").format(
             source=plan["source"], target=plan["target"], owner=plan["owner"]
         ),
-        ctx._("It moves: {what}.").format(
-            what=", ".join(
-                f"{ctx._(label)} {counts.get(key, 0)}" for key, label in MOVED_LABELS.items()
-            )
-        ),
     ]
+    moving = [
+        f"{ctx._(label)} {counts[key]}" for key, label in MOVED_LABELS.items() if counts.get(key)
+    ]
+    if moving:  # name only what moves: a list of zeros says nothing
+        lines.append(ctx._("It moves: {what}.").format(what=ctx.t.listed(moving)))
     if plan["fills"]:
-        filled = ", ".join(
+        filled = ctx.t.listed(
             f"{ctx._(FIELD_LABELS[f]).lower()} {_shown(ctx, f, v)}"
             for f, v in plan["fills"].items()
         )

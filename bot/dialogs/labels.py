@@ -46,3 +46,12 @@ ROLE_LABELS = {
     Role.FINANCE: N_("finance"),
     Role.ADMIN: N_("admin"),
 }
+
+# How a payment came in, as finance records it.
+PAYMENT_METHODS = {
+    "bank": N_("Bank transfer"),
+    "cash": N_("Cash"),
+    "alipay": N_("Alipay"),
+    "wechat": N_("WeChat Pay"),
+    "cheque": N_("Cheque"),
+}

@@ -16,7 +16,7 @@ from bot.dialogs.common import (
 )
 from bot.dialogs.convert import to_id
 from bot.dialogs.feature import EVERYONE, MONEY, Command, Feature
-from bot.dialogs.labels import BUCKET_LABELS
+from bot.dialogs.labels import BUCKET_LABELS, PAYMENT_METHODS
 from bot.dialogs.widgets import Confirm, CustomerPick, Money, Option, Pick, Text, When
 from bot.i18n import N_
 from bot.messages import Button, Reply
@@ -24,13 +24,7 @@ from bot.services.errors import InvalidInput
 from bot.services.finance import receivables
 from bot.services.records import customers
 
-METHODS = (
-    Option("bank", N_("Bank transfer")),
-    Option("cash", N_("Cash")),
-    Option("alipay", N_("Alipay")),
-    Option("wechat", N_("WeChat Pay")),
-    Option("cheque", N_("Cheque")),
-)
+METHODS = tuple(Option(value, label) for value, label in PAYMENT_METHODS.items())
 
 
 def report_reply(ctx: Ctx, rep: receivables.Report, title: str) -> Reply:
@@ -50,7 +44,9 @@ def report_reply(ctx: Ctx, rep: receivables.Report, title: str) -> Reply:
             value = aging.buckets[name]
             if value:
                 mark = "⚠️ " if name in receivables.OVERDUE else "• "
-                lines.append(f"{mark}{ctx._(BUCKET_LABELS[name])}: {amount_text(ctx, value, cur)}")
+                lines.append(
+                    mark + ctx.t.labelled(ctx._(BUCKET_LABELS[name]), amount_text(ctx, value, cur))
+                )
     rows: list[tuple[Button, ...]] = []
     if rep.credit is not None:
         credit = rep.credit
