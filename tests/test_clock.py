@@ -66,9 +66,7 @@ async def test_visit_summary_and_follow_up_in_another_year(team: Team, clock: Fa
     assert visit.next_followup_at is not None and visit.next_followup_at > clock.now
 
 
-async def test_task_due_date_and_chinese_card_in_another_year(
-    team: Team, clock: FakeClock
-) -> None:
+async def test_task_due_date_and_chinese_card_in_another_year(team: Team, clock: FakeClock) -> None:
     mia = team.chats["Mia"]
     await mia.say("/task")
     await mia.tap("Li Wei")

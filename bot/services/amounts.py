@@ -269,6 +269,10 @@ UNITS = {
     "柜": "柜",
     "批": "批",
     "份": "份",
+    "饼": "饼",
+    "斤": "斤",
+    "桶": "桶",
+    "条": "条",
 }
 _UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 _ZHE = r"\d(?:\.\d)?|\d\d|[一二三四五六七八九]{1,2}"
@@ -284,7 +288,7 @@ _AMOUNT = re.compile(
     rf"(?:\s*(?P<mult1>{_MULT})(?![a-z]))?"
     # 120万元, 80k USD, 三千块, 500 dollars, 200 units, 三千台, 8 robots, 120万, 1.2 million
     rf"|(?P<num>{_DIGITS}|{_ZH_NUM}|{_EN_NUM})(?:\s*(?P<mult>{_MULT})(?![a-z]))?"
-    rf"(?:\s*(?P<about>多|余|来)?\s*(?:(?P<post>{_CUR_AFTER})(?![a-z])|(?P<unit>{_UNIT})(?![a-z])"
+    rf"(?:\s*(?P<about>多|余|来)?\s*(?:(?P<post>{_CUR_AFTER})(?![a-z])|(?P<unit>{_UNIT})(?:(?<![a-z])|(?![a-z]))"
     rf"|(?P<noun>[a-z]{{2,}}s)(?![a-z])))?",
     re.IGNORECASE,
 )
@@ -293,8 +297,8 @@ _NOT_COUNTED = frozenset("月人小星礼钟点多半")
 # Plural nouns after a number that count time or tries, not goods.
 _NOT_GOODS = frozenset(
     _words(
-        "seconds secs minutes mins hours hrs days weeks months years yrs times calls visits "
-        "percents"
+        "seconds secs minutes mins hours hrs days weeks wks months years yrs times calls visits "
+        "percents people persons guys managers staff hotels sites stores branches locations"
     )
 )
 

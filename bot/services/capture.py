@@ -62,11 +62,22 @@ class Draft:
 
 
 def close_mentions(mentions: list[Mention]) -> list[Mention]:
-    """The best mention alone when it stands out, else every mention about as good."""
+    """The best mention alone when it stands out, else every mention about as good.
+
+    Mentions come best first: the most written exactly, then the most mentioned. One is as good
+    as the best when it is mentioned about as much, and about as much of it is written exactly,
+    so a name written as it is ("Acme Trading") is not put next to a look-alike one slip away
+    ("Acme Tradng"), while two names the note fits equally are both offered.
+    """
     if not mentions:
         return []
     best = mentions[0]
-    close = [m for m in mentions if m.weight >= CLOSE_SHARE * best.weight]
+    close = [
+        m
+        for m in mentions
+        if (m.weight >= CLOSE_SHARE * best.weight and m.exact >= CLOSE_SHARE * best.exact)
+        or (m.coverage >= 1.0 and m.exact >= m.weight)  # named in full, as it is written
+    ]
     return close[:MAX_CHOICES]
 
 

@@ -17,6 +17,12 @@ A key is a candidate when its mentioned weight covers enough of it; candidates r
 the note mentions, so "星辰贸易" beats "星辰科技" for "星辰贸易", while "星辰" alone leaves both
 equally likely and the rep is asked.
 
+Slips count, but less than the name as written, and a name written exactly ranks first: a Latin
+word one edit away ("Nortwind") or two words run together ("blueridge"), and a Chinese character
+written with another of the same sound (华锐 for 华瑞, read with pypinyin), mention a key too.
+Each mention carries the weight the note wrote exactly, so "Acme Trading" is Acme Trading even when
+the rep also has an "Acme Tradng" (one edit away).
+
 Speed: keys are found through an inverted index (word or character pair → keys) built from
 distinctive units only, so a note with "trading" or "上海" does not touch a tenth of the company;
 the index is held in memory and caught up with one indexed query per note, as `DuplicateFinder`.
@@ -28,7 +34,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
+from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 
 
@@ -45,6 +53,10 @@ MISSPELT_CUTOFF = 75.0
 MISSPELT_MIN_CHARS = 4
 MISSPELT_SCOPE = 3000
 MIN_FUZZY_LEN = 4
+# A character matched by its sound only counts this much of its weight.
+HOMOPHONE_WEIGHT = 0.9
+# Two known words run together ("blueridge") count this much each.
+JOINED_WEIGHT = 0.95
 
 # Words of company names that say what a company does or where, not which one it is.
 GENERIC_LATIN = _words(
@@ -97,6 +109,7 @@ class _Key:
     words: tuple[tuple[str, float], ...]
     runs: tuple[tuple[str, tuple[float, ...]], ...]
     total: float
+    sounds: tuple[tuple[str, ...], ...] = ()  # per run: each character's toneless pinyin
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +119,7 @@ class NoteTokens:
     words: dict[str, float]
     pairs: frozenset[str]
     text: str
+    sound_pairs: frozenset[str] = frozenset()  # neighbouring characters' pinyin, "hua rui"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +130,22 @@ class Mention:
     key: str
     weight: float
     coverage: float
+    exact: float = 0.0  # the part of `weight` the note wrote exactly (no slip, no homophone)
+
+
+def sound(char: str) -> str:
+    """A Chinese character's toneless pinyin (its most common reading), cached per character."""
+    return _SOUNDS.get(char) or _SOUNDS.setdefault(
+        char, lazy_pinyin(char, style=Style.NORMAL, errors="default")[0]
+    )
+
+
+_SOUNDS: dict[str, str] = {}
+
+
+def _sound_pairs(run: str) -> set[str]:
+    sounds = [sound(c) for c in run]
+    return {f"{a} {b}" for a, b in pairwise(sounds)}
 
 
 def _fold(text: str) -> str:
@@ -148,50 +178,62 @@ def _cut(key: str) -> _Key:
             words = tuple((w, 1.0) for w, _ in words)
             runs = tuple((run, (1.0,) * len(run)) for run, _ in runs)
             total = float(len(words) + sum(len(run) for run, _ in runs))
-    return _Key(words, runs, total)
+    sounds = tuple(tuple(sound(c) for c in run) for run, _ in runs)
+    return _Key(words, runs, total, sounds)
 
 
 def _entries(cut: _Key) -> set[str]:
-    """The distinctive units a key is found by: core words, pairs with a core character."""
+    """The distinctive units a key is found by: core words, pairs with a core character, and
+    the same pairs by sound ("hua rui", so 华锐 finds 华瑞)."""
     found = {w for w, weight in cut.words if weight == 1.0}
-    for run, weights in cut.runs:
+    for (run, weights), sounds in zip(cut.runs, cut.sounds, strict=True):
         if len(run) == 1:
             found.add(run)
         for i in range(len(run) - 1):
             if weights[i] == 1.0 or weights[i + 1] == 1.0:
                 found.add(run[i : i + 2])
+                found.add(f"{sounds[i]} {sounds[i + 1]}")
     return found
 
 
-def note_tokens(text: str, vocabulary: Callable[[str], tuple[str, float] | None]) -> NoteTokens:
-    """Words and character pairs of a note; unknown words are looked up as possible typos."""
+def note_tokens(text: str, vocabulary: Callable[[str], Iterable[tuple[str, float]]]) -> NoteTokens:
+    """Words, character pairs and their sounds; unknown words are looked up as possible typos."""
     folded = _fold(text)
-    words: dict[str, float] = {}
-    for word in _LATIN_WORD.findall(folded):
-        if word in words:
-            continue
-        words[word] = 1.0
+    written = _LATIN_WORD.findall(folded)
+    words: dict[str, float] = dict.fromkeys(written, 1.0)
+    for word in dict.fromkeys(written):
         if len(word) >= MIN_FUZZY_LEN and word not in STOP_WORDS:
-            near = vocabulary(word)
-            if near is not None and near[0] != word:
-                words.setdefault(near[0], near[1])
-    pairs = {run[i : i + 2] for run in _CJK_RUN.findall(folded) for i in range(len(run) - 1)}
-    pairs |= {run for run in _CJK_RUN.findall(folded) if len(run) == 1}
-    return NoteTokens(words, frozenset(pairs), folded)
+            for near, similarity in vocabulary(word):
+                words[near] = max(words.get(near, 0.0), similarity)
+    runs = _CJK_RUN.findall(folded)
+    pairs = {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
+    pairs |= {run for run in runs if len(run) == 1}
+    sound_pairs = set().union(*(_sound_pairs(run) for run in runs)) if runs else set()
+    return NoteTokens(words, frozenset(pairs), folded, frozenset(sound_pairs))
 
 
-def _mentioned(cut: _Key, note: NoteTokens) -> float:
-    weight = 0.0
+def _mentioned(cut: _Key, note: NoteTokens) -> tuple[float, float]:
+    """(weight the note mentions, of which written exactly)."""
+    weight = exact = 0.0
     for word, w in cut.words:
-        weight += w * note.words.get(word, 0.0)
-    for run, weights in cut.runs:
+        found = note.words.get(word, 0.0)
+        weight += w * found
+        exact += w if found == 1.0 else 0.0
+    for (run, weights), sounds in zip(cut.runs, cut.sounds, strict=True):
         if len(run) == 1:
-            weight += weights[0] if run in note.pairs else 0.0
+            if run in note.pairs:
+                weight += weights[0]
+                exact += weights[0]
             continue
         for i, w in enumerate(weights):
             if (i > 0 and run[i - 1 : i + 1] in note.pairs) or run[i : i + 2] in note.pairs:
                 weight += w
-    return weight
+                exact += w
+            elif (i > 0 and f"{sounds[i - 1]} {sounds[i]}" in note.sound_pairs) or (
+                i + 1 < len(run) and f"{sounds[i]} {sounds[i + 1]}" in note.sound_pairs
+            ):
+                weight += w * HOMOPHONE_WEIGHT
+    return weight, exact
 
 
 class MentionIndex:
@@ -261,10 +303,21 @@ class MentionIndex:
                     del self._postings[entry]
                     self._by_length = None
 
+    def _near_words(self, word: str) -> list[tuple[str, float]]:
+        """Indexed words a word of the note may stand for: itself, the closest one when it looks
+        like a typo of it, or the two known words it runs together ("blueridge")."""
+        if word in self._postings:
+            return [(word, 1.0)]
+        near = self._near_word(word)
+        if near is not None:
+            return [near]
+        for cut in range(3, len(word) - 2):
+            if word[:cut] in self._postings and word[cut:] in self._postings:
+                return [(word[:cut], JOINED_WEIGHT), (word[cut:], JOINED_WEIGHT)]
+        return []
+
     def _near_word(self, word: str) -> tuple[str, float] | None:
         """The indexed word closest to a word of the note, when it looks like a typo of it."""
-        if word in self._postings:
-            return word, 1.0
         if self._by_length is None:
             by_length: dict[int, list[str]] = {}
             for entry in self._postings:
@@ -284,7 +337,7 @@ class MentionIndex:
         return best
 
     def tokens(self, text: str) -> NoteTokens:
-        return note_tokens(text, self._near_word)
+        return note_tokens(text, self._near_words)
 
     def mentions(
         self, text: str, visible: Callable[[int], bool], *, limit: int = 8
@@ -294,19 +347,19 @@ class MentionIndex:
         keys: set[str] = set()
         for word in note.words:
             keys |= self._postings.get(word, set())
-        for pair in note.pairs:
+        for pair in note.pairs | note.sound_pairs:
             keys |= self._postings.get(pair, set())
         found: list[Mention] = []
         for key in keys:
             cut = self._cut_of[key]
-            weight = _mentioned(cut, note)
+            weight, exact = _mentioned(cut, note)
             coverage = weight / cut.total if cut.total else 0.0
             if weight < MIN_WEIGHT or coverage < MIN_COVERAGE:
                 continue
             for customer_id in self._ids_of[key]:
                 if visible(self._owner_of[customer_id]):
-                    found.append(Mention(customer_id, key, weight, coverage))
-        found.sort(key=lambda m: (-m.weight, -m.coverage, m.customer_id))
+                    found.append(Mention(customer_id, key, weight, coverage, exact))
+        found.sort(key=lambda m: (-m.exact, -m.weight, -m.coverage, m.customer_id))
         return found[:limit]
 
     def misspelt_mentions(
@@ -350,7 +403,8 @@ class MentionIndex:
             customer_id, key, weight, total = owners[position]
             weight *= similarity / 100
             if weight >= MIN_WEIGHT:
-                found.append(Mention(customer_id, key, weight, weight / total))
+                exact = weight if similarity == 100 else 0.0
+                found.append(Mention(customer_id, key, weight, weight / total, exact))
         found.sort(key=lambda m: (-m.weight, -m.coverage, m.customer_id))
         return found[:limit]
 

@@ -83,6 +83,7 @@ async def _counted(sent: int) -> AsyncIterator[None]:
         refused.sent = sent
         raise
 
+
 def _failure(refused: ApiError) -> SendError:
     if refused.code == OUTSIDE_WINDOW:
         return Permanent(
