@@ -288,7 +288,8 @@ _AMOUNT = re.compile(
     rf"(?:\s*(?P<mult1>{_MULT})(?![a-z]))?"
     # 120万元, 80k USD, 三千块, 500 dollars, 200 units, 三千台, 8 robots, 120万, 1.2 million
     rf"|(?P<num>{_DIGITS}|{_ZH_NUM}|{_EN_NUM})(?:\s*(?P<mult>{_MULT})(?![a-z]))?"
-    rf"(?:\s*(?P<about>多|余|来)?\s*(?:(?P<post>{_CUR_AFTER})(?![a-z])|(?P<unit>{_UNIT})(?:(?<![a-z])|(?![a-z]))"
+    rf"(?:\s*(?P<about>多|余|来)?\s*(?:(?:more|extra|additional|spare)\s+)?"
+    rf"(?:(?P<post>{_CUR_AFTER})(?![a-z])|(?P<unit>{_UNIT})(?:(?<![a-z])|(?![a-z]))"
     rf"|(?P<noun>[a-z]{{2,}}s)(?![a-z])))?",
     re.IGNORECASE,
 )

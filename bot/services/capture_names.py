@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -57,6 +58,8 @@ MIN_FUZZY_LEN = 4
 HOMOPHONE_WEIGHT = 0.9
 # Two known words run together ("blueridge") count this much each.
 JOINED_WEIGHT = 0.95
+# At most this many names are scored for one note (those sharing the most units with it).
+MAX_SCORED = 100
 
 # Words of company names that say what a company does or where, not which one it is.
 GENERIC_LATIN = _words(
@@ -110,6 +113,9 @@ class _Key:
     runs: tuple[tuple[str, tuple[float, ...]], ...]
     total: float
     sounds: tuple[tuple[str, ...], ...] = ()  # per run: each character's toneless pinyin
+    # per Chinese character: its weight, the character pairs that mention it, and their sounds
+    chars: tuple[tuple[float, tuple[str, ...], tuple[str, ...]], ...] = ()
+    core: float = 0.0  # the weight of its distinctive units: all of it written means named in full
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +185,22 @@ def _cut(key: str) -> _Key:
             runs = tuple((run, (1.0,) * len(run)) for run, _ in runs)
             total = float(len(words) + sum(len(run) for run, _ in runs))
     sounds = tuple(tuple(sound(c) for c in run) for run, _ in runs)
-    return _Key(words, runs, total, sounds)
+    chars: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = []
+    for (run, weights), heard in zip(runs, sounds, strict=True):
+        if len(run) == 1:
+            chars.append((weights[0], (run,), ()))
+            continue
+        for i, weight in enumerate(weights):
+            around = [j for j in (i - 1, i) if 0 <= j < len(run) - 1]
+            chars.append(
+                (
+                    weight,
+                    tuple(run[j : j + 2] for j in around),
+                    tuple(f"{heard[j]} {heard[j + 1]}" for j in around),
+                )
+            )
+    core = sum(w for _, w in words if w == 1.0) + sum(w for w, _, _ in chars if w == 1.0)
+    return _Key(words, runs, total, sounds, tuple(chars), core)
 
 
 def _entries(cut: _Key) -> set[str]:
@@ -219,20 +240,13 @@ def _mentioned(cut: _Key, note: NoteTokens) -> tuple[float, float]:
         found = note.words.get(word, 0.0)
         weight += w * found
         exact += w if found == 1.0 else 0.0
-    for (run, weights), sounds in zip(cut.runs, cut.sounds, strict=True):
-        if len(run) == 1:
-            if run in note.pairs:
-                weight += weights[0]
-                exact += weights[0]
-            continue
-        for i, w in enumerate(weights):
-            if (i > 0 and run[i - 1 : i + 1] in note.pairs) or run[i : i + 2] in note.pairs:
-                weight += w
-                exact += w
-            elif (i > 0 and f"{sounds[i - 1]} {sounds[i]}" in note.sound_pairs) or (
-                i + 1 < len(run) and f"{sounds[i]} {sounds[i + 1]}" in note.sound_pairs
-            ):
-                weight += w * HOMOPHONE_WEIGHT
+    pairs, sounds = note.pairs, note.sound_pairs
+    for w, written, heard in cut.chars:
+        if any(pair in pairs for pair in written):
+            weight += w
+            exact += w
+        elif any(pair in sounds for pair in heard):
+            weight += w * HOMOPHONE_WEIGHT
     return weight, exact
 
 
@@ -342,13 +356,40 @@ class MentionIndex:
     def mentions(
         self, text: str, visible: Callable[[int], bool], *, limit: int = 8
     ) -> list[Mention]:
-        """Visible customers the note mentions, the most mentioned first (ties by id)."""
+        """Visible customers the note mentions: written exactly first, then by how much.
+
+        Names are looked up by the units the note writes; only when none of the names found
+        that way is written out in full are they looked up by sound too (华锐 for 华瑞), so a
+        homophone never competes with a name the rep typed as it is.
+        """
         note = self.tokens(text)
-        keys: set[str] = set()
-        for word in note.words:
-            keys |= self._postings.get(word, set())
-        for pair in note.pairs | note.sound_pairs:
-            keys |= self._postings.get(pair, set())
+        units = [*note.words, *note.pairs]
+        found = self._scored(note, units, visible, set())
+        if note.sound_pairs and not any(m.exact >= self._cut_of[m.key].core for m in found):
+            seen = {m.key for m in found}
+            found += self._scored(note, list(note.sound_pairs - note.pairs), visible, seen)
+        found.sort(key=lambda m: (-m.exact, -m.weight, -m.coverage, m.customer_id))
+        return found[:limit]
+
+    def _scored(
+        self, note: NoteTokens, units: list[str], visible: Callable[[int], bool], seen: set[str]
+    ) -> list[Mention]:
+        """The visible keys the units find, scored; at most `MAX_SCORED`, the most found first.
+
+        A unit common to thousands of names ("acme", 永盛) would have every one of them scored;
+        those that share the most units with the note are the only ones that can come first.
+        """
+        hits: Counter[str] = Counter()
+        for unit in units:
+            hits.update(self._postings.get(unit, ()))
+        owner_of, ids_of = self._owner_of, self._ids_of
+        keys = [
+            key
+            for key in hits
+            if key not in seen and any(visible(owner_of[cid]) for cid in ids_of[key])
+        ]
+        if len(keys) > MAX_SCORED:
+            keys = sorted(keys, key=lambda k: (-hits[k], k))[:MAX_SCORED]
         found: list[Mention] = []
         for key in keys:
             cut = self._cut_of[key]
@@ -356,11 +397,10 @@ class MentionIndex:
             coverage = weight / cut.total if cut.total else 0.0
             if weight < MIN_WEIGHT or coverage < MIN_COVERAGE:
                 continue
-            for customer_id in self._ids_of[key]:
-                if visible(self._owner_of[customer_id]):
+            for customer_id in ids_of[key]:
+                if visible(owner_of[customer_id]):
                     found.append(Mention(customer_id, key, weight, coverage, exact))
-        found.sort(key=lambda m: (-m.exact, -m.weight, -m.coverage, m.customer_id))
-        return found[:limit]
+        return found
 
     def misspelt_mentions(
         self, text: str, owner_ids: frozenset[int] | None, *, limit: int = 8

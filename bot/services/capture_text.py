@@ -131,7 +131,8 @@ _KIND_WORDS: tuple[tuple[VisitKind, re.Pattern[str]], ...] = (
         VisitKind.MEETING,
         re.compile(
             _EN.format(
-                r"meet(?:ing|s)?|met|mtg|lunch|dinner|breakfast|coffee|drinks|zoom|teams|video call"
+                r"meet(?:ing|s)?|met|mtg|lunch|dinner|breakfast|coffee|drinks|zoom(?:ed|'d)?|skyped?"
+                r"|teams|video call"
                 r"|conference|workshop|presentation|presented|demo(?:ed|'d)?|trade show"
                 r"|came (?:to|by) our (?:office|place)|visited us"
             )
@@ -155,8 +156,8 @@ _KIND_WORDS: tuple[tuple[VisitKind, re.Pattern[str]], ...] = (
 )
 # English words that say the contact happened whatever follows ("called", "had lunch").
 _DONE_EN = re.compile(
-    r"(?:ed|'d|met|rang|went|on (?:the )?phone|no answer|answered|reach|through|vm|voicemail)$"
-    r"|^(?:was|were) at",
+    r"(?:ed|'d)\b|\b(?:met|rang|went|spoke|on (?:the )?phone|no answer|answered|reach|through|vm"
+    r"|voicemail)\b|^(?:was|were) at",
     re.IGNORECASE,
 )
 _DONE_BEFORE_EN = re.compile(

@@ -393,6 +393,7 @@ _NOT_A_DAY_AFTER = (
     r"|attempt|version"
 )
 _Span = tuple[date, timedelta | None]
+_MONTH_CUES = ("revisit", "follow up", "follow up in", "f/u", "f/u in", "back in", "revisit in")
 
 
 def _month_number(word: str) -> int:
@@ -515,6 +516,20 @@ _SPANS: tuple[tuple[re.Pattern[str], _SpanFn], ...] = (
         lambda m, d: (d, _END_OF_DAY),
     ),
     (_en(r"eow"), lambda m, d: (_week_day(d, 0, 4), None)),
+    (_en(r"(?:nxt|next) wk|nxt week"), lambda m, d: (_week_day(d, 1, 0), None)),
+    (
+        # a month alone is a date only right after a follow-up word: "revisit Jan"
+        _en(
+            "(?:"
+            + "|".join(f"(?<={cue} )" for cue in _MONTH_CUES)
+            + ")"
+            + _EN_MONTH
+            + r"(?![\s,]*(?:\d|the\b|"
+            + _EN_ORDINAL.replace("?P<ordinal>", "?:")
+            + "))"
+        ),
+        lambda m, d: _named_month(m["month"], "初", d),
+    ),
     (_en(r"mid[- ]?next month"), lambda m, d: (_month_start(d, 1).replace(day=15), None)),
     (
         _en(r"mid[- ]?month|the middle of (?:the |this )?month"),
@@ -761,9 +776,37 @@ def _search_en(
         chars[start:end] = "\0" * (end - start)
     found: list[tuple[int, int, datetime]] = []
     for segment in re.finditer(r"[^\0]+", "".join(chars)):
-        if _looks_like_date(segment.group()):  # every match must pass it, so skip cheaply
-            found += _search_en_segment(segment.group(), segment.start(), ctx)
+        for start, end in _windows(segment.group()):
+            window = segment.group()[start:end]
+            if _looks_like_date(window):  # every match must pass it, so skip cheaply
+                found += _search_en_segment(window, segment.start() + start, ctx)
     return found
+
+
+# A stretch of text is searched only around its date-like words: dateparser's n-gram search
+# tries every run of words, so its time grows much faster than the text (a dictated note has
+# no commas to cut it). Two words either side hold every phrase it reads ("in two weeks",
+# "20th of December", "tomorrow at 3pm"); the phrases of this module are read before.
+_WINDOW_REACH = 2
+_TOKEN = re.compile(r"\S+")
+_ANCHORS = _EN_STRONG | _EN_UNITS | _EN_WITH_NUMBER
+_CLOCKISH = re.compile(r"\d(?::\d\d|[-/]\d|\s*(?:am|pm|a\.m|p\.m)\b)|^\d{1,2}(?:am|pm)$", re.I)
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Spans of `text` around the words that may belong to a date, overlapping spans merged."""
+    tokens = list(_TOKEN.finditer(text))
+    spans: list[tuple[int, int]] = []
+    for i, token in enumerate(tokens):
+        word = token.group().lower().strip(_EDGE_PUNCT)
+        if word in _ANCHORS or set(_WORD.findall(word)) & _ANCHORS or _CLOCKISH.search(word):
+            first = tokens[max(0, i - _WINDOW_REACH)].start()
+            last = tokens[min(len(tokens) - 1, i + _WINDOW_REACH)].end()
+            if spans and first <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(last, spans[-1][1]))
+            else:
+                spans.append((first, last))
+    return spans
 
 
 def _search_en_segment(text: str, offset: int, ctx: _Ctx) -> list[tuple[int, int, datetime]]:
