@@ -16,13 +16,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.models import Customer, User
+from tortoise.functions import Count
+
+from bot.models import Customer, User, Visit, VisitKind
 from bot.services.capture_names import Mention
 from bot.services.capture_text import Amount, Reading, read_note
 from bot.services.customers import DuplicateFinder
 from bot.services.permissions import scope_for
 
-__all__ = ["Amount", "Candidate", "Draft", "Reading", "close_mentions", "draft_visit"]
+__all__ = [
+    "Amount",
+    "Candidate",
+    "Draft",
+    "Reading",
+    "close_mentions",
+    "draft_visit",
+    "usual_kind",
+]
 
 # A second customer is "as likely" when the note mentions at least this share of what it
 # mentions of the best one: "星辰" matches 上海星辰贸易 and 北京星辰科技 equally (ask), while
@@ -127,3 +137,17 @@ async def draft_visit(
         if m.customer_id in rows
     )
     return Draft(reading, candidates)
+
+
+async def usual_kind(actor: User) -> VisitKind:
+    """The kind of contact the actor logs most (a visit for a new rep): a note that names no
+    kind is drafted with it, and one tap on the draft changes it."""
+    rows = (
+        await Visit.filter(user_id=actor.id)
+        .annotate(n=Count("id"))
+        .group_by("kind")
+        .order_by("-n", "kind")
+        .limit(1)
+        .values_list("kind", "n")
+    )
+    return VisitKind(rows[0][0]) if rows else VisitKind.VISIT

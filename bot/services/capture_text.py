@@ -47,7 +47,7 @@ class Reading:
     at_said: bool
     followup: datetime | None
     amounts: tuple[Amount, ...]
-    notes: str
+    notes: str  # the rep's words as typed or spoken, dates and all
     small_talk: bool
 
     @property
@@ -367,7 +367,6 @@ def split_dates(
 # --------------------------------------------------------------------------- notes
 
 _CLAUSE_END = re.compile(r"[,;.!?，。；！？\n]")
-_DANGLING = re.compile(r"\s+(?:on|at|by|until|till|before|for|in)\s*$", re.IGNORECASE)
 
 
 def clause_around(
@@ -377,22 +376,6 @@ def clause_around(
     left = max((m.end() for m in breaks.finditer(text, 0, start)), default=0)
     right = breaks.search(text, end)
     return left, right.start() if right else len(text)
-
-
-def notes_without(text: str, spans: list[tuple[int, int]]) -> str:
-    """The note with the date phrases taken out, read as a sentence again."""
-    pieces: list[str] = []
-    last = 0
-    for start, end in sorted(spans):
-        before = _DANGLING.sub("", text[last:start])
-        pieces.append(before)
-        last = end
-    pieces.append(text[last:])
-    out = " ".join("".join(pieces).split())
-    out = re.sub(r"\s+([,;.!?，。；！？、])", r"\1", out)
-    out = re.sub(r"([，。；！？、])\s+", r"\1", out)
-    out = re.sub(r"([,;，；])(?:\s*[,;，；])+", r"\1", out)
-    return out.strip(" ,;，；、") or text.strip()
 
 
 # --------------------------------------------------------------------------- the reading
@@ -410,7 +393,6 @@ def read_note(text: str, *, now: datetime, tz: ZoneInfo, currency: str = "CNY") 
     found = find_dates("".join(masked), now=now, tz=tz)
     at, followup = split_dates(found, local_now, head)
     kind = guess_kind(head, [(f.start, f.end) for f in found if f.value > local_now])
-    used = [(f.start, f.end) for f in (at, followup) if f is not None]
     return Reading(
         text=text,
         kind=kind or VisitKind.VISIT,
@@ -419,7 +401,7 @@ def read_note(text: str, *, now: datetime, tz: ZoneInfo, currency: str = "CNY") 
         at_said=at is not None,
         followup=followup.value if followup else None,
         amounts=tuple(amount for _, _, amount in amounts),
-        notes=notes_without(text, used),
+        notes=text,
         small_talk=len(head) < 40 and is_small_talk(head),
     )
 
