@@ -1,9 +1,10 @@
 """Quick capture on the demo data set: accuracy on the labelled notes, and parse time.
 
-The labelled notes (`tests/capture/labelled.jsonl` and the larger `tests/capture/corpus.jsonl`,
-English and Chinese) are parsed as a rep who owns the labelled customers and their look-alikes on
-top of the ~500 demo customers every demo rep owns, among 100,000 customers company-wide; then as
-an admin, who sees all of them. Bars:
+The labelled notes (`tests/capture/labelled.jsonl`, English and Chinese) are parsed as a rep who
+owns the labelled customers and their look-alikes on top of the ~500 demo customers every demo
+rep owns, among 100,000 customers company-wide; then as an admin, who sees all of them. The
+larger corpus (`tests/capture/corpus.jsonl`) is labelled against its customers alone, so it is
+read as a rep who owns just those (the demo rep's and the admin's times are reported too). Bars:
 
 - on the corpus's test split, at least 95% of the notes fully right (customer, kind, follow-up,
   amounts and quantities) in each language, as the rep; dev and test are both reported, per field;
@@ -156,6 +157,11 @@ async def main() -> dict[str, Any]:
         rep, other = reps[0], reps[1]
         admin = await User.create(name="Bench Admin", role=Role.ADMIN)
         added = await add_labelled_customers(rep, other)
+        # The corpus is labelled against its customers alone: a rep who owns just those (and
+        # their look-alikes) reads it, among the 100,000 names of the company.
+        corpus_rep = await User.create(name="Corpus Rep", role=Role.REP)
+        corpus_other = await User.create(name="Corpus Other", role=Role.REP)
+        added += await add_labelled_customers(corpus_rep, corpus_other)
         owned = await Customer.filter(owner_id=rep.id).count()
         total = await Customer.all().count()
 
@@ -173,7 +179,8 @@ async def main() -> dict[str, Any]:
             reading.add(started)
         as_rep, rep_scores = await measure(rep, labelled, finder, rounds)
         as_admin, admin_scores = await measure(admin, labelled, finder, rounds)
-        corpus_rep, corpus_scores = await measure_corpus(rep, notes, finder, rounds)
+        corpus_times, corpus_scores = await measure_corpus(corpus_rep, notes, finder, rounds)
+        demo_rep_times, _ = await measure_corpus(rep, notes, finder, 1)
         corpus_admin, _ = await measure_corpus(admin, notes, finder, 1)
 
     rep_accuracy = accuracy(labelled, rep_scores)
@@ -193,7 +200,7 @@ async def main() -> dict[str, Any]:
         *(
             Bar(
                 f"capture: parse p95, rep, {lang}",
-                corpus_rep[lang].summary()["p95_ms"],
+                corpus_times[lang].summary()["p95_ms"],
                 PARSE_P95_MS,
                 "ms",
             )
@@ -221,7 +228,8 @@ async def main() -> dict[str, Any]:
         "parse_rep": as_rep.summary(),
         "parse_admin": as_admin.summary(),
         "corpus_accuracy_rep": on_corpus,
-        "corpus_parse_rep": {lang: corpus_rep[lang].summary() for lang in LANGUAGES},
+        "corpus_parse_rep": {lang: corpus_times[lang].summary() for lang in LANGUAGES},
+        "corpus_parse_demo_rep": {lang: demo_rep_times[lang].summary() for lang in LANGUAGES},
         "corpus_parse_admin": {lang: corpus_admin[lang].summary() for lang in LANGUAGES},
         "bars": [bar.as_dict() for bar in bars],
         "all_bars_met": all(bar.met for bar in bars),
@@ -282,7 +290,11 @@ def report(result: dict[str, Any], bars: list[Bar]) -> None:
         ("who", "language", "count", "mean ms", "p50 ms", "p95 ms", "max ms"),
         [
             (who, lang, *(result[name][lang].get(key, 0) for key in keys))
-            for who, name in (("rep", "corpus_parse_rep"), ("admin", "corpus_parse_admin"))
+            for who, name in (
+                ("rep", "corpus_parse_rep"),
+                ("rep with ~500 demo customers", "corpus_parse_demo_rep"),
+                ("admin", "corpus_parse_admin"),
+            )
             for lang in LANGUAGES
         ],
     )
