@@ -58,6 +58,8 @@ MIN_FUZZY_LEN = 4
 HOMOPHONE_WEIGHT = 0.9
 # Two known words run together ("blueridge") count this much each.
 JOINED_WEIGHT = 0.95
+# A word written in the singular for a plural of the name, or the other way round.
+PLURAL_WEIGHT = 0.95
 # At most this many names are scored for one note (those sharing the most units with it).
 MAX_SCORED = 100
 
@@ -223,6 +225,9 @@ def note_tokens(text: str, vocabulary: Callable[[str], Iterable[tuple[str, float
     written = _LATIN_WORD.findall(folded)
     words: dict[str, float] = dict.fromkeys(written, 1.0)
     for word in dict.fromkeys(written):
+        if len(word) >= MIN_FUZZY_LEN:  # "motor" for Motors, "hotel" for Hotels
+            other = word[:-1] if word.endswith("s") else f"{word}s"
+            words[other] = max(words.get(other, 0.0), PLURAL_WEIGHT)
         if len(word) >= MIN_FUZZY_LEN and word not in STOP_WORDS:
             for near, similarity in vocabulary(word):
                 words[near] = max(words.get(near, 0.0), similarity)

@@ -505,6 +505,17 @@ _SPANS: tuple[tuple[re.Pattern[str], _SpanFn], ...] = (
         lambda m, d: _named_month(m["month"], m["part"], d),
     ),
     (
+        # a month named alone: "3月份招标", "明年1月" (its first day)
+        re.compile(
+            r"(?:明年)?"
+            + _ZH_MONTH
+            + r"月份|明年"
+            + _ZH_MONTH.replace("h>", "h2>")
+            + r"月(?![0-9一二三四五六七八九十]+[日号])"
+        ),
+        lambda m, d: _named_month(m["month"] or m["month2"], "初", d),
+    ),
+    (
         re.compile(r"(?:这个|本)?月?(?P<part>上旬|中旬|下旬)|(?:这个|本)?月中(?!旬)"),
         lambda m, d: _this_or_next(m["part"] or "中", d),
     ),
@@ -545,7 +556,7 @@ _SPANS: tuple[tuple[re.Pattern[str], _SpanFn], ...] = (
     ),
     (_en(r"(?:before|by) the weekend"), lambda m, d: (_week_day(d, 0, 4), None)),
     (_en(r"next weekend"), _weekend(1)),
-    (_en(r"(?:this |the |over the )?weekend"), _weekend(0)),
+    (_en(r"(?<!after )(?<!after the )(?:this |the |over the )?weekend"), _weekend(0)),
     (
         _en(_EN_WEEKDAY + r" (?:week|wk)|a week (?:on|from) " + _EN_WEEKDAY.replace("y>", "y2>")),
         lambda m, d: (
@@ -566,6 +577,7 @@ _SPANS: tuple[tuple[re.Pattern[str], _SpanFn], ...] = (
     ),
     (_en(_EN_COUNT + r"\s+more\s+days"), _later(timedelta(days=1))),
     (_en(r"in (?:a|one) month|a month from (?:now|today)"), lambda m, d: (_next_month(d), None)),
+    (_en(r"(?:in )?(?:a )?couple (?:of )?days"), lambda m, d: (d + timedelta(days=2), None)),
     (
         _en(
             _EN_MONTH
