@@ -35,7 +35,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import pairwise
 
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
@@ -151,9 +150,29 @@ def sound(char: str) -> str:
 _SOUNDS: dict[str, str] = {}
 
 
+# Words every note uses: their characters are what they say, never a name's homophone ("新客户"
+# is a new customer, not 新科).
+COMMON_ZH = _words(
+    "客户 新客户 老客户 老板 老板娘 经理 总监 采购 公司 工厂 厂里 价格 报价 合同 订单 发货 "
+    "送货 交货 付款 货款 发票 样品 电话 微信 邮件 短信 视频 会议 开会 见面 吃饭 拜访 上门 "
+    "回访 跟进 联系 回复 今天 明天 后天 昨天 下周 本周 这周 下个 月底 月初 月中 上午 下午 "
+    "晚上 早上 时间 需要 要求 问题 没有 他们 我们 说要 一下 一个 一家 一批 可以 考虑 确认 "
+    "处理 安排 方案 产品 新品"
+)
+_COMMON_ZH_RUN = re.compile("|".join(sorted(COMMON_ZH, key=len, reverse=True)))
+
+
 def _sound_pairs(run: str) -> set[str]:
+    """The sounds of neighbouring characters, leaving out those of the words every note uses."""
+    common = [False] * len(run)
+    for m in _COMMON_ZH_RUN.finditer(run):
+        common[m.start() : m.end()] = [True] * (m.end() - m.start())
     sounds = [sound(c) for c in run]
-    return {f"{a} {b}" for a, b in pairwise(sounds)}
+    return {
+        f"{sounds[i]} {sounds[i + 1]}"
+        for i in range(len(run) - 1)
+        if not common[i] and not common[i + 1]
+    }
 
 
 def _fold(text: str) -> str:
