@@ -172,6 +172,7 @@ def _search(text: str, ctx: _Ctx) -> list[tuple[str, datetime]]:
     found = _phrases(text, ctx)
     if _CJK.search(text):
         found += _search_zh(text, ctx, taken=[(start, end) for start, end, _ in found])
+    found += _plain_en(text, ctx, taken=[(start, end) for start, end, _ in found])
     found += _search_en(text, ctx, taken=[(start, end) for start, end, _ in found])
     # A match touching the cut-off point may be a truncated expression ("下周" of "下周五").
     found = [f for f in found if not (truncated and f[1] == len(text))]
@@ -792,6 +793,64 @@ def _search_en(
             window = segment.group()[start:end]
             if _looks_like_date(window):  # every match must pass it, so skip cheaply
                 found += _search_en_segment(window, segment.start() + start, ctx)
+    return found
+
+
+# The plainest English dates of a note, read directly as dateparser reads them (a test compares
+# them): a weekday, "next friday", today, tomorrow, "Dec 10", "12/10", next week, next month.
+# Anything next to a time or a part of the day ("Friday 3pm", "tomorrow morning") is left to
+# dateparser, which reads the two together.
+_NOT_AFTER = "".join(
+    f"(?<!{word} )" for word in ("this", "last", "coming", "following", "every", "the")
+)
+_NO_TIME_NEXT = (
+    r"(?![^\S\n]*(?:at\b|@|\d|morning|afternoon|evening|night|noon|midnight|week|wk|am\b|pm\b))"
+)
+_PLAIN_EN = re.compile(
+    rf"{_NOT_AFTER}\b(?:(?P<next>next\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|mon|tues?|wed|thu|fri)"
+    rf"|(?<![\d:])(?<!am )(?<!pm )(?P<day>today|tomorrow)"
+    r"|(?P<month>jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april"
+    r"|june|july|august|september|october|november|december)\.?\s+(?P<dom>[12]\d|3[01]|0?[1-9])"
+    r"(?![\d:.]|\s*(?:st|nd|rd|th|am|pm)\b|,?\s*\d)"
+    r"|(?<![\d/.-])(?P<mm>1[0-2]|0?[1-9])/(?P<dd>[12]\d|3[01]|0?[1-9])(?![\d/])"
+    r"|next\s+(?P<span>week|month))\b" + _NO_TIME_NEXT,
+    re.IGNORECASE,
+)
+
+
+def _plain_day(m: re.Match[str], today: date) -> date | None:
+    """The day of one plain English date, or None to leave it to dateparser."""
+    if m["weekday"]:
+        weekday = _weekday_number(m["weekday"])
+        if not m["next"] and weekday == today.weekday():
+            return None  # "friday" said on a Friday: dateparser decides
+        return _next_weekday(today, weekday)
+    if m["day"]:
+        return today + timedelta(days=1 if m["day"].lower() == "tomorrow" else 0)
+    if m["span"]:
+        return today + timedelta(weeks=1) if m["span"].lower() == "week" else _next_month(today)
+    month = _month_number(m["month"]) if m["month"] else int(m["mm"])
+    dom = int(m["dom"] or m["dd"])
+    day = _safe_date(today.year, month, dom)
+    if day is None or day == today:
+        return None
+    return day if day > today else _safe_date(today.year + 1, month, dom)
+
+
+def _plain_en(
+    text: str, ctx: _Ctx, taken: list[tuple[int, int]]
+) -> list[tuple[int, int, datetime]]:
+    """The plain English dates outside the spans already read (future dates only)."""
+    if ctx.prefer != "future":
+        return []
+    found = []
+    for m in _PLAIN_EN.finditer(text):
+        if any(start < m.end() and m.start() < end for start, end in taken):
+            continue
+        day = _plain_day(m, ctx.today)
+        if day is not None:
+            found.append((m.start(), m.end(), _on(day, None, ctx)))
     return found
 
 
