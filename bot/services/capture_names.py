@@ -274,6 +274,15 @@ def _mentioned(cut: _Key, note: NoteTokens) -> tuple[float, float]:
     return weight, exact
 
 
+def _core_pair_heard(cut: _Key, note: NoteTokens) -> bool:
+    """Whether the note sounds two neighbouring distinctive characters of the key."""
+    return any(
+        weights[i] == weights[i + 1] == 1.0 and f"{sounds[i]} {sounds[i + 1]}" in note.sound_pairs
+        for (_, weights), sounds in zip(cut.runs, cut.sounds, strict=True)
+        for i in range(len(weights) - 1)
+    )
+
+
 class MentionIndex:
     """Every customer key, searchable for the keys a note mentions. Not thread-safe."""
 
@@ -391,7 +400,10 @@ class MentionIndex:
         found = self._scored(note, units, visible, set())
         if note.sound_pairs and not any(m.exact >= self._cut_of[m.key].core for m in found):
             seen = {m.key for m in found}
-            found += self._scored(note, list(note.sound_pairs - note.pairs), visible, seen)
+            # by sound, two distinctive characters side by side must be heard: 丰物 sounds like
+            # 风五 of "东风五金", but 瑞丰物流 is not named by it; 美嘉 names 美佳家居
+            heard = self._scored(note, list(note.sound_pairs - note.pairs), visible, seen)
+            found += [m for m in heard if _core_pair_heard(self._cut_of[m.key], note)]
         found.sort(key=lambda m: (-m.exact, -m.weight, -m.coverage, m.customer_id))
         return found[:limit]
 
