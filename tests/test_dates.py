@@ -18,6 +18,8 @@ from bot.services.language.dates import (
     _context,
     _parse_dateparser,
     _parse_en_common,
+    _plain_en,
+    _search_en,
     normalize_zh,
     parse_when,
     search_when,
@@ -475,3 +477,61 @@ def test_common_phrases_read_directly_as_dateparser_reads_them(
     direct = _parse_en_common(phrase, ctx)
     assert direct is not None
     assert direct == _parse_dateparser(phrase, ctx)
+
+
+PLAIN_PHRASES = [
+    *(
+        f"{prefix}{day}"
+        for prefix in ("", "next ")
+        for day in ("monday", "Tuesday", "wed", "thu", "Fri", "saturday", "sunday", "tues", "mon")
+    ),
+    "today",
+    "tomorrow",
+    "Dec 10",
+    "december 3",
+    "Nov 2",
+    "jan 8",
+    "12/1",
+    "1/10",
+    "11/30",
+    "next week",
+    "next month",
+]
+
+
+@pytest.mark.parametrize("phrase", PLAIN_PHRASES)
+@pytest.mark.parametrize(
+    "now",
+    [
+        NOW,
+        datetime(2026, 11, 22, 23, 30, tzinfo=SH),
+        datetime(2026, 12, 31, 8, 0, tzinfo=SH),
+        datetime(2026, 3, 8, 1, 30, tzinfo=UTC),
+    ],
+)
+def test_plain_dates_in_notes_read_directly_as_dateparser_reads_them(
+    phrase: str, now: datetime
+) -> None:
+    """The shortcut for the plainest dates of a note must not change a single answer."""
+    zone = ZoneInfo("America/New_York") if now.tzinfo is UTC else SH
+    ctx = _context(now, zone, "future")
+    note = f"call back {phrase}, thanks"
+    found = _plain_en(note, ctx, [])
+    searched = [value for _, _, value in _search_en(note, ctx, [])]
+    if found:
+        [(start, end, value)] = found
+        assert note[start:end] == phrase
+        assert [value] == searched or value == _parse_dateparser(phrase, ctx)
+    else:  # left to dateparser: a bare weekday said on that day, or today's date
+        local = now.astimezone(zone)
+        assert phrase[:3].lower() == local.strftime("%a").lower() or any(
+            value.date() == local.date() for value in searched
+        )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Friday 3pm", "tomorrow morning", "2pm today", "this friday", "Monday at 10", "fri 11am"],
+)
+def test_plain_dates_next_to_a_time_are_left_to_dateparser(text: str) -> None:
+    assert _plain_en(text, _context(NOW, SH, "future"), []) == []

@@ -1,9 +1,10 @@
 """Quick capture: a sentence typed (or spoken) outside any dialog becomes a draft visit.
 
 The engine hands free text to `capture_fallback`; the draft is shown with Confirm / Edit / Cancel
-and nothing is written before Confirm. When the customer is not clear the dialog first asks:
-choices when two are about as likely, a search (or /newcustomer) when none is named. Edit walks
-the /visit dialog with every value filled in.
+and one button per other kind of contact (one tap changes it); nothing is written before
+Confirm. A note that names no kind is drafted with the rep's usual one, and says so. When the
+customer is not clear the dialog first asks: choices when two are about as likely, a search (or
+/newcustomer) when none is named. Edit walks the /visit dialog with every value filled in.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ from bot.services.language import capture
 from bot.services.records.customers import briefs
 
 CONFIRM, EDIT, OTHER = "confirm", "edit", "other"
+KIND_CHOICE = "kind:"
+KIND_ICONS = {
+    VisitKind.VISIT: "🚶",
+    VisitKind.CALL: "📞",
+    VisitKind.MESSAGE: "💬",
+    VisitKind.MEETING: "🤝",
+}
 CHOOSE = "choose"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -65,8 +73,10 @@ async def capture_fallback(ctx: Ctx, text: str) -> list[Reply] | Start:
 async def _draft_data(ctx: Ctx, draft: capture.Draft, text: str) -> dict[str, Any]:
     """The draft as dialog data (JSON): what the visit dialog keeps, plus the amounts."""
     reading = draft.reading
+    kind = reading.kind if reading.kind_said else await capture.usual_kind(ctx.user)
     data: dict[str, Any] = {
-        "kind": reading.kind.value,
+        "kind": kind.value,
+        "kind_said": reading.kind_said,
         "at": reading.at.isoformat(),
         "notes": reading.notes,
         "amounts": [[a.kind, str(a.value), a.unit] for a in reading.amounts],
@@ -124,16 +134,22 @@ def amount_text(ctx: Ctx, kind: str, value: Decimal, unit: str) -> str:
 
 
 def summary_text(ctx: Ctx, data: dict[str, Any]) -> str:
-    kind = ctx._(KIND_LABELS[VisitKind(data["kind"])])
+    kind = VisitKind(data["kind"])
     lines = [
         ctx._("Log this?"),
         f"🏢 {data.get('customer_name', '')}",
-        f"{kind} · {ctx.t.datetime(datetime.fromisoformat(data['at']))}",
-        f"📝 {data['notes']}",
+        f"{ctx._(KIND_LABELS[kind])} · {ctx.t.datetime(datetime.fromisoformat(data['at']))}",
     ]
-    amounts = [amount_text(ctx, k, Decimal(v), u) for k, v, u in data.get("amounts", [])]
-    if amounts:
-        lines.append("💰 " + " · ".join(amounts))
+    if not data.get("kind_said", True):
+        lines.append(ctx._("The note does not say how you were in touch: your usual kind."))
+    lines.append(f"📝 {data['notes']}")
+    amounts = [(k, Decimal(v), u) for k, v, u in data.get("amounts", [])]
+    money = [amount_text(ctx, k, v, u) for k, v, u in amounts if k != "quantity"]
+    goods = [amount_text(ctx, k, v, u) for k, v, u in amounts if k == "quantity"]
+    if money:
+        lines.append("💰 " + " · ".join(money))
+    if goods:
+        lines.append("📦 " + " · ".join(goods))
     if data.get("followup"):
         lines.append(
             ctx._("Next follow-up: {when}").format(
@@ -141,21 +157,31 @@ def summary_text(ctx: Ctx, data: dict[str, Any]) -> str:
             )
         )
     else:
-        lines.append(ctx._("No follow-up date."))
+        lines.append(ctx._("No follow-up date was read from the note."))
     if data.get("audio_ref"):
         lines.append(ctx._("🎙 From your voice note"))
     return "\n".join(lines)
 
 
 async def ask_confirm(ctx: Ctx, data: dict[str, Any]) -> Question | None:
+    current = VisitKind(data["kind"])
+    kinds = [
+        (f"{KIND_CHOICE}{kind.value}", f"{KIND_ICONS[kind]} {ctx._(label)}")
+        for kind, label in KIND_LABELS.items()
+        if kind != current
+    ]
     return Question(
         summary_text(ctx, data),
-        [(CONFIRM, ctx._("✅ Confirm")), (EDIT, ctx._("✏️ Edit"))],
+        [(CONFIRM, ctx._("✅ Confirm")), (EDIT, ctx._("✏️ Edit")), *kinds],
         columns=2,
     )
 
 
 async def answer_confirm(ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition:
+    if answer.choice and answer.choice.startswith(KIND_CHOICE):
+        data["kind"] = VisitKind(answer.choice.removeprefix(KIND_CHOICE)).value
+        data["kind_said"] = True
+        return Goto("confirm")
     typed = (answer.text or "").strip().casefold()
     if answer.choice == EDIT or typed in {"edit", ctx._("edit").casefold()}:
         keep = ("customer_id", "customer_name", "kind", "at", "notes", "followup")

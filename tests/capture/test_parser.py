@@ -201,11 +201,21 @@ def test_amount_values_are_exact() -> None:
 # --- notes and small talk -------------------------------------------------------------------
 
 
-def test_notes_drop_the_dates_and_read_as_a_sentence() -> None:
-    assert (
-        read("拜访了锦程，客户要200台，下周五再打电话").notes == "拜访了锦程，客户要200台，再打电话"
-    )
-    assert read("Dropped by Vandelay, revisit on Dec 3").notes == "Dropped by Vandelay, revisit"
+def test_notes_keep_the_reps_words_with_their_dates() -> None:
+    for text in (
+        "拜访了锦程，客户要200台，下周五再打电话",
+        "Dropped by Vandelay, revisit on Dec 3",
+        "月底前回复报价",
+        "they want 200 units, call back Friday",
+    ):
+        assert read(text).notes == text
+
+
+def test_an_unknown_date_phrase_stays_in_the_note_and_no_date_is_read() -> None:
+    note = read("Visited Acme, follow up after the trade fair")
+    assert note.followup is None and note.notes == "Visited Acme, follow up after the trade fair"
+    note = read("拜访了锦程，年后再联系")
+    assert note.followup is None and note.notes == "拜访了锦程，年后再联系"
 
 
 @pytest.mark.parametrize("text", ["hi", "Thanks!", "thank you", "你好", "谢谢", "ok 👍", "好的"])
@@ -228,7 +238,8 @@ def test_a_long_note_is_kept_whole_and_read_at_its_start() -> None:
     tail = " and more" * 300
     note = read("Visited Acme, call back next Friday" + tail)
     assert note.followup == local(2026, 11, 20, 9)
-    assert note.notes.startswith("Visited Acme, call back and more") and len(note.notes) > 2500
+    assert note.notes.startswith("Visited Acme, call back next Friday and more")
+    assert len(note.notes) > 2500
 
 
 @settings(max_examples=60, deadline=None)

@@ -28,7 +28,7 @@ async def test_a_voice_note_becomes_a_draft_visit_and_is_stored_with_its_transcr
     reply = await tom.share(voice=note)
     assert "🎙 “visited acme trading" in reply, reply
     assert "Log this?" in reply and "Acme Trading" in reply, reply
-    assert "200 units · 5%" in reply, reply
+    assert "💰 5%" in reply and "📦 200 units" in reply, reply
     assert await Visit.all().count() == 0, "nothing is written before Confirm"
 
     assert (await tom.tap("Confirm")).startswith("Logged.")

@@ -26,7 +26,8 @@ async def test_typed_note_confirmed_with_a_button(
     reply = await tom.say(
         "Visited Brightwater, they want 200 units at 5% off, call back next Friday"
     )
-    assert "Log this?" in reply and "Brightwater Ceramics" in reply and "200 units · 5%" in reply
+    assert "Log this?" in reply and "Brightwater Ceramics" in reply
+    assert "💰 5%" in reply and "📦 200 units" in reply
     draft = tom.last
     labels = [b["text"] for row in draft["reply_markup"]["inline_keyboard"] for b in row]
     assert labels[:2] == ["✅ Confirm", "✏️ Edit"] and "Cancel" in labels
@@ -36,4 +37,6 @@ async def test_typed_note_confirmed_with_a_button(
     assert draft["text"].endswith("→ ✅ Confirm") and "reply_markup" not in draft
     visit = await Visit.get(customer_id=customer.id)
     assert visit.next_followup_at == datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
-    assert visit.notes == "Visited Brightwater, they want 200 units at 5% off, call back"
+    assert visit.notes == (
+        "Visited Brightwater, they want 200 units at 5% off, call back next Friday"
+    )

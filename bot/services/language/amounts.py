@@ -10,6 +10,7 @@ What a number is written with:
   ("三千", "一万二", "两百五十", read by cn2an), or English number words as a speech recogniser
   writes them ("two hundred", "a thousand");
 * a multiplier: k, m/mn, b/bn, thousand, million, billion, 百, 千, 万, 百万, 千万, 亿;
+* yuan and tenths as prices are said ("2块5" is ¥2.50);
 * a currency symbol, code or word in either language (¥, 元, 块, 人民币, $, USD, dollars, bucks,
   美元, €, euros, 欧元, £, HKD, 港币 ...), a percent ("5%", "5 percent", "百分之五"), a discount
   in 折 ("九五折" is 5 % off, "8.5折" 15 % off), or a unit of goods ("200 units", "三千台").
@@ -269,11 +270,19 @@ UNITS = {
     "柜": "柜",
     "批": "批",
     "份": "份",
+    "饼": "饼",
+    "斤": "斤",
+    "桶": "桶",
+    "条": "条",
+    "把": "把",
 }
 _UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 _ZHE = r"\d(?:\.\d)?|\d\d|[一二三四五六七八九]{1,2}"
 
 _AMOUNT = re.compile(
+    # 2块5 (two yuan fifty), as prices are said
+    rf"(?P<kuai>\d+|{_ZH_NUM})块(?P<jiao>[0-9一二三四五六七八九])(?![0-9万千百十])"
+    "|"
     # 5%, 7.5 percent, five percent, 百分之五
     rf"(?P<pct>{_DIGITS}|{_EN_NUM})\s*(?:%|(?:percent|per\s+cent|pct)(?![a-z]))"
     rf"|百分之(?P<pctzh>{_DIGITS}|{_ZH_NUM})"
@@ -284,7 +293,8 @@ _AMOUNT = re.compile(
     rf"(?:\s*(?P<mult1>{_MULT})(?![a-z]))?"
     # 120万元, 80k USD, 三千块, 500 dollars, 200 units, 三千台, 8 robots, 120万, 1.2 million
     rf"|(?P<num>{_DIGITS}|{_ZH_NUM}|{_EN_NUM})(?:\s*(?P<mult>{_MULT})(?![a-z]))?"
-    rf"(?:\s*(?P<about>多|余|来)?\s*(?:(?P<post>{_CUR_AFTER})(?![a-z])|(?P<unit>{_UNIT})(?![a-z])"
+    rf"(?:\s*(?P<about>多|余|来)?\s*(?:(?:more|extra|additional|spare)\s+)?"
+    rf"(?:(?P<post>{_CUR_AFTER})(?![a-z])|(?P<unit>{_UNIT})(?:(?<![a-z])|(?![a-z]))"
     rf"|(?P<noun>[a-z]{{2,}}s)(?![a-z])))?",
     re.IGNORECASE,
 )
@@ -293,8 +303,9 @@ _NOT_COUNTED = frozenset("月人小星礼钟点多半")
 # Plural nouns after a number that count time or tries, not goods.
 _NOT_GOODS = frozenset(
     _words(
-        "seconds secs minutes mins hours hrs days weeks months years yrs times calls visits "
-        "percents"
+        "seconds secs minutes mins hours hrs days weeks wks months years yrs times calls visits "
+        "percents people persons guys managers staff hotels sites stores branches locations "
+        "properties technicians engineers workers"
     )
 )
 
@@ -336,6 +347,11 @@ def _read(m: re.Match[str], currency: str | None, *, answer: bool) -> Amount | N
     `answer` says the text answers "how much?": a plain number is then money.
     """
     raw = m.group().strip()
+    if m["kuai"]:
+        whole, tenths = _number(m["kuai"]), _number(m["jiao"])
+        if whole is None or tenths is None:
+            return None
+        return Amount(MONEY, whole + tenths / 10, currency or "", raw)
     if m["pct"] or m["pctzh"]:
         value = _number(m["pct"] or m["pctzh"])
         return Amount(PERCENT, value, "%", raw) if value is not None else None
@@ -352,6 +368,8 @@ def _read(m: re.Match[str], currency: str | None, *, answer: bool) -> Amount | N
         return Amount(MONEY, value, code, raw, currency_said=True) if value else None
     num, mult = m["num"], m["mult"]
     if m["unit"]:
+        if m["unit"] == "把" and not num.isdigit():
+            return None  # "下周三把报价发过去": 把 after a Chinese numeral is not chairs
         if m["unit"] in "个個" and (
             m.string[m.end() : m.end() + 1] in _NOT_COUNTED or re.fullmatch(f"[{_ZH_DIGIT}]", num)
         ):

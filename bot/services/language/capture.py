@@ -16,13 +16,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.models import Customer, User
+from tortoise.functions import Count
+
+from bot.models import Customer, User, Visit, VisitKind
 from bot.services.language.capture_names import Mention
 from bot.services.language.capture_text import Amount, Reading, read_note
 from bot.services.people.permissions import scope_for
 from bot.services.records.customers import DuplicateFinder
 
-__all__ = ["Amount", "Candidate", "Draft", "Reading", "close_mentions", "draft_visit"]
+__all__ = [
+    "Amount",
+    "Candidate",
+    "Draft",
+    "Reading",
+    "close_mentions",
+    "draft_visit",
+    "usual_kind",
+]
 
 # A second customer is "as likely" when the note mentions at least this share of what it
 # mentions of the best one: "星辰" matches 上海星辰贸易 and 北京星辰科技 equally (ask), while
@@ -62,11 +72,22 @@ class Draft:
 
 
 def close_mentions(mentions: list[Mention]) -> list[Mention]:
-    """The best mention alone when it stands out, else every mention about as good."""
+    """The best mention alone when it stands out, else every mention about as good.
+
+    Mentions come best first: the most written exactly, then the most mentioned. One is as good
+    as the best when it is mentioned about as much, and about as much of it is written exactly,
+    so a name written as it is ("Acme Trading") is not put next to a look-alike one slip away
+    ("Acme Tradng"), while two names the note fits equally are both offered.
+    """
     if not mentions:
         return []
     best = mentions[0]
-    close = [m for m in mentions if m.weight >= CLOSE_SHARE * best.weight]
+    close = [
+        m
+        for m in mentions
+        if (m.weight >= CLOSE_SHARE * best.weight and m.exact >= CLOSE_SHARE * best.exact)
+        or (m.coverage >= 1.0 and m.exact >= m.weight)  # named in full, as it is written
+    ]
     return close[:MAX_CHOICES]
 
 
@@ -116,3 +137,17 @@ async def draft_visit(
         if m.customer_id in rows
     )
     return Draft(reading, candidates)
+
+
+async def usual_kind(actor: User) -> VisitKind:
+    """The kind of contact the actor logs most (a visit for a new rep): a note that names no
+    kind is drafted with it, and one tap on the draft changes it."""
+    rows = (
+        await Visit.filter(user_id=actor.id)
+        .annotate(n=Count("id"))
+        .group_by("kind")
+        .order_by("-n", "kind")
+        .limit(1)
+        .values_list("kind", "n")
+    )
+    return VisitKind(rows[0][0]) if rows else VisitKind.VISIT

@@ -17,6 +17,12 @@ A key is a candidate when its mentioned weight covers enough of it; candidates r
 the note mentions, so "星辰贸易" beats "星辰科技" for "星辰贸易", while "星辰" alone leaves both
 equally likely and the rep is asked.
 
+Slips count, but less than the name as written, and a name written exactly ranks first: a Latin
+word one edit away ("Nortwind") or two words run together ("blueridge"), and a Chinese character
+written with another of the same sound (华锐 for 华瑞, read with pypinyin), mention a key too.
+Each mention carries the weight the note wrote exactly, so "Acme Trading" is Acme Trading even when
+the rep also has an "Acme Tradng" (one edit away).
+
 Speed: keys are found through an inverted index (word or character pair → keys) built from
 distinctive units only, so a note with "trading" or "上海" does not touch a tenth of the company;
 the index is held in memory and caught up with one indexed query per note, as `DuplicateFinder`.
@@ -26,9 +32,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 
 
@@ -45,6 +53,14 @@ MISSPELT_CUTOFF = 75.0
 MISSPELT_MIN_CHARS = 4
 MISSPELT_SCOPE = 3000
 MIN_FUZZY_LEN = 4
+# A character matched by its sound only counts this much of its weight.
+HOMOPHONE_WEIGHT = 0.9
+# Two known words run together ("blueridge") count this much each.
+JOINED_WEIGHT = 0.95
+# A word written in the singular for a plural of the name, or the other way round.
+PLURAL_WEIGHT = 0.95
+# At most this many names are scored for one note (those sharing the most units with it).
+MAX_SCORED = 100
 
 # Words of company names that say what a company does or where, not which one it is.
 GENERIC_LATIN = _words(
@@ -97,6 +113,10 @@ class _Key:
     words: tuple[tuple[str, float], ...]
     runs: tuple[tuple[str, tuple[float, ...]], ...]
     total: float
+    sounds: tuple[tuple[str, ...], ...] = ()  # per run: each character's toneless pinyin
+    # per Chinese character: its weight, the character pairs that mention it, and their sounds
+    chars: tuple[tuple[float, tuple[str, ...], tuple[str, ...]], ...] = ()
+    core: float = 0.0  # the weight of its distinctive units: all of it written means named in full
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +126,7 @@ class NoteTokens:
     words: dict[str, float]
     pairs: frozenset[str]
     text: str
+    sound_pairs: frozenset[str] = frozenset()  # neighbouring characters' pinyin, "hua rui"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +137,42 @@ class Mention:
     key: str
     weight: float
     coverage: float
+    exact: float = 0.0  # the part of `weight` the note wrote exactly (no slip, no homophone)
+
+
+def sound(char: str) -> str:
+    """A Chinese character's toneless pinyin (its most common reading), cached per character."""
+    return _SOUNDS.get(char) or _SOUNDS.setdefault(
+        char, lazy_pinyin(char, style=Style.NORMAL, errors="default")[0]
+    )
+
+
+_SOUNDS: dict[str, str] = {}
+
+
+# Words every note uses: their characters are what they say, never a name's homophone ("新客户"
+# is a new customer, not 新科).
+COMMON_ZH = _words(
+    "客户 新客户 老客户 老板 老板娘 经理 总监 采购 公司 工厂 厂里 价格 报价 合同 订单 发货 "
+    "送货 交货 付款 货款 发票 样品 电话 微信 邮件 短信 视频 会议 开会 见面 吃饭 拜访 上门 "
+    "回访 跟进 联系 回复 今天 明天 后天 昨天 下周 本周 这周 下个 月底 月初 月中 上午 下午 "
+    "晚上 早上 时间 需要 要求 问题 没有 他们 我们 说要 一下 一个 一家 一批 可以 考虑 确认 "
+    "处理 安排 方案 产品 新品"
+)
+_COMMON_ZH_RUN = re.compile("|".join(sorted(COMMON_ZH, key=len, reverse=True)))
+
+
+def _sound_pairs(run: str) -> set[str]:
+    """The sounds of neighbouring characters, leaving out those of the words every note uses."""
+    common = [False] * len(run)
+    for m in _COMMON_ZH_RUN.finditer(run):
+        common[m.start() : m.end()] = [True] * (m.end() - m.start())
+    sounds = [sound(c) for c in run]
+    return {
+        f"{sounds[i]} {sounds[i + 1]}"
+        for i in range(len(run) - 1)
+        if not common[i] and not common[i + 1]
+    }
 
 
 def _fold(text: str) -> str:
@@ -148,50 +205,82 @@ def _cut(key: str) -> _Key:
             words = tuple((w, 1.0) for w, _ in words)
             runs = tuple((run, (1.0,) * len(run)) for run, _ in runs)
             total = float(len(words) + sum(len(run) for run, _ in runs))
-    return _Key(words, runs, total)
+    sounds = tuple(tuple(sound(c) for c in run) for run, _ in runs)
+    chars: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = []
+    for (run, weights), heard in zip(runs, sounds, strict=True):
+        if len(run) == 1:
+            chars.append((weights[0], (run,), ()))
+            continue
+        for i, weight in enumerate(weights):
+            around = [j for j in (i - 1, i) if 0 <= j < len(run) - 1]
+            chars.append(
+                (
+                    weight,
+                    tuple(run[j : j + 2] for j in around),
+                    tuple(f"{heard[j]} {heard[j + 1]}" for j in around),
+                )
+            )
+    core = sum(w for _, w in words if w == 1.0) + sum(w for w, _, _ in chars if w == 1.0)
+    return _Key(words, runs, total, sounds, tuple(chars), core)
 
 
 def _entries(cut: _Key) -> set[str]:
-    """The distinctive units a key is found by: core words, pairs with a core character."""
+    """The distinctive units a key is found by: core words, pairs with a core character, and
+    the same pairs by sound ("hua rui", so 华锐 finds 华瑞)."""
     found = {w for w, weight in cut.words if weight == 1.0}
-    for run, weights in cut.runs:
+    for (run, weights), sounds in zip(cut.runs, cut.sounds, strict=True):
         if len(run) == 1:
             found.add(run)
         for i in range(len(run) - 1):
             if weights[i] == 1.0 or weights[i + 1] == 1.0:
                 found.add(run[i : i + 2])
+                found.add(f"{sounds[i]} {sounds[i + 1]}")
     return found
 
 
-def note_tokens(text: str, vocabulary: Callable[[str], tuple[str, float] | None]) -> NoteTokens:
-    """Words and character pairs of a note; unknown words are looked up as possible typos."""
+def note_tokens(text: str, vocabulary: Callable[[str], Iterable[tuple[str, float]]]) -> NoteTokens:
+    """Words, character pairs and their sounds; unknown words are looked up as possible typos."""
     folded = _fold(text)
-    words: dict[str, float] = {}
-    for word in _LATIN_WORD.findall(folded):
-        if word in words:
-            continue
-        words[word] = 1.0
+    written = _LATIN_WORD.findall(folded)
+    words: dict[str, float] = dict.fromkeys(written, 1.0)
+    for word in dict.fromkeys(written):
+        if len(word) >= MIN_FUZZY_LEN:  # "motor" for Motors, "hotel" for Hotels
+            other = word[:-1] if word.endswith("s") else f"{word}s"
+            words[other] = max(words.get(other, 0.0), PLURAL_WEIGHT)
         if len(word) >= MIN_FUZZY_LEN and word not in STOP_WORDS:
-            near = vocabulary(word)
-            if near is not None and near[0] != word:
-                words.setdefault(near[0], near[1])
-    pairs = {run[i : i + 2] for run in _CJK_RUN.findall(folded) for i in range(len(run) - 1)}
-    pairs |= {run for run in _CJK_RUN.findall(folded) if len(run) == 1}
-    return NoteTokens(words, frozenset(pairs), folded)
+            for near, similarity in vocabulary(word):
+                words[near] = max(words.get(near, 0.0), similarity)
+    runs = _CJK_RUN.findall(folded)
+    pairs = {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
+    pairs |= {run for run in runs if len(run) == 1}
+    sound_pairs = set().union(*(_sound_pairs(run) for run in runs)) if runs else set()
+    return NoteTokens(words, frozenset(pairs), folded, frozenset(sound_pairs))
 
 
-def _mentioned(cut: _Key, note: NoteTokens) -> float:
-    weight = 0.0
+def _mentioned(cut: _Key, note: NoteTokens) -> tuple[float, float]:
+    """(weight the note mentions, of which written exactly)."""
+    weight = exact = 0.0
     for word, w in cut.words:
-        weight += w * note.words.get(word, 0.0)
-    for run, weights in cut.runs:
-        if len(run) == 1:
-            weight += weights[0] if run in note.pairs else 0.0
-            continue
-        for i, w in enumerate(weights):
-            if (i > 0 and run[i - 1 : i + 1] in note.pairs) or run[i : i + 2] in note.pairs:
-                weight += w
-    return weight
+        found = note.words.get(word, 0.0)
+        weight += w * found
+        exact += w if found == 1.0 else 0.0
+    pairs, sounds = note.pairs, note.sound_pairs
+    for w, written, heard in cut.chars:
+        if any(pair in pairs for pair in written):
+            weight += w
+            exact += w
+        elif any(pair in sounds for pair in heard):
+            weight += w * HOMOPHONE_WEIGHT
+    return weight, exact
+
+
+def _core_pair_heard(cut: _Key, note: NoteTokens) -> bool:
+    """Whether the note sounds two neighbouring distinctive characters of the key."""
+    return any(
+        weights[i] == weights[i + 1] == 1.0 and f"{sounds[i]} {sounds[i + 1]}" in note.sound_pairs
+        for (_, weights), sounds in zip(cut.runs, cut.sounds, strict=True)
+        for i in range(len(weights) - 1)
+    )
 
 
 class MentionIndex:
@@ -261,10 +350,21 @@ class MentionIndex:
                     del self._postings[entry]
                     self._by_length = None
 
+    def _near_words(self, word: str) -> list[tuple[str, float]]:
+        """Indexed words a word of the note may stand for: itself, the closest one when it looks
+        like a typo of it, or the two known words it runs together ("blueridge")."""
+        if word in self._postings:
+            return [(word, 1.0)]
+        near = self._near_word(word)
+        if near is not None:
+            return [near]
+        for cut in range(3, len(word) - 2):
+            if word[:cut] in self._postings and word[cut:] in self._postings:
+                return [(word[:cut], JOINED_WEIGHT), (word[cut:], JOINED_WEIGHT)]
+        return []
+
     def _near_word(self, word: str) -> tuple[str, float] | None:
         """The indexed word closest to a word of the note, when it looks like a typo of it."""
-        if word in self._postings:
-            return word, 1.0
         if self._by_length is None:
             by_length: dict[int, list[str]] = {}
             for entry in self._postings:
@@ -284,30 +384,59 @@ class MentionIndex:
         return best
 
     def tokens(self, text: str) -> NoteTokens:
-        return note_tokens(text, self._near_word)
+        return note_tokens(text, self._near_words)
 
     def mentions(
         self, text: str, visible: Callable[[int], bool], *, limit: int = 8
     ) -> list[Mention]:
-        """Visible customers the note mentions, the most mentioned first (ties by id)."""
+        """Visible customers the note mentions: written exactly first, then by how much.
+
+        Names are looked up by the units the note writes; only when none of the names found
+        that way is written out in full are they looked up by sound too (华锐 for 华瑞), so a
+        homophone never competes with a name the rep typed as it is.
+        """
         note = self.tokens(text)
-        keys: set[str] = set()
-        for word in note.words:
-            keys |= self._postings.get(word, set())
-        for pair in note.pairs:
-            keys |= self._postings.get(pair, set())
+        units = [*note.words, *note.pairs]
+        found = self._scored(note, units, visible, set())
+        if note.sound_pairs and not any(m.exact >= self._cut_of[m.key].core for m in found):
+            seen = {m.key for m in found}
+            # by sound, two distinctive characters side by side must be heard: 丰物 sounds like
+            # 风五 of "东风五金", but 瑞丰物流 is not named by it; 美嘉 names 美佳家居
+            heard = self._scored(note, list(note.sound_pairs - note.pairs), visible, seen)
+            found += [m for m in heard if _core_pair_heard(self._cut_of[m.key], note)]
+        found.sort(key=lambda m: (-m.exact, -m.weight, -m.coverage, m.customer_id))
+        return found[:limit]
+
+    def _scored(
+        self, note: NoteTokens, units: list[str], visible: Callable[[int], bool], seen: set[str]
+    ) -> list[Mention]:
+        """The visible keys the units find, scored; at most `MAX_SCORED`, the most found first.
+
+        A unit common to thousands of names ("acme", 永盛) would have every one of them scored;
+        those that share the most units with the note are the only ones that can come first.
+        """
+        hits: Counter[str] = Counter()
+        for unit in units:
+            hits.update(self._postings.get(unit, ()))
+        owner_of, ids_of = self._owner_of, self._ids_of
+        keys = [
+            key
+            for key in hits
+            if key not in seen and any(visible(owner_of[cid]) for cid in ids_of[key])
+        ]
+        if len(keys) > MAX_SCORED:
+            keys = sorted(keys, key=lambda k: (-hits[k], k))[:MAX_SCORED]
         found: list[Mention] = []
         for key in keys:
             cut = self._cut_of[key]
-            weight = _mentioned(cut, note)
+            weight, exact = _mentioned(cut, note)
             coverage = weight / cut.total if cut.total else 0.0
             if weight < MIN_WEIGHT or coverage < MIN_COVERAGE:
                 continue
-            for customer_id in self._ids_of[key]:
-                if visible(self._owner_of[customer_id]):
-                    found.append(Mention(customer_id, key, weight, coverage))
-        found.sort(key=lambda m: (-m.weight, -m.coverage, m.customer_id))
-        return found[:limit]
+            for customer_id in ids_of[key]:
+                if visible(owner_of[customer_id]):
+                    found.append(Mention(customer_id, key, weight, coverage, exact))
+        return found
 
     def misspelt_mentions(
         self, text: str, owner_ids: frozenset[int] | None, *, limit: int = 8
@@ -350,7 +479,8 @@ class MentionIndex:
             customer_id, key, weight, total = owners[position]
             weight *= similarity / 100
             if weight >= MIN_WEIGHT:
-                found.append(Mention(customer_id, key, weight, weight / total))
+                exact = weight if similarity == 100 else 0.0
+                found.append(Mention(customer_id, key, weight, weight / total, exact))
         found.sort(key=lambda m: (-m.weight, -m.coverage, m.customer_id))
         return found[:limit]
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from rapidfuzz.distance import OSA
+
 from bot.models import VisitKind
 from bot.services.language.amounts import Amount, find_amounts
 from bot.services.language.dates import parse_when, search_when
@@ -45,7 +47,7 @@ class Reading:
     at_said: bool
     followup: datetime | None
     amounts: tuple[Amount, ...]
-    notes: str
+    notes: str  # the rep's words as typed or spoken, dates and all
     small_talk: bool
 
     @property
@@ -92,53 +94,174 @@ def is_small_talk(text: str) -> bool:
 
 # --------------------------------------------------------------------------- kind
 
+# How the rep was in touch, per language. English words are matched as whole Latin words (a note
+# may run them into Chinese: "给Globex发了email"); the longest match wins where two overlap
+# ("电话会议" is a meeting, not a call).
+_EN = r"(?<![a-z'])(?:{})(?![a-z])"
 _KIND_WORDS: tuple[tuple[VisitKind, re.Pattern[str]], ...] = (
     (
         VisitKind.VISIT,
         re.compile(
-            r"\b(?:visit(?:ed|ing)?|dropped by|stopped by|popped in|went to|on[- ]site)\b"
-            r"|拜访|上门|走访|去了|到访|登门|去客户",
+            _EN.format(
+                r"visit(?:ed|ing|s)?|site visit|dropped (?:by|in|off)|drop(?:ped)? by"
+                r"|stopped (?:by|in)|popped (?:in|by)|swung by|went (?:to|over to|by)|on[- ]?site"
+                r"|was at|were at|just left|came out of|got back from|walked the site|toured"
+            )
+            + r"|拜访|上门|走访|到访|登门|去了|去客户|跑了一趟|去了一趟|去现场|现场看|过去看|去看了"
+            # "去宏远建材收款": going somewhere, said at the start of a clause or after "today"
+            + r"|(?:^|(?<=[，。,；;\s])|(?<=今天)|(?<=刚才)|(?<=上午)|(?<=下午)|(?<=早上)"
+            + r"|(?<=昨天))去(?![了年])(?=[\u4e00-\u9fffA-Za-z])",
             re.IGNORECASE,
         ),
     ),
     (
         VisitKind.CALL,
         re.compile(
-            r"\b(?:call(?:ed|ing)?|phoned?|rang|dialled|dialed|on the phone|voicemail|no answer)\b"
-            r"|打电话|电话|通话|致电|来电|打了个电话|没接|未接",
+            _EN.format(
+                r"call(?:ed|ing|s)?|phoned?|phone call|(?:on|over|off) (?:the )?phone|by phone"
+                r"|rang|ring|dial(?:l)?ed"
+                r"|voicemail|vm|no answer|no one answered|(?:could ?n[o']?t|can[o']?t|did ?n[o']?t)"
+                r" (?:reach|get through)|tried (?:calling|to call|to reach)|conf(?:erence)? call"
+            )
+            + r"|打电话|打了电话|打了个电话|来电话|来电|电话|通话|致电|电联|回电|没接|未接|没人接"
+            + r"|没打通|打不通|(?<![a-z])call(?![a-z])",
             re.IGNORECASE,
         ),
     ),
     (
         VisitKind.MEETING,
         re.compile(
-            r"\b(?:meeting|met|meet|lunch|dinner|conference|zoom|workshop|presentation)\b"
-            r"|会议|开会|会面|见面|面谈|吃饭|饭局|开了个会|来公司|来访|来我们",
+            _EN.format(
+                r"meet(?:ing|s)?|met|mtg|lunch|dinner|breakfast|coffee|drinks|zoom(?:ed|'d)?|skyped?"
+                r"|teams|video call"
+                r"|conference|workshop|presentation|presented|demo(?:ed|'d)?|trade show"
+                r"|came (?:to|by|in to|into|over to) our (?:office|place|showroom|shop|factory)"
+                r"|visited us|came (?:in|by|over)"
+            )
+            + r"|会议|开会|开了个会|开了会|视频会|视频了|视频|会面|见面|面谈|吃饭|饭局|喝茶|来公司"
+            + r"|来我们公司|来我们|来访|演示|座谈|电话会议",
             re.IGNORECASE,
         ),
     ),
     (
         VisitKind.MESSAGE,
         re.compile(
-            r"\b(?:messag(?:e|ed|ing)|texted|text|wechat(?:ed)?|whatsapp(?:ed)?|e-?mail(?:ed)?"
-            r"|sms|dm(?:ed)?)\b|微信|消息|短信|邮件|留言|发信息",
+            _EN.format(
+                r"messag(?:e|ed|es|ing)|msg(?:'d|d|ed)?|texted|texts?|sms(?:'d|ed)?"
+                r"|wechat(?:ed|'d)?|whatsapp(?:ed|'d)?|e-?mail(?:ed|s)?|dm(?:'d|ed)?|linkedin"
+            )
+            + r"|微信|消息|短信|邮件|留言|发信息|钉钉|发了报价|发报价|报价发|发了合同|发了资料"
+            + r"|(?<![a-z])(?:email|qq)(?![a-z])",
             re.IGNORECASE,
         ),
     ),
 )
+# English words that say the contact happened whatever follows ("called", "had lunch").
+_DONE_EN = re.compile(
+    r"(?:ed|'d)\b|\b(?:met|rang|went|spoke|left|came|got|toured|(?:on|over|off|by) (?:the )?phone"
+    r"|no answer|answered|reach|through|vm"
+    r"|voicemail)\b|^(?:was|were) at",
+    re.IGNORECASE,
+)
+_DONE_BEFORE_EN = re.compile(
+    r"\b(?:had|did|got|just|quick|short|long|good|great)\s+(?:a\s+|an\s+)?$", re.IGNORECASE
+)
+# Words before a kind word that make it a plan, not a contact: "will call", "to meet", "再去".
+_PLAN_BEFORE_EN = re.compile(
+    r"\b(?:will|'ll|to|next|gonna|should|must|need to|plan to|pls|please|let's|lets|then|and)\s+$",
+    re.IGNORECASE,
+)
+_PLAN_AFTER_EN = re.compile(
+    r"^\s*(?:back|again|postponed|rescheduled|moved|cancell?ed|scheduled|booked|set (?:for|up))\b",
+    re.IGNORECASE,
+)
+_PLAN_BEFORE_ZH = re.compile(
+    r"(?:再|约了?|准备|打算|计划|安排|回头|下次|将)[\u4e00-\u9fffA-Za-z]{0,6}$|(?:要|会|得|去)$"
+)
+_KIND_CLAUSE = re.compile(r"[,;.!?，。；！？\n]|\s[-–—]\s|:(?!\d)|：")
+# Near slips of the English past tenses: "visitd", "vistied", "calld".
+_SLIPPED = {
+    w: k
+    for k, words in (
+        (VisitKind.VISIT, ("visited",)),
+        (VisitKind.CALL, ("called", "phoned")),
+        (VisitKind.MESSAGE, ("emailed", "texted", "messaged")),
+        (VisitKind.MEETING, ("meeting",)),
+    )
+    for w in words
+}
+_LATIN = re.compile(r"[a-z]+", re.IGNORECASE)
 
 
-def guess_kind(text: str, skip: tuple[int, int] | None = None) -> VisitKind | None:
-    """The kind named first in the note, ignoring the words inside `skip` (the follow-up)."""
-    best: tuple[int, VisitKind] | None = None
+@dataclass(frozen=True, slots=True)
+class KindWord:
+    """A word of the note that names a kind of contact, and whether it is one that happened."""
+
+    start: int
+    end: int
+    kind: VisitKind
+    done: bool
+
+
+def kind_words(text: str, future: list[tuple[int, int]] | None = None) -> list[KindWord]:
+    """Every kind word of the note, in order, each judged done or only planned.
+
+    A kind word is a plan when its clause puts a future date or a plan word right around it
+    ("call them Friday", "下周三开会", "will visit", "再去", "mtg postponed"), unless the word
+    itself says it happened ("called", "拜访了", "had lunch").
+    """
+    spans: list[tuple[int, int, VisitKind]] = []
     for kind, pattern in _KIND_WORDS:
-        for m in pattern.finditer(text):
-            if skip and skip[0] <= m.start() < skip[1]:
-                continue
-            if best is None or m.start() < best[0]:
-                best = (m.start(), kind)
-            break
-    return best[1] if best else None
+        spans += [(m.start(), m.end(), kind) for m in pattern.finditer(text)]
+    for m in _LATIN.finditer(text):
+        word = m.group().lower()
+        if len(word) >= 5 and not any(a <= m.start() < b for a, b, _ in spans):
+            for right, kind in _SLIPPED.items():
+                # one slip, or two in a long word that starts right ("vistd" for "visited")
+                slips = OSA.distance(word, right, score_cutoff=2)
+                if word != right and (
+                    slips == 1 or (slips == 2 and len(right) >= 7 and word[:2] == right[:2])
+                ):
+                    spans.append((m.start(), m.end(), kind))
+                    break
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    kept: list[tuple[int, int, VisitKind]] = []
+    for span in spans:
+        if kept and span[0] < kept[-1][1]:
+            continue
+        kept.append(span)
+    future = future or []
+    out = []
+    for start, end, kind in kept:
+        left, right = clause_around(text, start, end, _KIND_CLAUSE)
+        before, after = text[left:start], text[end:right]
+        word = text[start:end]
+        if _CJK_CHARS.search(word):
+            done = after.startswith("了") or not (
+                _PLAN_BEFORE_ZH.search(before[-8:])
+                or any(left <= f_end <= start and start - f_end <= 8 for _, f_end in future)
+            )
+        elif _DONE_EN.search(word) or _DONE_BEFORE_EN.search(before):
+            done = not re.search(r"\b(?:will|'ll|gonna|to)\s+$", before, re.IGNORECASE)
+        else:
+            near_date = any(
+                (end <= f_start <= right and f_start - end <= 30)
+                or (left <= f_end <= start and start - f_end <= 12)
+                for f_start, f_end in future
+            )
+            done = not (_PLAN_BEFORE_EN.search(before) or _PLAN_AFTER_EN.search(after) or near_date)
+        out.append(KindWord(start, end, kind, done))
+    return out
+
+
+def guess_kind(text: str, future: list[tuple[int, int]] | None = None) -> VisitKind | None:
+    """The first kind of contact the note says happened; None when it names none (or plans).
+
+    A bare "去" (went) gives way to any other kind word: "去永盛包装开了个会" is a meeting.
+    """
+    done = [w for w in kind_words(text, future) if w.done]
+    strong = [w for w in done if text[w.start : w.end] != "去"]
+    return (strong or done)[0].kind if done else None
 
 
 # --------------------------------------------------------------------------- dates
@@ -202,15 +325,30 @@ def _search_by_clause(text: str, *, now: datetime, tz: ZoneInfo) -> list[tuple[s
     return found
 
 
-# Words that announce the next contact: a date in their clause is the follow-up, even when the
+# Words that announce the next contact: a date right around them is the follow-up, even when the
 # note names a later date for something else ("deliver by December, call back tomorrow").
 _FOLLOW_UP_CUE = re.compile(
-    r"\b(?:call(?:ing)? (?:back|again|them|him|her|next)|callback|follow[- ]?up|revisit|"
-    r"check (?:in|back)|ping|remind|next (?:visit|meeting|call|step)|see (?:them|him|her) again|"
-    r"meet again|get back|reply|try again|visit again)\b"
-    r"|回访|复访|再联系|跟进|回电|再打|再去|再谈|再聊|回复|再约|再确认|联系|打电话",
+    r"\b(?:call(?:ing)? (?:back|again|them|him|her|next)|callback|call|ring|follow[- ]?up|f/?u"
+    r"|revisit|check (?:in|back)|chase|ping|remind|next (?:visit|meeting|mtg|call|step)"
+    r"|see (?:them|him|her) again|meet again|get back|reply|try again|visit again|confirm)\b"
+    r"|回访|复访|再联系|跟进|回电|再打|再去|再谈|再聊|回复|再约|再确认|联系|打电话|再催|再试",
     re.IGNORECASE,
 )
+# How close a cue and its date stand in one clause (a run-on transcript is one long clause).
+CUE_BEFORE_DATE = 30
+CUE_AFTER_DATE = 12
+
+
+def _cued(found: Found, text: str) -> bool:
+    """Whether a follow-up word stands just before or just after the date, in its clause."""
+    left, right = clause_around(text, found.start, found.end)
+    for cue in _FOLLOW_UP_CUE.finditer(text, left, right):
+        if 0 <= found.start - cue.end() <= CUE_BEFORE_DATE:
+            return True
+        # "下周一再联系": in Chinese the cue follows its date; in English it leads the next one
+        if 0 <= cue.start() - found.end <= CUE_AFTER_DATE and _CJK_CHARS.match(cue.group()):
+            return True
+    return False
 
 
 def split_dates(
@@ -218,49 +356,33 @@ def split_dates(
 ) -> tuple[Found | None, Found | None]:
     """(when it happened, next follow-up).
 
-    When it happened: the latest past date. The follow-up: the latest future date in a clause
-    that announces the next contact, else the latest future date.
+    When it happened: the latest past date. The follow-up: the latest future date a follow-up
+    word stands next to, else the future date named last (in a run-on "they need it by the end
+    of the month and want a quote by Monday", the rep's next step is the last thing said).
     """
     past = [f for f in found if f.value <= now]
     future = [f for f in found if f.value > now]
-    cued = [
-        f
-        for f in future
-        if _FOLLOW_UP_CUE.search(text[slice(*clause_around(text, f.start, f.end))])
-    ]
+    cued = [f for f in future if _cued(f, text)]
     at = max(past, key=lambda f: f.value) if past else None
-    pool = cued or future
-    followup = max(pool, key=lambda f: f.value) if pool else None
+    if cued:
+        followup = max(cued, key=lambda f: f.value)
+    else:
+        followup = max(future, key=lambda f: f.start) if future else None
     return at, followup
 
 
 # --------------------------------------------------------------------------- notes
 
 _CLAUSE_END = re.compile(r"[,;.!?，。；！？\n]")
-_DANGLING = re.compile(r"\s+(?:on|at|by|until|till|before|for|in)\s*$", re.IGNORECASE)
 
 
-def clause_around(text: str, start: int, end: int) -> tuple[int, int]:
+def clause_around(
+    text: str, start: int, end: int, breaks: re.Pattern[str] = _CLAUSE_END
+) -> tuple[int, int]:
     """The clause (between punctuation) that contains text[start:end]."""
-    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
-    right = _CLAUSE_END.search(text, end)
+    left = max((m.end() for m in breaks.finditer(text, 0, start)), default=0)
+    right = breaks.search(text, end)
     return left, right.start() if right else len(text)
-
-
-def notes_without(text: str, spans: list[tuple[int, int]]) -> str:
-    """The note with the date phrases taken out, read as a sentence again."""
-    pieces: list[str] = []
-    last = 0
-    for start, end in sorted(spans):
-        before = _DANGLING.sub("", text[last:start])
-        pieces.append(before)
-        last = end
-    pieces.append(text[last:])
-    out = " ".join("".join(pieces).split())
-    out = re.sub(r"\s+([,;.!?，。；！？、])", r"\1", out)
-    out = re.sub(r"([，。；！？、])\s+", r"\1", out)
-    out = re.sub(r"([,;，；])(?:\s*[,;，；])+", r"\1", out)
-    return out.strip(" ,;，；、") or text.strip()
 
 
 # --------------------------------------------------------------------------- the reading
@@ -277,9 +399,7 @@ def read_note(text: str, *, now: datetime, tz: ZoneInfo, currency: str = "CNY") 
         masked[start:end] = " " * (end - start)
     found = find_dates("".join(masked), now=now, tz=tz)
     at, followup = split_dates(found, local_now, head)
-    skip = clause_around(head, followup.start, followup.end) if followup else None
-    kind = guess_kind(head, skip)
-    used = [(f.start, f.end) for f in (at, followup) if f is not None]
+    kind = guess_kind(head, [(f.start, f.end) for f in found if f.value > local_now])
     return Reading(
         text=text,
         kind=kind or VisitKind.VISIT,
@@ -288,7 +408,7 @@ def read_note(text: str, *, now: datetime, tz: ZoneInfo, currency: str = "CNY") 
         at_said=at is not None,
         followup=followup.value if followup else None,
         amounts=tuple(amount for _, _, amount in amounts),
-        notes=notes_without(text, used),
+        notes=text,
         small_talk=len(head) < 40 and is_small_talk(head),
     )
 

@@ -172,6 +172,7 @@ def _search(text: str, ctx: _Ctx) -> list[tuple[str, datetime]]:
     found = _phrases(text, ctx)
     if _CJK.search(text):
         found += _search_zh(text, ctx, taken=[(start, end) for start, end, _ in found])
+    found += _plain_en(text, ctx, taken=[(start, end) for start, end, _ in found])
     found += _search_en(text, ctx, taken=[(start, end) for start, end, _ in found])
     # A match touching the cut-off point may be a truncated expression ("下周" of "下周五").
     found = [f for f in found if not (truncated and f[1] == len(text))]
@@ -303,10 +304,328 @@ _EN_DAY_OF_MONTH = re.compile(
 )
 
 
+# Parts of a month and other spans named by what they contain; each gives a day (and a time)
+# from the match and today. They are read before the table above, so "下个月上旬" is not "下个月".
+_SpanFn = Callable[[re.Match[str], date], tuple[date, timedelta | None] | None]
+_MONTH_PART_DAY = {"上旬": 1, "初": 1, "中旬": 11, "中": 15, "下旬": 21}
+# The last day of each part: "中" (mid-month) is one day, the others a stretch of days.
+_MONTH_PART_LAST = {"上旬": 10, "初": 5, "中旬": 20, "中": 15}
+_EN_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_ZH_MONTH = r"(?P<month>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+_EN_MONTH = (
+    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_EN_WEEKDAY = (
+    r"(?P<weekday>mon(?:day)?|tue(?:s(?:day)?)?|wed(?:s|nesday)?|thu(?:r(?:s(?:day)?)?)?"
+    r"|fri(?:day)?|sat(?:urday)?|sun(?:day)?)"
+)
+_EN_ORDINALS = {
+    word: number
+    for number, word in enumerate(
+        [
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+            "ninth",
+            "tenth",
+            "eleventh",
+            "twelfth",
+            "thirteenth",
+            "fourteenth",
+            "fifteenth",
+            "sixteenth",
+            "seventeenth",
+            "eighteenth",
+            "nineteenth",
+            "twentieth",
+        ],
+        1,
+    )
+} | {"thirtieth": 30}
+_EN_ORDINAL = (
+    r"(?P<ordinal>(?:twenty|thirty)[- ](?:first|second|third|fourth|fifth|sixth|seventh|eighth"
+    r"|ninth)|" + "|".join(sorted(_EN_ORDINALS, key=len, reverse=True)) + ")"
+)
+_EN_HOURS = {
+    word: hour
+    for hour, word in enumerate(
+        [
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ],
+        1,
+    )
+}
+_EN_COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "a couple of": 2, "couple of": 2}
+_END_OF_DAY = timedelta(hours=17)
+# Words after which "sat" is Saturday, not "sat down".
+_SAT_AFTER = ("on", "by", "this", "next", "till", "until", "want", "deliver", "visit")
+_NOT_A_DAY_AFTER = (
+    r"floor|time|round|place|quarter|week|month|year|day|thing|batch|shipment|order|call|visit"
+    r"|attempt|version"
+)
+_Span = tuple[date, timedelta | None]
+_MONTH_CUES = ("revisit", "follow up", "follow up in", "f/u", "f/u in", "back in", "revisit in")
+
+
+def _month_number(word: str) -> int:
+    if word[0].isdigit():
+        return int(word)
+    if word[0] in "一二三四五六七八九十":
+        return _zh_int(word)
+    return next(i for i, name in enumerate(_EN_MONTHS, 1) if name.startswith(word.lower()[:3]))
+
+
+def _ordinal(word: str) -> int:
+    tens, _, unit = word.lower().replace("-", " ").partition(" ")
+    if unit:
+        return {"twenty": 20, "thirty": 30}[tens] + _EN_ORDINALS[unit]
+    return _EN_ORDINALS[tens]
+
+
+def _part_of_month(first: date, part: str, today: date) -> date | None:
+    """The day a part of a month starts ("下旬" the 21st), tomorrow when it has begun, None when
+    it is over."""
+    if part in ("底", "末", "end"):
+        end = _month_end(first)
+        return end if end > today else None
+    day = first.replace(day=_MONTH_PART_DAY[part])
+    last = first.replace(day=_MONTH_PART_LAST[part]) if part in _MONTH_PART_LAST else None
+    last = last or _month_end(first)
+    if day > today:
+        return day
+    return today + timedelta(days=1) if last > today else None
+
+
+def _this_or_next(part: str, today: date) -> _Span | None:
+    day = _part_of_month(today.replace(day=1), part, today)
+    return (day or _part_of_month(_month_start(today, 1), part, today) or today, None)
+
+
+def _named_month(month_word: str, part: str, today: date) -> _Span | None:
+    month = _month_number(month_word)
+    if not 1 <= month <= 12:
+        return None
+    for year in (today.year, today.year + 1):
+        day = _part_of_month(date(year, month, 1), part, today)
+        if day is not None:
+            return day, None
+    return None
+
+
+def _next_weekday(today: date, weekday: int) -> date:
+    return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+
+
+def _weekday_number(word: str) -> int:
+    return ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(word.lower()[:3])
+
+
+def _weekday_at(m: re.Match[str], today: date) -> _Span | None:
+    """ "thursday at three": that day, 1 to 6 o'clock in the afternoon as in Chinese."""
+    word = m["hour"].lower()
+    hour = int(word) if word.isdigit() else _EN_HOURS[word]
+    if not 1 <= hour <= 12:
+        return None
+    hour += 12 if hour <= 6 else 0
+    return _next_weekday(today, _weekday_number(m["weekday"])), timedelta(hours=hour)
+
+
+def _count(word: str) -> int:
+    word = word.lower()
+    return int(word) if word.isdigit() else _EN_COUNTS.get(word, 0)
+
+
+def _later(unit: timedelta) -> _SpanFn:
+    """ "in 2 wks", "2 more days": that many units after today."""
+
+    def span(m: re.Match[str], today: date) -> _Span | None:
+        count = _count(m["count"])
+        return (today + count * unit, None) if count else None
+
+    return span
+
+
+def _next_month_day(month: int, dom: int, today: date) -> _Span | None:
+    for year in (today.year, today.year + 1):
+        day = _safe_date(year, month, dom)
+        if day is not None and day > today:
+            return day, None
+    return None
+
+
+def _next_day_of_month(dom: int, today: date) -> _Span | None:
+    for months in range(13):
+        day = _add_months(today.replace(day=1), months, dom)
+        if day is not None and day > today:
+            return day, None
+    return None
+
+
+def _weekend(weeks: int) -> _SpanFn:
+    return lambda m, d: (_week_day(d, weeks, 5) if weeks or d.weekday() < 5 else d, None)
+
+
+_EN_COUNT = r"(?P<count>\d{1,2}|a|one|two|three|four|a couple of|couple of)"
+_SPANS: tuple[tuple[re.Pattern[str], _SpanFn], ...] = (
+    (
+        re.compile(r"下个?月(?P<part>上旬|中旬|下旬|中|初)"),
+        lambda m, d: (_part_of_month(_month_start(d, 1), m["part"], d) or d, None),
+    ),
+    (
+        re.compile(_ZH_MONTH + r"月份?(?P<part>上旬|中旬|下旬|中|初|底|末)"),
+        lambda m, d: _named_month(m["month"], m["part"], d),
+    ),
+    (
+        # a month named alone: "3月份招标", "明年1月" (its first day)
+        re.compile(
+            r"(?:明年)?"
+            + _ZH_MONTH
+            + r"月份|明年"
+            + _ZH_MONTH.replace("h>", "h2>")
+            + r"月(?![0-9一二三四五六七八九十]+[日号])"
+        ),
+        lambda m, d: _named_month(m["month"] or m["month2"], "初", d),
+    ),
+    (
+        re.compile(r"(?:这个|本)?月?(?P<part>上旬|中旬|下旬)|(?:这个|本)?月中(?!旬)"),
+        lambda m, d: _this_or_next(m["part"] or "中", d),
+    ),
+    (re.compile(r"(?:今天)?下班(?:之)?前|今天(?:之)?内"), lambda m, d: (d, _END_OF_DAY)),
+    (re.compile(r"(?:这个?|本)?周末(?:之)?前"), lambda m, d: (_week_day(d, 0, 4), None)),
+    (re.compile(r"(?:这个?|本)周末|(?<![下上])周末"), _weekend(0)),
+    (
+        _en(r"eod|end of (?:the )?day|by tonight|cob|close of business|end of business|eob"),
+        lambda m, d: (d, _END_OF_DAY),
+    ),
+    (_en(r"eow"), lambda m, d: (_week_day(d, 0, 4), None)),
+    (_en(r"(?:nxt|next) wk|nxt week"), lambda m, d: (_week_day(d, 1, 0), None)),
+    (
+        # a month alone is a date only right after a follow-up word: "revisit Jan"
+        _en(
+            "(?:"
+            + "|".join(f"(?<={cue} )" for cue in _MONTH_CUES)
+            + ")"
+            + _EN_MONTH
+            + r"(?![\s,]*(?:\d|the\b|"
+            + _EN_ORDINAL.replace("?P<ordinal>", "?:")
+            + "))"
+        ),
+        lambda m, d: _named_month(m["month"], "初", d),
+    ),
+    (_en(r"mid[- ]?next month"), lambda m, d: (_month_start(d, 1).replace(day=15), None)),
+    (
+        _en(r"mid[- ]?month|the middle of (?:the |this )?month"),
+        lambda m, d: _this_or_next("中", d),
+    ),
+    (
+        _en(r"(?P<part>mid|early|late|(?:the )?end of)[- ]?" + _EN_MONTH),
+        lambda m, d: _named_month(
+            m["month"],
+            {"mid": "中", "early": "初", "late": "下旬"}.get(m["part"].lower(), "end"),
+            d,
+        ),
+    ),
+    (_en(r"(?:before|by) the weekend"), lambda m, d: (_week_day(d, 0, 4), None)),
+    (_en(r"next weekend"), _weekend(1)),
+    (_en(r"(?<!after )(?<!after the )(?:this |the |over the )?weekend"), _weekend(0)),
+    (
+        _en(_EN_WEEKDAY + r" (?:week|wk)|a week (?:on|from) " + _EN_WEEKDAY.replace("y>", "y2>")),
+        lambda m, d: (
+            _next_weekday(d, _weekday_number(m["weekday"] or m["weekday2"])) + timedelta(weeks=1),
+            None,
+        ),
+    ),
+    (
+        _en(
+            _EN_WEEKDAY + r" at (?P<hour>" + "|".join(_EN_HOURS) + r"|\d{1,2})"
+            r"(?!\s*(?::|am|pm|a\.m|p\.m|o'clock))"
+        ),
+        _weekday_at,
+    ),
+    (
+        _en(r"(?:in\s+)?" + _EN_COUNT + r"\s*(?:more\s+)?(?:wks?|weeks?)(?!\s+ago)"),
+        _later(timedelta(weeks=1)),
+    ),
+    (_en(_EN_COUNT + r"\s+more\s+days"), _later(timedelta(days=1))),
+    (_en(r"in (?:a|one) month|a month from (?:now|today)"), lambda m, d: (_next_month(d), None)),
+    (_en(r"(?:in )?(?:a )?couple (?:of )?days"), lambda m, d: (d + timedelta(days=2), None)),
+    (
+        _en(
+            _EN_MONTH
+            + r"\s+(?:the\s+)?"
+            + _EN_ORDINAL
+            + r"|(?:the\s+)?"
+            + _EN_ORDINAL.replace("l>", "l2>")
+            + r"\s+of\s+"
+            + _EN_MONTH.replace("h>", "h2>")
+        ),
+        lambda m, d: _next_month_day(
+            _month_number(m["month"] or m["month2"]), _ordinal(m["ordinal"] or m["ordinal2"]), d
+        ),
+    ),
+    (
+        _en(
+            r"(?:on\s+)?the\s+" + _EN_ORDINAL + rf"(?!\s+(?:of\s+)?(?:{_MONTH_NAMES})"
+            rf"|\s+(?:{_NOT_A_DAY_AFTER})s?\b)"
+        ),
+        lambda m, d: _next_day_of_month(_ordinal(m["ordinal"]), d),
+    ),
+    (
+        _en(
+            r"(?:thurs|thur|weds)(?!\w)|(?:"
+            + "|".join(f"(?<={w} )" for w in _SAT_AFTER)
+            + r")sat(?!\w)|sat(?=\s*$)"
+        ),
+        lambda m, d: (_next_weekday(d, _weekday_number(m.group())), None),
+    ),
+)
+
+
+# A length of time is not a date: "on the phone 20 min", "a 2 hour drive".
+_DURATION = re.compile(r"\d+\s*(?:min|mins|minutes?|hrs?|hours?|secs?|seconds?)", re.IGNORECASE)
+
+
 def _phrases(text: str, ctx: _Ctx) -> list[tuple[int, int, datetime]]:
-    """Every phrase of the table and every English day of the month, in order, not overlapping."""
+    """Every phrase of the tables and every English day of the month, in order, not overlapping."""
     found: list[tuple[int, int, datetime]] = []
     masked = list(text)
+    for pattern, span in _SPANS:
+        for m in pattern.finditer("".join(masked)):
+            day = span(m, ctx.today)
+            if day is None:
+                continue
+            found.append((m.start(), m.end(), _on(day[0], day[1] or FOLLOW_UP_OFFSET, ctx)))
+            masked[m.start() : m.end()] = " " * (m.end() - m.start())
     for pattern, day_of, rolls in _PHRASES:
         for m in pattern.finditer("".join(masked)):
             value = _on(day_of(ctx.today), FOLLOW_UP_OFFSET, ctx)
@@ -470,9 +789,95 @@ def _search_en(
         chars[start:end] = "\0" * (end - start)
     found: list[tuple[int, int, datetime]] = []
     for segment in re.finditer(r"[^\0]+", "".join(chars)):
-        if _looks_like_date(segment.group()):  # every match must pass it, so skip cheaply
-            found += _search_en_segment(segment.group(), segment.start(), ctx)
+        for start, end in _windows(segment.group()):
+            window = segment.group()[start:end]
+            if _looks_like_date(window):  # every match must pass it, so skip cheaply
+                found += _search_en_segment(window, segment.start() + start, ctx)
     return found
+
+
+# The plainest English dates of a note, read directly as dateparser reads them (a test compares
+# them): a weekday, "next friday", today, tomorrow, "Dec 10", "12/10", next week, next month.
+# Anything next to a time or a part of the day ("Friday 3pm", "tomorrow morning") is left to
+# dateparser, which reads the two together.
+_NOT_AFTER = "".join(
+    f"(?<!{word} )" for word in ("this", "last", "coming", "following", "every", "the")
+)
+_NO_TIME_NEXT = (
+    r"(?![^\S\n]*(?:at\b|@|\d|morning|afternoon|evening|night|noon|midnight|week|wk|am\b|pm\b))"
+)
+_PLAIN_EN = re.compile(
+    rf"{_NOT_AFTER}\b(?:(?P<next>next\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|mon|tues?|wed|thu|fri)"
+    rf"|(?<![\d:])(?<!am )(?<!pm )(?P<day>today|tomorrow)"
+    r"|(?P<month>jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april"
+    r"|june|july|august|september|october|november|december)\.?\s+(?P<dom>[12]\d|3[01]|0?[1-9])"
+    r"(?![\d:.]|\s*(?:st|nd|rd|th|am|pm)\b|,?\s*\d)"
+    r"|(?<![\d/.-])(?P<mm>1[0-2]|0?[1-9])/(?P<dd>[12]\d|3[01]|0?[1-9])(?![\d/])"
+    r"|next\s+(?P<span>week|month))\b" + _NO_TIME_NEXT,
+    re.IGNORECASE,
+)
+
+
+def _plain_day(m: re.Match[str], today: date) -> date | None:
+    """The day of one plain English date, or None to leave it to dateparser."""
+    if m["weekday"]:
+        weekday = _weekday_number(m["weekday"])
+        if not m["next"] and weekday == today.weekday():
+            return None  # "friday" said on a Friday: dateparser decides
+        return _next_weekday(today, weekday)
+    if m["day"]:
+        return today + timedelta(days=1 if m["day"].lower() == "tomorrow" else 0)
+    if m["span"]:
+        return today + timedelta(weeks=1) if m["span"].lower() == "week" else _next_month(today)
+    month = _month_number(m["month"]) if m["month"] else int(m["mm"])
+    dom = int(m["dom"] or m["dd"])
+    day = _safe_date(today.year, month, dom)
+    if day is None or day == today:
+        return None
+    return day if day > today else _safe_date(today.year + 1, month, dom)
+
+
+def _plain_en(
+    text: str, ctx: _Ctx, taken: list[tuple[int, int]]
+) -> list[tuple[int, int, datetime]]:
+    """The plain English dates outside the spans already read (future dates only)."""
+    if ctx.prefer != "future":
+        return []
+    found = []
+    for m in _PLAIN_EN.finditer(text):
+        if any(start < m.end() and m.start() < end for start, end in taken):
+            continue
+        day = _plain_day(m, ctx.today)
+        if day is not None:
+            found.append((m.start(), m.end(), _on(day, None, ctx)))
+    return found
+
+
+# A stretch of text is searched only around its date-like words: dateparser's n-gram search
+# tries every run of words, so its time grows much faster than the text (a dictated note has
+# no commas to cut it). Two words either side hold every phrase it reads ("in two weeks",
+# "20th of December", "tomorrow at 3pm"); the phrases of this module are read before.
+_WINDOW_REACH = 2
+_TOKEN = re.compile(r"\S+")
+_ANCHORS = _EN_STRONG | _EN_UNITS | _EN_WITH_NUMBER
+_CLOCKISH = re.compile(r"\d(?::\d\d|[-/]\d|\s*(?:am|pm|a\.m|p\.m)\b)|^\d{1,2}(?:am|pm)$", re.I)
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Spans of `text` around the words that may belong to a date, overlapping spans merged."""
+    tokens = list(_TOKEN.finditer(text))
+    spans: list[tuple[int, int]] = []
+    for i, token in enumerate(tokens):
+        word = token.group().lower().strip(_EDGE_PUNCT)
+        if word in _ANCHORS or set(_WORD.findall(word)) & _ANCHORS or _CLOCKISH.search(word):
+            first = tokens[max(0, i - _WINDOW_REACH)].start()
+            last = tokens[min(len(tokens) - 1, i + _WINDOW_REACH)].end()
+            if spans and first <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(last, spans[-1][1]))
+            else:
+                spans.append((first, last))
+    return spans
 
 
 def _search_en_segment(text: str, offset: int, ctx: _Ctx) -> list[tuple[int, int, datetime]]:
@@ -489,6 +894,8 @@ def _search_en_segment(text: str, offset: int, ctx: _Ctx) -> list[tuple[int, int
         if start < 0:
             continue
         cursor = start + len(phrase)
+        if _DURATION.fullmatch(phrase):
+            continue
         value = _parse_dateparser(phrase, ctx)
         if value is not None:
             found.append((offset + start, offset + cursor, value))
