@@ -209,3 +209,35 @@ async def test_a_state_the_release_cannot_read_ends_politely(crew: Team) -> None
     assert await DialogState.filter(external_id=li.external_id, dialog="visit").count() == 0
     await _stored(li, "probe", "name", {"_title": "Language", "_v": 2})
     assert "before an update of the bot" in await li.say("Acme")
+
+
+async def test_stored_data_of_another_shape_ends_politely(crew: Team, clock: FakeClock) -> None:
+    """Each dialog's typed state comes from its widgets: a customer id stored as text, or a
+    follow-up stored as a number, was not saved by this release's /visit."""
+    li = crew.chats["Li Wei"]
+    await li.say("/help")
+    await _stored(
+        li,
+        "visit",
+        "notes",
+        {"customer_id": "Acme", "customer_name": "Acme", "kind": "call", "_title": "Log a visit"},
+    )
+    assert "before an update of the bot" in await li.say("talked about the price")
+
+
+def test_every_dialog_has_a_typed_state_from_its_widgets() -> None:
+    from bot.dialogs import build_registry
+    from bot.dialogs.registry import state_type
+
+    registry = build_registry()
+    visit = state_type(registry.dialogs["visit"]).__annotations__
+    assert visit == {
+        "customer_id": int,
+        "customer_name": str,
+        "kind": str,
+        "at": str,
+        "notes": str,
+        "followup": str,
+    }
+    deal = state_type(registry.dialogs["deal"]).__annotations__
+    assert deal["amount"] is str and deal["currency"] is str and deal["customer_id"] is int

@@ -111,6 +111,8 @@ class StepLike(Protocol):
 
     async def answer(self, ctx: Ctx, data: dict[str, Any], answer: Answer) -> Transition: ...
 
+    def fields(self) -> dict[str, Any]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -120,6 +122,11 @@ class Step:
     ask: AskFn
     answer: AnswerFn
     optional: bool = False
+    stores: Callable[[], dict[str, Any]] | None = None  # what `fields` says (a wrapped widget's)
+
+    def fields(self) -> dict[str, Any]:
+        """The keys and types this step stores (see `Widget.fields`); none unless declared."""
+        return self.stores() if self.stores is not None else {}
 
 
 BeginFn = Callable[[Ctx, str], Awaitable["dict[str, Any] | list[Reply] | Start"]]

@@ -302,7 +302,7 @@ def on_shared_card(
         fill(ctx, data, given.contact)
         return None
 
-    return Step(step.key, step.ask, answer, step.optional)
+    return Step(step.key, step.ask, answer, step.optional, step.fields)
 
 
 REFUSALS = {

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from bot.dialogs.base import CommandFn, Ctx, Dialog, Start
 from bot.dialogs.feature import Command, Feature
@@ -32,6 +36,15 @@ class Registry:
     document: CommandFn | None = None  # a file sent outside any dialog (a spreadsheet import)
     location: CommandFn | None = None  # a location shared outside any dialog (near me)
     listed: list[Command] = field(default_factory=list)  # in declaration order, for /help
+    states: dict[str, TypeAdapter[Any]] = field(default_factory=dict)  # by dialog name
+
+    def readable(self, dialog: Dialog, data: dict[str, Any]) -> bool:
+        """Whether stored data fits the dialog's typed state (saved by this release's shape)."""
+        try:
+            self.states[dialog.name].validate_python(data, strict=True)
+        except ValidationError:
+            return False
+        return True
 
     def add(self, feature: Feature) -> None:
         """Take in one feature's declaration, refusing anything ambiguous or unlisted."""
@@ -55,6 +68,7 @@ class Registry:
         if len(set(keys)) != len(keys) or not keys:
             raise RegistryError(f"dialog {dialog.name!r} of {feature.name}: step keys {keys}")
         self.dialogs[dialog.name] = dialog
+        self.states[dialog.name] = TypeAdapter(state_type(dialog))
 
     def _add_command(self, command: Command, feature: Feature) -> None:
         where = f"command /{command.name} of {feature.name}"
@@ -83,6 +97,17 @@ class Registry:
         """(name, help catalog id) of the commands this role sees, in declaration order. Roles
         decide visibility only: what a person may do is checked by the services."""
         return [(c.name, c.help) for c in self.listed if role in c.roles]
+
+
+def state_type(dialog: Dialog) -> type:
+    """The dialog's typed state: a TypedDict of what its widgets store (each widget says which
+    keys and types, `Widget.fields`). Keys hooks add beside them are not checked; a stored value
+    of the wrong type means the data was saved by an earlier shape of the dialog."""
+    fields: dict[str, Any] = {}
+    for step in dialog.steps:
+        fields.update(step.fields())
+    name = "".join(part.title() for part in dialog.name.split("_")) + "State"
+    return TypedDict(name, fields, total=False)  # type: ignore[operator]
 
 
 def build(features: Iterable[Feature]) -> Registry:

@@ -206,7 +206,12 @@ class Runner:
     async def _answer(self, ctx: Ctx, conv: Conversation, answer: Answer) -> list[Reply]:
         dialog = self.registry.dialogs.get(conv.dialog or "")
         step = dialog.step(conv.step) if dialog else None
-        if dialog is None or step is None or conv.data.get(VERSION, 1) != dialog.version:
+        if (
+            dialog is None
+            or step is None
+            or conv.data.get(VERSION, 1) != dialog.version
+            or not self.registry.readable(dialog, conv.data)
+        ):
             # Saved by an earlier release whose dialog or data no longer fits this one.
             title = notices.title_of(self.registry, conv)
             conv.end_dialog()

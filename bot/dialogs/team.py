@@ -41,6 +41,9 @@ class Colleague(Widget):
     """An active colleague from a paged list (optionally "nobody"), stored as `<key>_id` and
     `<key>_name`. A widget of its own: the list is a page of a database query, not fixed options."""
 
+    def fields(self) -> dict[str, Any]:
+        return {f"{self.key}_id": int | None, f"{self.key}_name": str, f"{self.key}_offset": int}
+
     managers_only: bool = False
     none_label: str = ""
 

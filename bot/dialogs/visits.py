@@ -32,7 +32,7 @@ def _with_location(step: StepLike) -> Step:
             raise Invalid(ctx._("📍 Location attached to this visit."))
         return await step.answer(ctx, data, ans)
 
-    return Step(step.key, step.ask, answer, step.optional)
+    return Step(step.key, step.ask, answer, step.optional, step.fields)
 
 
 KINDS = tuple(Option(kind.value, label) for kind, label in KIND_LABELS.items())

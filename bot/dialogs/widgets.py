@@ -174,6 +174,11 @@ class Widget:
         """The buttons this widget offers itself (besides jumps)."""
         return []
 
+    def fields(self) -> dict[str, Any]:
+        """The keys this widget stores in the dialog's data and the type of each: together they
+        make the dialog's typed state (`registry.state_type`)."""
+        return {self.key: str}
+
     def recheck(self, ctx: Ctx, data: dict[str, Any], value: Any) -> Any:
         """A kept value, checked again against what changed since (e.g. the visit's time)."""
         return value
@@ -341,6 +346,9 @@ class Money(Widget):
     currency_key: str = "currency"
     default_currency: bool = True  # False: the currency the data already holds, if any
 
+    def fields(self) -> dict[str, Any]:
+        return {self.key: str, self.currency_key: str}
+
     async def read(self, ctx: Ctx, data: dict[str, Any], answer: Answer) -> Any:
         amount, currency = read_money(ctx, _typed(answer))
         fallback = data.get(self.currency_key) if not self.default_currency else None
@@ -445,6 +453,9 @@ def _moment(value: Any, ctx: Ctx) -> datetime | None:
 class Count(Widget):
     """A whole number within [low, high] (a percentage, a quantity), with optional shortcuts."""
 
+    def fields(self) -> dict[str, Any]:
+        return {self.key: int | str}  # a number, or a shortcut's value ("auto")
+
     low: int = 0
     high: int = 100
     shortcuts: Sequence[Option] = ()
@@ -484,6 +495,9 @@ def confirmed(answer: Answer) -> bool:
 class Confirm(Widget):
     """The summary of what will be written, and Save: nothing is written before it."""
 
+    def fields(self) -> dict[str, Any]:
+        return {}
+
     key: str = "confirm"
     prompt: Prompt = N_("Save this?")
     save: Then = field(default=None)  # type: ignore[assignment]
@@ -506,6 +520,9 @@ class Confirm(Widget):
 class CustomerPick(Widget):
     """Which customer: a search among those the person may see, paged, a tap to pick; filled
     in ahead by `/visit acme` or a card's button (then not asked)."""
+
+    def fields(self) -> dict[str, Any]:
+        return {"customer_id": int, "customer_name": str}
 
     key: str = "customer"
     prompt: Prompt = ""
