@@ -158,9 +158,9 @@ def report(runs: list[Run], other: str) -> None:
     """Per bar: each round in each tree, the best of each, and the change from the commit."""
     rows: list[tuple[object, ...]] = []
     modules = list(dict.fromkeys(run.module for run in runs))
-    for module in modules:
-        mine = [r for r in runs if r.module == module and r.tree == WORKING]
-        theirs = [r for r in runs if r.module == module and r.tree == other]
+    for module in modules:  # a failed run's figures say nothing: left out
+        mine = [r for r in runs if r.module == module and r.tree == WORKING and not r.exit_code]
+        theirs = [r for r in runs if r.module == module and r.tree == other and not r.exit_code]
         names = list(dict.fromkeys(b["name"] for r in mine + theirs for b in r.bars))
         at_least = {b["name"]: b["comparison"] == ">=" for r in mine + theirs for b in r.bars}
         for name in names:
