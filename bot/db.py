@@ -136,8 +136,12 @@ async def turn_transaction() -> AsyncIterator[None]:
     """
     conn = connections.get("default")
     if conn.capabilities.dialect != "sqlite" or isinstance(conn, TransactionalDBClient):
-        async with in_transaction():
-            yield
+        outer = _TURN.set(None)  # inside another transaction: its own end, not this save's
+        try:
+            async with in_transaction():
+                yield
+        finally:
+            _TURN.reset(outer)
         return
     wrapper = SqliteTransactionWrapper(conn)
     turn = _Turn()
