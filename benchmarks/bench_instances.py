@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import os
 import random
 import sys
 import time
@@ -34,7 +33,15 @@ from benchmarks.bench_core import (
     run_lanes,
     visit_plans,
 )
-from benchmarks.common import BENCH_NOW, Bar, bench_clock, current_scale, print_bars, print_table
+from benchmarks.common import (
+    BENCH_NOW,
+    Bar,
+    bench_clock,
+    current_scale,
+    postgres_url,
+    print_bars,
+    print_table,
+)
 from bot.app import build_engine
 from bot.config import Settings
 from bot.db import close_db, migrate, open_db
@@ -42,8 +49,8 @@ from bot.demo import generate
 from bot.dialogs.engine import Engine
 from bot.dialogs.storage import _OPEN, StorageKey, TortoiseStorage
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crmbot_bench"
 LOCK_COST_MAX = 15.0  # percent
+BENCH_BACKENDS = ("postgres",)  # several instances share one database only on PostgreSQL
 CHATS = 20
 DIALOGS_PER_CHAT = {"full": 30, "quick": 6}
 ROUNDS = {"full": 3, "quick": 2}
@@ -60,7 +67,7 @@ class UnlockedStorage(TortoiseStorage):
 
 
 def bench_url() -> str:
-    return os.environ.get("CRM_BENCH_DATABASE_URL", DEFAULT_URL)
+    return postgres_url()
 
 
 async def fresh_database(url: str) -> None:

@@ -17,10 +17,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import tempfile
 import time
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
@@ -31,6 +29,7 @@ from benchmarks.common import (
     current_scale,
     print_bars,
     print_table,
+    scratch_database,
 )
 
 DIGEST_SECONDS = 5.0
@@ -121,7 +120,6 @@ def limited_fake() -> Any:
 async def bench_dispatch(count: int) -> dict[str, Any]:
     from telegram import Bot
 
-    from bot.db import close_db, open_db
     from bot.handlers.telegram.sender import TelegramSender
     from bot.messages import Reply
     from bot.models import ChannelIdentity, Notification, NotificationStatus, User
@@ -130,8 +128,7 @@ async def bench_dispatch(count: int) -> dict[str, Any]:
     from tests.telegram.fake_bot_api import TOKEN
 
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    with tempfile.TemporaryDirectory(prefix="crm-outbox-") as tmp:
-        await open_db(f"sqlite://{Path(tmp) / 'outbox.sqlite3'}")
+    async with scratch_database("outbox"):
         api = limited_fake()
         await api.start()
         bot = Bot(TOKEN, base_url=api.base_url)
@@ -169,7 +166,6 @@ async def bench_dispatch(count: int) -> dict[str, Any]:
         finally:
             await bot.shutdown()
             await api.stop()
-            await close_db()
     return {
         "notifications": count,
         "delivered": delivered,

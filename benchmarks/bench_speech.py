@@ -30,6 +30,8 @@ from bot.services.speech.decode import RATE, to_pcm16k
 from bot.services.speech.worker import BackendSpec, build, transcribe
 from tests.speech.scoring import characters, errors
 
+BENCH_BACKENDS = ("sqlite",)  # no database: speech recognition alone, measured once
+
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "speech" / "fixtures"
 TEN_SECONDS = "ten_seconds.ogg"
 OUT_OF_DOMAIN = {"general.ogg"}

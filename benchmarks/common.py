@@ -1,9 +1,12 @@
 """What every benchmark shares: the demo database, timing, percentiles, bars and result files.
 
-The demo database (200 reps, 100,000 customers, 1,000,000 visits) takes about a minute to
-generate, so it is built once into `benchmarks/.data/` and reused while `bot/demo.py` and the
-requested sizes stay the same. Benchmarks write (visits, dialog states, audit rows), so each run
-works on a fresh copy: figures from two runs are then measured on the same data.
+Every module runs on SQLite and on PostgreSQL (`CRM_BENCH_BACKEND` tells a module's process
+which). The demo database (200 reps, 100,000 customers, 1,000,000 visits) takes minutes to
+generate, so it is built once and reused while `bot/demo.py` and the requested sizes stay the
+same: on SQLite a file in `benchmarks/.data/`, on PostgreSQL a template database loaded with
+COPY (`<name>_demo_<scale>` next to `CRM_BENCH_DATABASE_URL`'s database). Benchmarks write
+(visits, dialog states, audit rows), so each run works on a fresh copy (a file copy, or
+`CREATE DATABASE … TEMPLATE`): figures from two runs are then measured on the same data.
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ REPO = ROOT.parent
 DATA_DIR = ROOT / ".data"
 RESULTS_DIR = ROOT / "results"
 SCALE_ENV = "CRM_BENCH_SCALE"
+BACKEND_ENV = "CRM_BENCH_BACKEND"
+URL_ENV = "CRM_BENCH_DATABASE_URL"
+SQLITE = "sqlite"
+POSTGRES = "postgres"
+BACKENDS = (SQLITE, POSTGRES)
+DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/crmbot_bench"
 # The data set's "now": a Wednesday morning in Shanghai. Generating and measuring against a fixed
 # instant keeps due follow-ups (and so the figures) the same whatever day the benchmark runs.
 BENCH_NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
@@ -71,6 +80,49 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite://{path}"
 
 
+def current_backend() -> str:
+    """The database this process measures on (the runner sets it per run; SQLite alone)."""
+    backend = os.environ.get(BACKEND_ENV, SQLITE)
+    if backend not in BACKENDS:
+        raise SystemExit(f"{BACKEND_ENV}={backend!r}: expected one of {list(BACKENDS)}")
+    return backend
+
+
+def postgres_url() -> str:
+    """The PostgreSQL benchmarks use: `CRM_BENCH_DATABASE_URL`, else a local `crmbot_bench`."""
+    return os.environ.get(URL_ENV, DEFAULT_POSTGRES_URL)
+
+
+def _pg_parts(url: str) -> tuple[str, str]:
+    """(the server's DSN without a database, the database's name)."""
+    dsn = url.replace("postgres://", "postgresql://", 1).split("?", 1)[0]
+    server, _, name = dsn.rpartition("/")
+    return server, name
+
+
+def _pg_url(url: str, database: str) -> str:
+    server, _ = _pg_parts(url)
+    return f"{server.replace('postgresql://', 'postgres://', 1)}/{database}"
+
+
+async def _pg_admin(url: str) -> Any:
+    """A connection to the server's `postgres` database, for creating and dropping databases."""
+    import asyncpg
+
+    server, _ = _pg_parts(url)
+    return await asyncpg.connect(f"{server}/postgres", timeout=5)
+
+
+async def postgres_unreachable(url: str) -> str | None:
+    """Why PostgreSQL at `url` cannot be benchmarked on, or None when it answers."""
+    try:
+        conn = await _pg_admin(url)
+    except Exception as failed:  # any failure means: skip, saying why
+        return f"{type(failed).__name__}: {failed}"
+    await conn.close()
+    return None
+
+
 # --- the demo database ----------------------------------------------------------------------
 
 
@@ -85,17 +137,25 @@ class DemoData:
     migrate_seconds: float
     generated_at: str
     cached: bool
+    database: str = ""  # PostgreSQL: the template database; `path` is then its metadata file
+    size_mb: float | None = None
+
+    @property
+    def where(self) -> str:
+        return self.database or str(self.path.relative_to(REPO))
 
     def as_dict(self) -> dict[str, Any]:
+        size = self.size_mb if self.database else self.path.stat().st_size / 2**20
         return {
-            "path": str(self.path.relative_to(REPO)),
+            "backend": POSTGRES if self.database else SQLITE,
+            "path": self.where,
             "scale": asdict(self.scale),
             "counts": self.counts,
             "generate_seconds": round(self.generate_seconds, 2),
             "migrate_seconds": round(self.migrate_seconds, 2),
             "generated_at": self.generated_at,
             "cached": self.cached,
-            "size_mb": round(self.path.stat().st_size / 2**20, 1),
+            "size_mb": round(size or 0.0, 1),
         }
 
 
@@ -111,8 +171,10 @@ def _fingerprint(scale: Scale) -> str:
     return digest.hexdigest()
 
 
-async def demo_database(scale: Scale, *, rebuild: bool = False) -> DemoData:
+async def demo_database(scale: Scale, *, rebuild: bool = False, backend: str = SQLITE) -> DemoData:
     """The demo database for `scale`, generated now if missing or made by other code/sizes."""
+    if backend == POSTGRES:
+        return await demo_postgres(scale, postgres_url(), rebuild=rebuild)
     path = demo_path(scale)
     meta_path = path.with_suffix(".json")
     fingerprint = _fingerprint(scale)
@@ -177,6 +239,106 @@ async def _build(scale: Scale, path: Path, meta_path: Path, fingerprint: str) ->
     )
 
 
+async def demo_postgres(scale: Scale, url: str, *, rebuild: bool = False) -> DemoData:
+    """The PostgreSQL template database for `scale`, loaded with COPY if missing or stale."""
+    _, base = _pg_parts(url)
+    template = f"{base}_demo_{scale.name}"
+    meta_path = DATA_DIR / f"demo-{scale.name}.postgres.json"
+    fingerprint = _fingerprint(scale)
+    meta = _read_meta(meta_path)
+    admin = await _pg_admin(url)
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", template)
+    finally:
+        await admin.close()
+    fresh = meta.get("fingerprint") == fingerprint and meta.get("database") == template
+    if not rebuild and exists and fresh:
+        return _postgres_demo(meta_path, scale, meta, cached=True)
+    return await _build_postgres(scale, url, template, meta_path, fingerprint)
+
+
+def _postgres_demo(
+    meta_path: Path, scale: Scale, meta: dict[str, Any], *, cached: bool
+) -> DemoData:
+    return DemoData(
+        meta_path,
+        scale,
+        meta["counts"],
+        meta["generate_seconds"],
+        meta["migrate_seconds"],
+        meta["generated_at"],
+        cached=cached,
+        database=meta["database"],
+        size_mb=meta.get("size_mb"),
+    )
+
+
+async def _build_postgres(
+    scale: Scale, url: str, template: str, meta_path: Path, fingerprint: str
+) -> DemoData:
+    from bot.db import close_db, migrate, open_db
+    from bot.demo import generate
+
+    building = f"{template}_building"
+    print(
+        f"Generating the {scale.name} demo database ({scale.reps} reps, {scale.customers:,} "
+        f"customers, {scale.visits:,} visits) into PostgreSQL database {template} with COPY; "
+        "it is kept.",
+        flush=True,
+    )
+    admin = await _pg_admin(url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{building}"')
+    finally:
+        await admin.close()
+    building_url = _pg_url(url, building)
+    started = time.perf_counter()
+    await migrate(building_url)
+    migrate_seconds = time.perf_counter() - started
+    await open_db(building_url, apply_migrations=False)
+    try:
+        started = time.perf_counter()
+        counts = await generate(
+            reps=scale.reps,
+            customers=scale.customers,
+            visits=scale.visits,
+            seed=scale.seed,
+            now=BENCH_NOW,
+        )
+        generate_seconds = time.perf_counter() - started
+    finally:
+        await close_db()
+    import asyncpg
+
+    server, _ = _pg_parts(url)
+    conn = await asyncpg.connect(f"{server}/{building}")
+    try:
+        await conn.execute("VACUUM ANALYZE")  # fresh statistics, as a live database has
+        size = await conn.fetchval("SELECT pg_database_size(current_database())")
+    finally:
+        await conn.close()
+    admin = await _pg_admin(url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        await admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{template}"')
+    finally:
+        await admin.close()
+    meta = {
+        "fingerprint": fingerprint,
+        "database": template,
+        "counts": counts,
+        "generate_seconds": generate_seconds,
+        "migrate_seconds": migrate_seconds,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "size_mb": round(size / 2**20, 1),
+    }
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _write_meta(meta_path, meta)
+    print(f"Generated in {generate_seconds:.1f} s (schema {migrate_seconds:.1f} s).", flush=True)
+    return _postgres_demo(meta_path, scale, meta, cached=False)
+
+
 def _read_meta(path: Path) -> dict[str, Any]:
     try:
         return dict(json.loads(path.read_text()))
@@ -223,7 +385,12 @@ def bench_settings(url: str, **extra: Any) -> Settings:
 
 @asynccontextmanager
 async def bench_database(scale: Scale) -> AsyncIterator[BenchDatabase]:
-    """Open a fresh copy of the demo database (on the same disk, not tmpfs, like production)."""
+    """Open a fresh copy of the demo database (on the same disk, not tmpfs, like production),
+    on the database this process measures on."""
+    if current_backend() == POSTGRES:
+        async with _postgres_copy(scale) as db:
+            yield db
+        return
     from bot.db import close_db, open_db
 
     demo = await demo_database(scale)
@@ -242,6 +409,77 @@ async def bench_database(scale: Scale) -> AsyncIterator[BenchDatabase]:
             await close_db()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@asynccontextmanager
+async def _postgres_copy(scale: Scale) -> AsyncIterator[BenchDatabase]:
+    """A database of this run's own, made from the demo template, dropped afterwards."""
+    from bot.db import close_db, open_db
+
+    url = postgres_url()
+    demo = await demo_postgres(scale, url)
+    _, base = _pg_parts(url)
+    run = f"{base}_run_{os.getpid()}"
+    admin = await _pg_admin(url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)')
+        started = time.perf_counter()
+        await admin.execute(f'CREATE DATABASE "{run}" TEMPLATE "{demo.database}"')
+        copy_seconds = time.perf_counter() - started
+    finally:
+        await admin.close()
+    try:
+        run_url = _pg_url(url, run)
+        await open_db(run_url)
+        try:
+            yield BenchDatabase(run_url, demo, copy_seconds)
+        finally:
+            await close_db()
+    finally:
+        admin = await _pg_admin(url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@asynccontextmanager
+async def scratch_database(name: str) -> AsyncIterator[str]:
+    """An empty, migrated database of this run's backend, open through Tortoise and removed
+    afterwards: a temporary SQLite file, or a PostgreSQL database of its own."""
+    from bot.db import close_db, open_db
+
+    if current_backend() != POSTGRES:
+        with tempfile.TemporaryDirectory(prefix=f"crm-{name}-") as tmp:
+            url = sqlite_url(Path(tmp) / f"{name}.sqlite3")
+            await open_db(url)
+            try:
+                yield url
+            finally:
+                await close_db()
+        return
+    url = postgres_url()
+    _, base = _pg_parts(url)
+    database = f"{base}_{name}_{os.getpid()}"
+    admin = await _pg_admin(url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await admin.close()
+    try:
+        scratch = _pg_url(url, database)
+        await open_db(scratch)
+        try:
+            yield scratch
+        finally:
+            await close_db()
+    finally:
+        admin = await _pg_admin(url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            await admin.close()
 
 
 def bench_clock(start: datetime = BENCH_NOW) -> Callable[[], datetime]:
@@ -438,10 +676,12 @@ def _git_revision() -> str | None:
     return f"{head}-dirty" if dirty else head
 
 
-def result_name(module: str, scale: Scale) -> str:
-    """`bench_core` at full scale writes `core.json`; quick runs write `core-quick.json`."""
+def result_name(module: str, scale: Scale, backend: str = SQLITE) -> str:
+    """`bench_core` at full scale writes `core.json`; quick runs write `core-quick.json`;
+    PostgreSQL's runs add `-postgres`."""
     name = module.rsplit(".", 1)[-1].removeprefix("bench_")
-    return name if not scale.quick else f"{name}-{scale.name}"
+    name = name if not scale.quick else f"{name}-{scale.name}"
+    return name if backend == SQLITE else f"{name}-{backend}"
 
 
 def write_results(name: str, payload: dict[str, Any]) -> Path:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.client import TransactionalDBClient
+from tortoise.backends.sqlite.client import SqliteTransactionContext, SqliteTransactionWrapper
+from tortoise.connection import get_connections
 from tortoise.migrations.api import migrate as run_migrations
+from tortoise.transactions import in_transaction
 
 CENT = Decimal("0.01")
 MODELS = ["bot.models"]
@@ -146,6 +152,114 @@ class Params:
     def scan_all(self) -> str:
         """Over half of all invoices are open: on SQLite one sequential scan beats the index."""
         return "NOT INDEXED" if self.sqlite else ""
+
+
+class _Turn:
+    """Where a SQLite turn's transaction stands: BEGIN still to send, or sent."""
+
+    __slots__ = ("begun",)
+
+    def __init__(self) -> None:
+        self.begun = False
+
+
+_TURN: ContextVar[_Turn | None] = ContextVar("crm_turn", default=None)
+
+
+class _BeginWithFirstRead(SqliteTransactionContext):
+    """Tortoise's SQLite transaction (the one connection held, a wrapper set for the task),
+    less the BEGIN on entry: `fetch_opening` sends it with the turn's first read."""
+
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self._trxlock.acquire()
+        await self.ensure_connection()
+        self.token = get_connections().set(self.connection_name, self.connection)
+        return self.connection  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def turn_transaction() -> AsyncIterator[None]:
+    """One transaction for a chat's turn: the message's writes and its new state commit together.
+
+    On SQLite every statement is a round trip to aiosqlite's thread, and a turn is only a few
+    statements; Tortoise's BEGIN (two trips) and COMMIT (one) would make it half as many again.
+    So the BEGIN travels with the turn's first read (`fetch_opening`) and the COMMIT with its
+    last write (`execute_closing`), each in the same trip; what happens between (a service's
+    nested transaction, a savepoint) is Tortoise's as usual. PostgreSQL: Tortoise's transaction.
+    """
+    conn = connections.get("default")
+    if conn.capabilities.dialect != "sqlite" or isinstance(conn, TransactionalDBClient):
+        outer = _TURN.set(None)  # inside another transaction: its own end, not this save's
+        try:
+            async with in_transaction():
+                yield
+        finally:
+            _TURN.reset(outer)
+        return
+    wrapper = SqliteTransactionWrapper(conn)
+    turn = _Turn()
+    token = _TURN.set(turn)
+    try:
+        async with _BeginWithFirstRead(wrapper, conn._lock):
+            try:
+                yield
+            finally:
+                if not turn.begun:  # nothing ran inside a transaction: nothing to end
+                    wrapper._finalized = True
+    finally:
+        _TURN.reset(token)
+
+
+def _sqlite_turn() -> tuple[_Turn, Any] | None:
+    """The SQLite turn this task is in and aiosqlite's connection under it, if any."""
+    turn = _TURN.get()
+    if turn is None:
+        return None
+    conn = connections.get("default")
+    if not isinstance(conn, SqliteTransactionWrapper) or conn._finalized:
+        return None
+    return turn, conn._connection
+
+
+async def fetch_opening(sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """A turn's first read (see `turn_transaction`): on SQLite it begins the turn's transaction
+    in the same round trip."""
+    found = _sqlite_turn()
+    if found is None or found[0].begun:
+        return await fetch(sql, params)
+    turn, raw = found
+    query, values = _for_dialect(sql, "sqlite"), list(params)
+
+    def begin_and_read() -> list[dict[str, Any]]:  # runs in aiosqlite's thread
+        db = raw._conn
+        db.execute("BEGIN")
+        return [dict(row) for row in db.execute(query, values).fetchall()]
+
+    # aiosqlite runs any callable on its connection's thread through `_execute`; its public
+    # methods take one statement each.
+    rows: list[dict[str, Any]] = await raw._execute(begin_and_read)
+    turn.begun = True
+    return rows
+
+
+async def execute_closing(sql: str, params: Sequence[Any] = ()) -> None:
+    """A turn's last write (see `turn_transaction`): on SQLite it commits the turn's transaction
+    in the same round trip, so nothing may be written in the turn after it."""
+    found = _sqlite_turn()
+    if found is None or not found[0].begun:
+        await execute(sql, params)
+        return
+    _, raw = found
+    query, values = _for_dialect(sql, "sqlite"), list(params)
+
+    def write_and_commit() -> None:  # runs in aiosqlite's thread
+        db = raw._conn
+        db.execute(query, values)
+        db.commit()
+
+    await raw._execute(write_and_commit)
+    wrapper = connections.get("default")
+    wrapper._finalized = True  # type: ignore[attr-defined]
 
 
 # The tortoise CLI (`tortoise -c bot.db.TORTOISE_ORM makemigrations`) reads this for development.

@@ -3,7 +3,7 @@ deals with their stage history, invoices and payments, approval requests and tas
 
 Used to try the product (`crmbot demo-data`) and by the benchmarks, so every report has
 something to show. Deterministic per seed. Rows are inserted in large batches so a million
-visits load in about a minute on SQLite.
+visits load in about a minute on SQLite; on PostgreSQL they go through COPY.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import random
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from tortoise import connections
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -191,10 +192,36 @@ async def _ids_after(model: type[Model], last_id: int) -> list[int]:
 
 
 async def _insert(model: type[M], rows: Iterable[M]) -> None:
-    """`rows` saved `BATCH` at a time, made as they are saved (a million need not be in memory)."""
+    """`rows` saved `BATCH` at a time, made as they are saved (a million need not be in memory);
+    on PostgreSQL with COPY, several times quicker than multi-row inserts."""
+    conn = connections.get("default")
+    copy = conn.capabilities.dialect == "postgres"
     pending = iter(rows)
     while batch := list(itertools.islice(pending, BATCH)):
-        await model.bulk_create(batch)
+        if copy:
+            await _copy(conn, model, batch)
+        else:
+            await model.bulk_create(batch)
+
+
+async def _copy(conn: Any, model: type[M], batch: list[M]) -> None:
+    """One batch through PostgreSQL's COPY, each value converted as the ORM would store it."""
+    meta = model._meta
+    names = [
+        name
+        for name in meta.fields_db_projection
+        if not (name == meta.pk_attr and meta.pk.generated)
+    ]
+    pairs = [(name, meta.fields_map[name]) for name in names]
+    records = [
+        tuple(field.to_db_value(getattr(row, name), row) for name, field in pairs) for row in batch
+    ]
+    async with conn.acquire_connection() as raw:
+        await raw.copy_records_to_table(
+            meta.db_table,
+            records=records,
+            columns=[meta.fields_db_projection[name] for name in names],
+        )
 
 
 def company_name(rng: random.Random) -> str:
@@ -479,8 +506,6 @@ async def _deals_and_money(
 
 async def _set_last_contact() -> None:
     """One set-based update: each customer's last contact is its latest visit."""
-    from tortoise import connections
-
     await connections.get("default").execute_script(
         "UPDATE customers SET last_contact_at = "
         "(SELECT MAX(v.at) FROM visits v WHERE v.customer_id = customers.id)"

@@ -264,3 +264,28 @@ async def test_a_step_failing_after_its_write_keeps_neither_the_write_nor_the_ne
     after = await DialogState.get(channel="console", external_id=li.external_id)
     assert (after.dialog, after.step, after.data) == ("fragile", "name", state.data)
     assert "What I can do:" in await li.say("/help")
+
+
+async def test_a_turn_keeps_its_writes_and_state_together_or_neither(team: Team) -> None:
+    """A step that fails after writing leaves no trace; a turn that saves keeps both (on SQLite
+    the BEGIN goes with the turn's first read and the COMMIT with its save)."""
+    from bot.services.records import customers
+
+    storage = TortoiseStorage()
+    key = StorageKey("console", team.chats["Li Wei"].external_id)
+    li = team.users["Li Wei"]
+    with pytest.raises(RuntimeError):
+        async with storage.turn(key):
+            _, conv = await storage.open(key)
+            await customers.create_customer(li, customers.CustomerDraft("Vanishing Pumps"))
+            raise RuntimeError("the step failed after writing")
+    assert not await Customer.filter(name="Vanishing Pumps").exists()
+    async with storage.turn(key):
+        _, conv = await storage.open(key)
+        await customers.create_customer(li, customers.CustomerDraft("Lasting Pumps"))
+        conv.dialog, conv.step, conv.token = "visit", "visit:kind", "t9"
+        await storage.save(key, conv, now=START)
+    assert await Customer.filter(name="Lasting Pumps").exists()
+    assert (await storage.load(key)).token == "t9"
+    # The connection is free again for everyone else, in and out of turns.
+    assert await Customer.filter(name="Lasting Pumps").count() == 1

@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from tortoise import connections
-from tortoise.transactions import in_transaction
 
 from bot import db
 from bot.models import DialogState, User
@@ -141,7 +140,7 @@ class TortoiseStorage:
 
     @asynccontextmanager
     async def turn(self, key: StorageKey) -> AsyncIterator[None]:
-        async with in_transaction():
+        async with db.turn_transaction():
             yield
 
     async def load(self, key: StorageKey) -> Conversation:
@@ -149,7 +148,7 @@ class TortoiseStorage:
         return _conversation(rows[0]) if rows else Conversation()
 
     async def open(self, key: StorageKey) -> tuple[User | None, Conversation]:
-        rows = await db.fetch(*self._open_query(key))
+        rows = await db.fetch_opening(*self._open_query(key))
         if not rows:
             return None, Conversation()
         row = rows[0]
@@ -166,7 +165,8 @@ class TortoiseStorage:
         return _OPEN, (key.channel, key.external_id)
 
     async def save(self, key: StorageKey, conversation: Conversation, *, now: datetime) -> None:
-        await db.execute(
+        """The turn's last write: on SQLite it commits the turn in the same round trip."""
+        await db.execute_closing(
             _SAVE,
             (
                 key.channel,

@@ -8,7 +8,13 @@ from bot.models.approvals import (
     Task,
 )
 from bot.models.audit import AuditEvent
-from bot.models.customers import Contact, Customer, CustomerAlias, CustomerStatus
+from bot.models.customers import (
+    Contact,
+    Customer,
+    CustomerAlias,
+    CustomerNameChange,
+    CustomerStatus,
+)
 from bot.models.deals import Deal, DealStageChange, Stage
 from bot.models.dialogs import DialogState
 from bot.models.notifications import JobRun, Notification, NotificationStatus
@@ -28,6 +34,7 @@ __all__ = [
     "Contact",
     "Customer",
     "CustomerAlias",
+    "CustomerNameChange",
     "CustomerStatus",
     "Deal",
     "DealStageChange",

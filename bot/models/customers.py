@@ -88,3 +88,25 @@ class CustomerAlias(Model):
 
     class Meta:
         table = "customer_aliases"
+
+
+class CustomerNameChange(Model):
+    """One committed change to what the name indexes hold, written by database triggers on
+    `customers` and `customer_aliases`, so no writer (a dialog, an import, a merge, a handover,
+    the demo data) can forget it. Each instance catches up by reading the rows it has not seen.
+
+    A row is a customer's new key and owner (`alias_id` empty) or an alias's new key and the
+    customer it points to; an empty key means the customer or alias is gone. On PostgreSQL `xid`
+    is the writing transaction, which is what makes catching up exact: ids are taken before
+    commit, but every transaction below a snapshot's xmin has finished.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    customer_id = fields.IntField()
+    alias_id = fields.IntField(null=True)
+    normalized_name = fields.CharField(max_length=200, null=True)
+    owner_id = fields.IntField(null=True)
+    xid = fields.BigIntField(null=True, db_index=True)
+
+    class Meta:
+        table = "customer_name_changes"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 from bot import db
@@ -28,6 +29,14 @@ _ABANDON = """
 UPDATE processed_updates SET handled = TRUE
 WHERE channel = $1 AND chat = $2 AND seq < $3 AND NOT handled
 """
+
+
+def ordered_in_database() -> bool:
+    """Whether a chat's order must be kept through the database: where several instances share
+    it (PostgreSQL). SQLite serves one instance, whose channel keeps each chat's updates in
+    order by itself (Telegram's per-chat lock), so the extra read and write per message buy
+    nothing there."""
+    return connections.get("default").capabilities.dialect == "postgres"
 
 
 async def claim(channel: str, key: str, *, chat: str | None = None, seq: int | None = None) -> bool:

@@ -40,7 +40,8 @@ class TelegramAdapter:
         bot = context.bot
         private = parse.is_private(update)
         incoming = parse.incoming(update) if private else None
-        if incoming is not None:
+        ordered = incoming is not None and updates.ordered_in_database()
+        if ordered:  # on SQLite the channel's per-chat lock alone keeps the order
             incoming = replace(incoming, seq=update.update_id)
         chat, user = update.effective_chat, update.effective_user
         with self.metrics.handling(
@@ -52,8 +53,8 @@ class TelegramAdapter:
             claimed = await updates.claim(
                 CHANNEL,
                 f"{bot.id}:{update.update_id}",
-                chat=incoming.external_id if incoming is not None else None,
-                seq=update.update_id,
+                chat=incoming.external_id if incoming is not None and ordered else None,
+                seq=update.update_id if ordered else None,
             )
             if not claimed:
                 log.info("update %s was already processed; skipped", update.update_id)

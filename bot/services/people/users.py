@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 from bot import db
 from bot.clock import system_clock
 from bot.i18n import normalize_locale
-from bot.models import ChannelIdentity, Customer, Invite, Role, User, Visit
+from bot.models import ChannelIdentity, Invite, Role, User, Visit
 from bot.services import audit
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.people.permissions import team_ids
@@ -300,11 +300,11 @@ async def deactivate(
             raise NotFound()
         if successor is None or not successor.active:
             raise InvalidInput("handover_target_invalid", str(handover_to))
-        customer_ids = await Customer.filter(owner_id=user_id).values_list("id", flat=True)
-        # updated_at too: every process's name indexes catch up on the new owner.
-        moved = await Customer.filter(owner_id=user_id).update(
-            owner_id=handover_to, updated_at=system_clock()
-        )
+        # The rows moved, named by the statement that moved them (a count would also take in
+        # the name-index log rows the database's trigger writes on SQLite).
+        rows = await db.fetch(_HAND_OVER, (handover_to, system_clock(), user_id))
+        customer_ids = [row["id"] for row in rows]
+        moved = len(customer_ids)
         followups = await Visit.filter(
             followup_owner_id=user_id, followup_done_at__isnull=True
         ).update(followup_owner_id=handover_to)
@@ -326,6 +326,9 @@ async def deactivate(
             },
         )
     return HandoverResult(customers=moved, followups=followups, reports=reports)
+
+
+_HAND_OVER = "UPDATE customers SET owner_id = $1, updated_at = $2 WHERE owner_id = $3 RETURNING id"
 
 
 def _user_dict(user: User) -> dict[str, object]:

@@ -118,7 +118,7 @@ async def edit(
         if field_name == "name":
             updates["normalized_name"] = normalize_name(clean)
         locked.update_from_dict(updates)
-        # updated_at is bumped by save, so every process's name indexes catch up on a rename.
+        # A new name key is logged by the database's trigger: every instance's indexes catch up.
         await locked.save(update_fields=[*updates, "updated_at"])
         await audit.record(
             actor.id,

@@ -31,6 +31,7 @@ from bot.services.language.capture_names import MentionIndex
 from bot.services.language.phones import normalize_phone
 from bot.services.people.permissions import Scope, can_reassign, require_owner_visible, scope_for
 from bot.services.records.matching import NameIndex, normalize_name
+from bot.services.records.name_changes import ChangeLog
 
 TIERS = ("A", "B", "C")
 MAX_NAME = 200
@@ -142,63 +143,78 @@ class DuplicateFinder:
     the duplicate check reads, and the mention index quick capture reads (names with owners).
 
     Loading 100,000 names per check would be far too slow, so the indexes live in memory and
-    catch up before every use with one indexed query for rows changed since the last look;
-    several bot processes therefore all see each other's new and renamed customers.
+    catch up before every use from the change log the database's triggers write
+    (`CustomerNameChange`); several bot processes therefore all see each other's new, renamed,
+    handed-over and merged customers. Catching up is exact however transactions interleave:
+
+    - PostgreSQL takes log ids before commit, so a transaction may commit a lower id after a
+      higher one was read. Each look reads the rows of transactions from the last look's
+      snapshot xmin on (every transaction below it had finished then, so nothing below is still
+      to come), skipping rows already applied; the look's own uncommitted rows are left for later.
+    - SQLite has one writer at a time, so ids are taken in commit order; the log is read through
+      a connection of its own, which sees only what is committed.
     """
 
     def __init__(self) -> None:
         self._index = NameIndex()
         self.mentions = MentionIndex()
-        self._mark: datetime | None = None
         self._lock = asyncio.Lock()
+        self._log = ChangeLog()
         # Aliases (names of merged customers) sit in both indexes under negative ids.
-        self._alias_mark = 0
         self._alias_target: dict[int, int] = {}
         self._alias_key: dict[int, str] = {}
+        self._aliases_of: dict[int, set[int]] = {}
 
     async def refresh(self) -> None:
         async with self._lock:
-            query = Customer.all()
-            if self._mark is not None:
-                query = query.filter(updated_at__gte=self._mark)
-            rows = await query.values_list("id", "normalized_name", "owner_id", "updated_at")
-            if rows:
-                if self._mark is None:
-                    self._index.bulk_load((cid, norm) for cid, norm, _, _ in rows)
+            if not self._log.started:
+                await self._load()
+                return
+            for row in await self._log.changes():
+                customer_id, alias_id, key = row[1], row[2], row[3]
+                if alias_id is None:
+                    self._customer_changed(customer_id, key, row[4])
                 else:
-                    for cid, norm, _, _ in rows:
-                        self._index.add(cid, norm)
-                self.mentions.bulk_load((cid, norm, owner) for cid, norm, owner, _ in rows)
-                newest = max(updated for *_, updated in rows)
-                self._mark = newest if self._mark is None else max(self._mark, newest)
-            await self._refresh_aliases({cid for cid, *_ in rows})
+                    self._alias_changed(-alias_id, customer_id, key)
 
-    async def _refresh_aliases(self, changed: set[int]) -> None:
-        """New aliases replace their merged customer in the indexes; aliases follow the owner
-        of the customer they point to."""
-        new = (
-            await CustomerAlias.filter(id__gt=self._alias_mark)
-            .order_by("id")
-            .values_list("id", "customer_id", "merged_id", "normalized_name")
-        )
-        for alias_id, target, merged, key in new:
-            self._index.remove(merged)
-            self.mentions.remove(merged)
-            for other, pointed in self._alias_target.items():
-                if pointed == merged:  # a merged customer's own aliases moved with it
-                    self._alias_target[other] = target
-                    changed.add(target)
-            self._alias_target[-alias_id] = target
-            self._alias_key[-alias_id] = key
-            self._index.add(-alias_id, key)
-            changed.add(target)
-            self._alias_mark = max(self._alias_mark, alias_id)
-        if not changed or not self._alias_target:
+    async def _load(self) -> None:
+        """Every customer and alias, after taking the log's position (a change committed during
+        the load is then read again, which changes nothing)."""
+        await self._log.start()
+        rows = await self._log.read("SELECT id, normalized_name, owner_id FROM customers")
+        self._index.bulk_load((cid, key) for cid, key, _ in rows)
+        self.mentions.bulk_load(rows)
+        for alias_id, target, key in await self._log.read(
+            "SELECT id, customer_id, normalized_name FROM customer_aliases"
+        ):
+            self._alias_changed(-alias_id, target, key)
+
+    def _customer_changed(self, customer_id: int, key: str | None, owner_id: int | None) -> None:
+        if key is None or owner_id is None:
+            self._index.remove(customer_id)
+            self.mentions.remove(customer_id)
             return
-        for alias, target in self._alias_target.items():
-            owner = self.mentions.owner_of(target)
-            if target in changed and owner is not None:
-                self.mentions.add(alias, self._alias_key[alias], owner)
+        self._index.add(customer_id, key)
+        self.mentions.add(customer_id, key, owner_id)
+        for alias in self._aliases_of.get(customer_id, ()):  # aliases follow the owner
+            self.mentions.add(alias, self._alias_key[alias], owner_id)
+
+    def _alias_changed(self, alias: int, customer_id: int, key: str | None) -> None:
+        previous = self._alias_target.pop(alias, None)
+        if previous is not None:
+            self._aliases_of[previous].discard(alias)
+        if key is None:
+            self._alias_key.pop(alias, None)
+            self._index.remove(alias)
+            self.mentions.remove(alias)
+            return
+        self._alias_target[alias] = customer_id
+        self._alias_key[alias] = key
+        self._aliases_of.setdefault(customer_id, set()).add(alias)
+        self._index.add(alias, key)
+        owner = self.mentions.owner_of(customer_id)
+        if owner is not None:
+            self.mentions.add(alias, key, owner)
 
     def resolve(self, indexed_id: int) -> int:
         """The customer an index entry stands for (an alias stands for the customer kept)."""
@@ -278,10 +294,11 @@ class DuplicateFinder:
         """Drop the indexes (tests and imports that rewrite many rows)."""
         self._index = NameIndex()
         self.mentions = MentionIndex()
-        self._mark = None
-        self._alias_mark = 0
+        self._log.close()
+        self._log = ChangeLog()
         self._alias_target.clear()
         self._alias_key.clear()
+        self._aliases_of.clear()
 
 
 def clean_name(text: str) -> str:
