@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
@@ -20,6 +21,12 @@ from bot.dialogs.engine import Engine
 from bot.models import Role, User
 from bot.services.people import users
 from tests.support import Chat, FakeClock
+
+# Property tests: `ci` (the default) keeps them under a minute; HYPOTHESIS_PROFILE=thorough
+# explores longer before a release. No deadline: a turn's time depends on the shared machine.
+hypothesis_settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True)
+hypothesis_settings.register_profile("thorough", max_examples=1000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PG_URL = os.environ.get("CRM_TEST_DATABASE_URL")
 BACKENDS = [

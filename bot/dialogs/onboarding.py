@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.dialogs.base import Ctx
@@ -20,6 +20,8 @@ from bot.services.people import users
 from bot.services.records.customers import DuplicateFinder
 
 CHINESE_FIRST_CHANNELS = frozenset({"wechat", "wecom"})
+# A stranger who keeps writing is told how to get in once per this long, not once per message.
+STRANGER_LINE_EVERY = timedelta(minutes=10)
 # "绑定 CODE" is how people on WeChat expect to bind an account; it means "/start CODE".
 INVITE_REFUSALS = {
     "invite_invalid": N_(
@@ -58,12 +60,18 @@ def defaults_for(settings: Settings, channel: str) -> users.Defaults:
 async def stranger(
     msg: Incoming, now: datetime, settings: Settings, registry: Registry, finder: DuplicateFinder
 ) -> list[Reply]:
-    """One polite line, or, for a valid invite code, the new user's welcome and help."""
+    """One polite line, or, for a valid invite code, the new user's welcome and help. Each
+    line (how to get in; a wrong code) goes once per chat per `STRANGER_LINE_EVERY`: a flood
+    gets one; a welcome is never held back."""
     defaults = defaults_for(settings, msg.channel)
     t = Translator.for_user(defaults.locale, defaults.timezone, now=now)
     command, args = split_command(msg.text or "")
     code = args.split()[0] if command == "start" and args.split() else ""
     if not code:
+        if not await users.may_tell_stranger(
+            msg.channel, msg.external_id, "hello", now=now, every=STRANGER_LINE_EVERY
+        ):
+            return []
         return [
             Reply(
                 t.gettext(
@@ -81,6 +89,10 @@ async def stranger(
             now=now,
         )
     except InvalidInput as refused:
+        if not await users.may_tell_stranger(
+            msg.channel, msg.external_id, "bad code", now=now, every=STRANGER_LINE_EVERY
+        ):
+            return []
         return [
             Reply(t.gettext(INVITE_REFUSALS.get(refused.code, INVITE_REFUSALS["invite_invalid"])))
         ]

@@ -5,7 +5,7 @@ from tortoise.indexes import Index
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0009_customer_name_changes")]
+    dependencies = [("models", "0010_intake")]
 
     initial = False
 

@@ -20,7 +20,7 @@ from bot.models.dialogs import DialogState
 from bot.models.notifications import JobRun, Notification, NotificationStatus
 from bot.models.receivables import Invoice, InvoiceStatus, Payment, PaymentAllocation
 from bot.models.updates import ApiToken, ProcessedUpdate
-from bot.models.users import ChannelIdentity, Invite, Role, User
+from bot.models.users import ChannelIdentity, Invite, Role, StrangerNotice, User
 from bot.models.visits import Visit, VisitKind
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "ProcessedUpdate",
     "Role",
     "Stage",
+    "StrangerNotice",
     "Task",
     "User",
     "Visit",

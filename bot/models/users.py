@@ -81,3 +81,19 @@ class Invite(Model):
 
     class Meta:
         table = "invites"
+
+
+class StrangerNotice(Model):
+    """When a chat the bot does not know was last told something (`kind`: how to get in, or
+    that its code is wrong): one line of each per chat per interval however much it writes,
+    counted here so every instance keeps the same count."""
+
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharField(max_length=16)
+    external_id = fields.CharField(max_length=128)
+    kind = fields.CharField(max_length=16)
+    told_at = fields.DatetimeField()
+
+    class Meta:
+        table = "stranger_notices"
+        unique_together = (("channel", "external_id", "kind"),)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import logging
+import re
 import time
 from collections.abc import AsyncIterator
 
+import pytest
 from aiohttp import ClientSession
 
 from bot.config import Settings
@@ -164,3 +167,34 @@ async def test_a_callback_for_another_wecom_app_is_not_answered(rig: Rig, db_url
     assert not await ProcessedUpdate.filter(channel="wecom").exists()
     answer = await rig.wecom.say("someone", "/help")
     assert answer.text is not None and "邀请" in answer.text  # ours: the stranger's one line
+
+
+async def test_a_message_wechat_would_never_send_is_refused_without_a_traceback(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Well-formed, signed and sealed, yet not a message: 400 and nothing processed; odd but
+    real messages (a link, an unknown event) are still taken quietly."""
+    for side in (rig.oa, rig.wecom):
+        text = side.text("someone", "/help")
+        refused = [
+            re.sub(r"<MsgId>\d+</MsgId>", "<MsgId>¹²</MsgId>", text),
+            re.sub(r"<MsgId>\d+</MsgId>", f"<MsgId>{2**70}</MsgId>", text),
+            side.text("x" * 300, "/help"),
+            side.text("two words", "/help"),
+            side.message("someone", "location", {"Location_X": "nan", "Location_Y": "1"}),
+            side.message("someone", "location", {"Location_X": "91", "Location_Y": "1e999"}),
+            side.message("someone", "event", {}, msg_id=False),
+        ]
+        caplog.clear()
+        for xml in refused:
+            answer = await side.post(xml)
+            assert answer.status == 400, xml
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+        odd = [
+            side.message("someone", "link", {"Title": "t", "Url": "https://example.com"}),
+            side.message("someone", "event", {"Event": "VIEW", "EventKey": "x"}, msg_id=False),
+        ]
+        for xml in odd:
+            answer = await side.post(xml)
+            assert answer.status == 200, xml
+    assert await ProcessedUpdate.all().count() == 2, "only the links (an unknown event is not kept)"

@@ -16,6 +16,7 @@ from defusedxml.ElementTree import fromstring
 from bot.messages import Audio, Incoming, Location
 
 MAX_BODY = 64 * 1024  # real callbacks are under 4 KiB
+MAX_SENDER = 64  # an OpenID has 28 characters, a WeCom UserID at most 64
 VOICE_MIME = {"amr": "audio/amr", "speex": "audio/speex"}
 GREETED = "subscribe"  # an Official Account follow: greet like /start
 ENTERED = "enter_agent"  # a WeCom user opened the app: only strangers are told anything
@@ -62,12 +63,18 @@ def inbound(channel: str, parse_message: Any, xml: str) -> Inbound:
     flat = fields(xml.encode("utf-8"))
     if not flat.get("FromUserName") or not flat.get("MsgType"):
         raise BadXml("no FromUserName or MsgType")
+    if flat["MsgType"].lower() == "event" and not flat.get("Event"):
+        raise BadXml("an event without its name")
     try:
         message = parse_message(xml)
     except (KeyError, ValueError, TypeError) as bad:
         raise BadXml(str(bad)) from bad
     sender, receiver = str(message.source), str(message.target)
+    if len(sender) > MAX_SENDER or not sender.isprintable() or any(c.isspace() for c in sender):
+        raise BadXml("FromUserName is not an account id")
     msg_id = flat.get("MsgId", "")
+    if msg_id and not (msg_id.isascii() and msg_id.isdigit() and int(msg_id) < 2**64):
+        raise BadXml("MsgId is not a 64-bit number")
     # Events have no MsgId: WeChat says to deduplicate by sender and time; the event's name
     # keeps an unfollow and a follow within one second apart.
     key = msg_id
@@ -76,7 +83,7 @@ def inbound(channel: str, parse_message: Any, xml: str) -> Inbound:
     kind = flat["MsgType"].lower()
 
     # MsgIds grow with time: the order of one sender's messages, when they fit a BIGINT.
-    seq = int(msg_id) if msg_id.isdigit() and 0 < int(msg_id) < 2**63 else None
+    seq = int(msg_id) if msg_id and 0 < int(msg_id) < 2**63 else None
 
     def say(**what: Any) -> Incoming:
         return Incoming(channel, sender, seq=seq, **what)
@@ -96,6 +103,8 @@ def inbound(channel: str, parse_message: Any, xml: str) -> Inbound:
             where = Location(float(message.location_x), float(message.location_y))
         except (TypeError, ValueError) as bad:
             raise BadXml("location without coordinates") from bad
+        if not (abs(where.latitude) <= 90 and abs(where.longitude) <= 180):  # also refuses NaN
+            raise BadXml("location out of range")
         return Inbound(key, sender, receiver, say(location=where))
     if kind == "event":
         event = flat.get("Event", "").lower()

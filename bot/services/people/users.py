@@ -22,6 +22,25 @@ LOCAL_CONSOLE_ID = "local"
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
+_TELL_STRANGER = """
+INSERT INTO stranger_notices (channel, external_id, kind, told_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (channel, external_id, kind) DO UPDATE SET told_at = excluded.told_at
+WHERE stranger_notices.told_at <= $5
+RETURNING id
+"""
+
+
+async def may_tell_stranger(
+    channel: str, external_id: str, kind: str, *, now: datetime, every: timedelta
+) -> bool:
+    """Whether a chat the bot does not know may be told `kind` now: once per `every`, in one
+    statement, so a flood across instances still gets one line."""
+    told, since = now, now - every
+    if db.dialect() == "sqlite":  # the ORM keeps SQLite datetimes as ISO text
+        told, since = now.isoformat(sep=" "), since.isoformat(sep=" ")  # type: ignore[assignment]
+    return bool(await db.fetch(_TELL_STRANGER, (channel, external_id[:128], kind, told, since)))
+
+
 @dataclass(frozen=True, slots=True)
 class Defaults:
     """Language and zone a new user starts with (WeChat users start in Chinese)."""
