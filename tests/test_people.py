@@ -21,9 +21,10 @@ async def test_a_stranger_learns_nothing_and_leaves_no_trace(team: Team) -> None
     stranger = Chat(team.engine, external_id="who-knows", name="Eve")
     states_before = await DialogState.all().count()
     polite = "Hello! This is a private sales bot. Please ask your admin for an invite."
-    for text in ("/customer acme", "/visit", "hello", "/followups", "/start", "1"):
-        assert await stranger.say(text) == polite
-    assert await stranger.send(button=pack(Action("cust", "1"))) == polite
+    assert await stranger.say("/customer acme") == polite
+    for text in ("/visit", "hello", "/followups", "/start", "1"):  # once per ten minutes
+        assert await stranger.say(text) == ""
+    assert await stranger.send(button=pack(Action("cust", "1"))) == ""
     assert "not valid or has expired" in await stranger.say("/start NOPE1234")
     assert await DialogState.all().count() == states_before
     assert not await ChannelIdentity.filter(external_id="who-knows").exists()
@@ -43,9 +44,10 @@ async def test_the_same_account_id_on_another_channel_is_a_stranger(team: Team) 
 
     twin = Chat(team.engine, external_id="5551234", channel="wechat", name="Eve")
     polite = "你好！这是内部销售机器人，请向管理员索取邀请。"
-    for text in ("/customer acme", "Acme", "/followups", "/help", "1"):
-        assert await twin.say(text) == polite, text
-    assert await twin.send(button=tom.button("Meeting")) == polite
+    assert await twin.say("/customer acme") == polite
+    for text in ("Acme", "/followups", "/help", "1"):  # once per ten minutes
+        assert await twin.say(text) == "", text
+    assert await twin.send(button=tom.button("Meeting")) == ""
     assert not await DialogState.filter(channel="wechat").exists()
     assert not await ChannelIdentity.filter(channel="wechat").exists()
     assert "When" in await tom.tap("Meeting"), "Tom's own dialog went on untouched"
@@ -65,6 +67,8 @@ async def test_invite_codes_work_once_and_expire(team: Team, clock: FakeClock) -
     assert "already registered" in await nina.say(f"/start {invite.code}")
 
     old = await users.create_invite(None, Role.REP, now=clock.now - timedelta(days=8))
+    assert await again.say(f"/start {old.code}") == "", "a wrong code is told once a while"
+    clock.advance(minutes=10)
     assert "has expired" in await again.say(f"/start {old.code}")
     assert await Invite.filter(used_at__isnull=True).count() == 1
 

@@ -20,6 +20,7 @@ finds the dialog over.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -108,7 +109,7 @@ class Engine:
         turn: it must hold neither the chat's lock nor a database connection. The turn commits
         the message's writes together with the new state: a failure keeps neither.
         """
-        msg = onboarding.rewrite_bind(msg)
+        msg = onboarding.rewrite_bind(_without_nul(msg))
         key = StorageKey(msg.channel, msg.external_id)
         await ordering.after_earlier(msg)
         async with self._locks.hold(key):
@@ -177,6 +178,14 @@ def expire_idle(ctx: Ctx, conv: Conversation, registry: Registry) -> list[Reply]
     conv.end_dialog()
     conv.buttons = []
     return [Reply(notice)]
+
+
+def _without_nul(msg: Incoming) -> Incoming:
+    """NUL means nothing in a message and PostgreSQL cannot store it in text: it is dropped
+    before any step sees the message."""
+    fields = {"text": msg.text, "button": msg.button, "display_name": msg.display_name}
+    clean = {k: v.replace("\x00", "") for k, v in fields.items() if v and "\x00" in v}
+    return replace(msg, **clean) if clean else msg
 
 
 def _numbered(replies: list[Reply]) -> list[list[str]]:
