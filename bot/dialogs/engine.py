@@ -53,6 +53,10 @@ log = logging.getLogger(__name__)
 __all__ = ["Engine", "Registry", "expire_idle", "service_error_text"]
 
 
+class _HandledAlready(Exception):
+    """The update's turn was taken before (a stored update taken again): undo, say nothing."""
+
+
 class Engine:
     """The channel-neutral core every adapter calls with `handle`."""
 
@@ -118,6 +122,11 @@ class Engine:
                 async with self.storage.turn(key):
                     replies = await self._turn(key, msg, heard)
                 return [reply for step in replies for reply in await self._after_turn(step)]
+            except _HandledAlready:
+                log.info(
+                    "update %s of %s:%s was handled already", msg.seq, msg.channel, msg.external_id
+                )
+                return []
             except Exception:
                 log.exception("failed on message from %s:%s", msg.channel, msg.external_id)
                 note_failure("dialog")
@@ -134,7 +143,8 @@ class Engine:
         """Inside the chat's turn: identify, expire, route and run the step, save."""
         now = self.clock()
         user, conv = await self.storage.open(key)
-        await ordering.taken(msg)
+        if not await ordering.taken(msg):
+            raise _HandledAlready
         if user is None:
             return await onboarding.stranger(msg, now, self.settings, self.registry, self.finder)
         t = Translator.for_user(user.locale, user.timezone, now=now)

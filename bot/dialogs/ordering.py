@@ -42,7 +42,9 @@ async def after_earlier(msg: Incoming, *, wait: float = WAIT_SECONDS) -> None:
         waited += POLL_SECONDS
 
 
-async def taken(msg: Incoming) -> None:
-    """Inside the chat's turn: this update is handled (commits with what it changed)."""
-    if msg.seq is not None:
-        await updates.mark_handled(msg.channel, msg.external_id, msg.seq)
+async def taken(msg: Incoming) -> bool:
+    """Inside the chat's turn: this update is handled (commits with what it changed); False
+    when another turn handled it already, which must then change nothing."""
+    if msg.seq is None:
+        return True
+    return await updates.mark_handled(msg.channel, msg.external_id, msg.seq)

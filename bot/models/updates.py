@@ -22,6 +22,10 @@ class ProcessedUpdate(Model):
     chat = fields.CharField(max_length=64, null=True)
     seq = fields.BigIntField(null=True)
     handled = fields.BooleanField(default=False)
+    # Durable intake (`services.intake`): the update as received, stored before it is
+    # acknowledged, and the lease of the instance handling it.
+    payload = fields.TextField(null=True)
+    taken_until = fields.DatetimeField(null=True)
 
     class Meta:
         table = "processed_updates"

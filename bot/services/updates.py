@@ -22,9 +22,10 @@ _EARLIER = """
 SELECT 1 FROM processed_updates
 WHERE channel = $1 AND chat = $2 AND seq < $3 AND NOT handled LIMIT 1
 """
-_HANDLED = (
-    "UPDATE processed_updates SET handled = TRUE WHERE channel = $1 AND chat = $2 AND seq = $3"
-)
+_HANDLED = """
+UPDATE processed_updates SET handled = TRUE
+WHERE channel = $1 AND chat = $2 AND seq = $3 AND NOT handled
+"""
 _ABANDON = """
 UPDATE processed_updates SET handled = TRUE
 WHERE channel = $1 AND chat = $2 AND seq < $3 AND NOT handled
@@ -39,7 +40,14 @@ def ordered_in_database() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
 
-async def claim(channel: str, key: str, *, chat: str | None = None, seq: int | None = None) -> bool:
+async def claim(
+    channel: str,
+    key: str,
+    *,
+    chat: str | None = None,
+    seq: int | None = None,
+    payload: str | None = None,
+) -> bool:
     """True for the first delivery of an update; False for a redelivery, which must do nothing.
 
     The unique (channel, key) pair makes the insert atomic across tasks, processes and restarts.
@@ -52,6 +60,7 @@ async def claim(channel: str, key: str, *, chat: str | None = None, seq: int | N
             key=key[:MAX_KEY],
             chat=chat if ordered else None,
             seq=seq if ordered else None,
+            payload=payload,
         )
     except IntegrityError:
         return False
@@ -63,9 +72,10 @@ async def earlier_pending(channel: str, chat: str, seq: int) -> bool:
     return bool(await db.fetch(_EARLIER, (channel, chat, seq)))
 
 
-async def mark_handled(channel: str, chat: str, seq: int) -> None:
-    """Called in the chat's turn, so it commits with what the update changed."""
-    await db.execute(_HANDLED, (channel, chat, seq))
+async def mark_handled(channel: str, chat: str, seq: int) -> bool:
+    """Called in the chat's turn, so it commits with what the update changed; False when the
+    update was handled already (a stored one taken again after its lease ran out)."""
+    return await db.execute(_HANDLED, (channel, chat, seq)) > 0
 
 
 async def abandon_earlier(channel: str, chat: str, seq: int) -> None:

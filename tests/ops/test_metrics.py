@@ -84,7 +84,7 @@ async def test_counters_move_when_a_message_is_handled_and_a_notification_sent(
     li = Person(4242, "Li")
     update_id = api.send(li, f"/start {invite.code}")
     await api.wait_delivered(update_id)
-    await served.channel.application.update_queue.join()
+    await served.channel.settled()
     assert "Welcome, Li!" in api.bot_messages(li.id)[0]["text"]
 
     user = await User.get(name="Li")
@@ -124,10 +124,10 @@ async def test_a_redelivered_update_counts_as_a_duplicate(served: Served, api: F
     stranger = Person(5151, "Stranger")
     update_id = api.send(stranger, "/start")
     await api.wait_delivered(update_id)
-    await served.channel.application.update_queue.join()
+    await served.channel.settled()
     api.push(api._incoming_message(stranger, None) | {"text": "/start"}, update_id=update_id)
     await api.wait_delivered(update_id)
-    await served.channel.application.update_queue.join()
+    await served.channel.settled()
     samples = await scrape(served.server, "s3cret-xyz")
     assert value(samples, "crmbot_updates_total", channel="telegram", outcome="ok") == 1
     assert value(samples, "crmbot_updates_total", channel="telegram", outcome="duplicate") == 1

@@ -108,7 +108,7 @@ class Telegram:
         """Until the update is taken from the fake and every queued update is processed."""
         await self.api.wait_delivered(update_id, within)
         assert self.channel is not None
-        await self.channel.application.update_queue.join()
+        await self.channel.settled(within)
 
 
 class Phone:

@@ -127,7 +127,7 @@ async def test_any_json_posted_to_the_webhook(
     async with ClientSession() as http, http.post(url, json=body, headers=secret) as response:
         assert response.status in (200, 400), body
     assert telegram.channel is not None
-    await telegram.channel.application.update_queue.join()
+    await telegram.channel.settled()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info], body
     sent = [m.get("text", "") for m in api.bot_messages(TOM.id)]
     assert not any("went wrong" in text for text in sent)

@@ -47,7 +47,7 @@ async def test_the_webhook_refuses_a_wrong_or_missing_secret(
         async with http.get(f"{telegram.server.url}/healthz") as response:
             assert response.status == 200
             assert await response.json() == {"status": "ok", "channels": {"telegram": "ok"}}
-    await telegram.channel.application.update_queue.join()
+    await telegram.channel.settled()
     assert await ProcessedUpdate.all().count() == 0
     assert not api.calls_of("sendMessage"), "nothing processed"
 
@@ -144,7 +144,7 @@ async def test_a_body_that_is_not_an_update_is_refused_without_a_traceback(
         for body in odd:
             async with http.post(url, headers=secret, json=body) as response:
                 assert response.status == 200, body
-    await telegram.channel.application.update_queue.join()
+    await telegram.channel.settled()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert len(api.calls_of("sendMessage")) == sent, "nothing answered"
     assert await ProcessedUpdate.all().count() == claims + len(odd), "only the valid ones claimed"

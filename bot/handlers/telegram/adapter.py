@@ -1,4 +1,4 @@
-"""The Telegram adapter: claim the update, parse it, ask the core, send its answer back.
+"""The Telegram adapter: parse a stored update, ask the core, send its answer back.
 
 Only answers to an update go out here (through the Application's bot, which waits out a 429);
 a push to a chat outside an update is the outbox's (`sender.TelegramSender`).
@@ -18,8 +18,7 @@ from bot.dialogs.engine import Engine
 from bot.handlers.telegram import parse, render
 from bot.handlers.telegram.sender import send_part
 from bot.messages import Incoming, Reply
-from bot.metrics import DUPLICATE, IGNORED, NO_METRICS, Metrics
-from bot.services import updates
+from bot.metrics import IGNORED, NO_METRICS, Metrics
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +34,12 @@ class TelegramAdapter:
         self.engine = engine
         self.metrics = metrics
 
-    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """One update, once: claimed before anything happens, so a redelivery does nothing."""
-        bot = context.bot
+    async def handle(self, update: Update, bot: Bot) -> None:
+        """One stored update (`bot.services.intake` took it once): private chats go to the core,
+        groups get one line when addressed, the rest is ignored; a failure is apologised for."""
         private = parse.is_private(update)
         incoming = parse.incoming(update) if private else None
-        ordered = incoming is not None and updates.ordered_in_database()
-        if ordered:  # on SQLite the channel's per-chat lock alone keeps the order
+        if incoming is not None:  # the turn marks it handled with what it changed
             incoming = replace(incoming, seq=update.update_id)
         chat, user = update.effective_chat, update.effective_user
         with self.metrics.handling(
@@ -50,16 +48,6 @@ class TelegramAdapter:
             chat=chat.id if chat else None,
             user=user.id if user else None,
         ) as handling:
-            claimed = await updates.claim(
-                CHANNEL,
-                f"{bot.id}:{update.update_id}",
-                chat=incoming.external_id if incoming is not None and ordered else None,
-                seq=update.update_id if ordered else None,
-            )
-            if not claimed:
-                log.info("update %s was already processed; skipped", update.update_id)
-                handling.outcome = DUPLICATE
-                return
             # A tap's spinner stops at once, whatever the core answers; in parallel with the core.
             answering = asyncio.ensure_future(_answer(update)) if update.callback_query else None
             try:
@@ -70,6 +58,8 @@ class TelegramAdapter:
                     handling.outcome = IGNORED
                 else:
                     await self._process(update, bot, incoming)
+            except Exception as error:
+                await self.failed(update, bot, error)
             finally:
                 if answering is not None:
                     await answering
@@ -107,18 +97,25 @@ class TelegramAdapter:
         return replace(incoming, document=replace(document, data=data))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB's error handler: the same as a failure of `handle`."""
+        if isinstance(update, Update) and context.error is not None:
+            await self.failed(update, context.bot, context.error)
+        else:
+            log.error("Telegram failed outside an update", exc_info=context.error)
+
+    async def failed(self, update: Update, bot: Bot, error: BaseException) -> None:
         """Log with the update id, apologise in one line, keep serving."""
-        update_id = update.update_id if isinstance(update, Update) else None
-        log.error("update %s failed", update_id, exc_info=context.error)
-        if not isinstance(update, Update) or not parse.is_private(update):
+        update_id = update.update_id
+        log.error("update %s failed", update_id, exc_info=error)
+        if not parse.is_private(update):
             return
-        if isinstance(context.error, Forbidden):
+        if isinstance(error, Forbidden):
             return  # the person blocked the bot: nobody to apologise to
         chat = update.effective_chat
         assert chat is not None
         t = parse.translator(update)
         try:
-            await context.bot.send_message(
+            await bot.send_message(
                 chat.id, t.gettext("Sorry, something went wrong on my side. Please try again.")
             )
         except TelegramError as again:

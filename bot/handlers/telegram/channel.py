@@ -12,24 +12,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, TypeHandler
+from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot.clock import system_clock
 from bot.config import Settings
 from bot.dialogs.engine import Engine
 from bot.dialogs.registry import Registry
+from bot.handlers.intake import Intake
+from bot.handlers.telegram import shape
 from bot.handlers.telegram.adapter import CHANNEL, TelegramAdapter, download
 from bot.handlers.telegram.ratelimit import ChatRateLimiter
 from bot.handlers.telegram.request import AiohttpRequest
@@ -37,9 +40,10 @@ from bot.handlers.telegram.sender import TelegramSender
 from bot.handlers.telegram.updates import ChatOrderedProcessor
 from bot.handlers.telegram.webhook import webhook_handler, webhook_path
 from bot.i18n import Translator
-from bot.metrics import NO_METRICS, Metrics
+from bot.metrics import DUPLICATE, NO_METRICS, Metrics
 from bot.models import Role
-from bot.services import updates
+from bot.services import intake, updates
+from bot.services.intake import Stored
 from bot.services.people import users
 
 if TYPE_CHECKING:
@@ -52,6 +56,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 MENU_LANGUAGES = {"en": None, "zh": "zh"}  # English is the default menu for every other language
 KEEP_CLAIMS = timedelta(days=3)  # Telegram keeps an undelivered update for 24 hours
 PRUNE_EVERY = 3600.0
+# On SIGTERM the turns in hand get this long to finish; the unit's TimeoutStopSec is 30 s.
+FINISH_WITHIN = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +109,6 @@ def build_application(
     if rate_limit:
         builder = builder.rate_limiter(ChatRateLimiter())
     application = builder.build()
-    application.add_handler(TypeHandler(Update, adapter.on_update))
     application.add_error_handler(adapter.on_error)
     return application
 
@@ -166,9 +171,15 @@ class TelegramChannel:
         poll_timeout: float = 30.0,
         backoff: Backoff | None = None,
         metrics: Metrics = NO_METRICS,
+        finish_within: float = FINISH_WITHIN,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.adapter = TelegramAdapter(engine, metrics)
+        self.intake = Intake(CHANNEL, self._handle_stored, clock=engine.clock)
+        self.finish_within = finish_within
+        self._accepting = False
+        self._poller: asyncio.Task[None] | None = None
         self.registry = engine.registry
         # Held here so `stop` closes their sessions even when the Bot API never answered.
         self._requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
@@ -189,7 +200,10 @@ class TelegramChannel:
             if server is None:
                 raise ValueError("a webhook needs the HTTP server")
             path = webhook_path(self.webhook_url)
-            server.add_post(path, webhook_handler(self.application, self.secret))
+            handler = webhook_handler(
+                lambda: self.application.bot, self.secret, self.store, lambda: self._accepting
+            )
+            server.add_post(path, handler)
         if server is not None:
             server.add_check(CHANNEL, lambda: self.application.running)
 
@@ -206,6 +220,8 @@ class TelegramChannel:
             bot = self.application.bot
             await self._menu()
             await self.application.start()
+            self.intake.start()
+            self._accepting = True
             if self.webhook_url:
                 url = self.webhook_url
                 await self._retry(
@@ -215,13 +231,8 @@ class TelegramChannel:
                     ),
                 )
             else:
-                assert self.application.updater is not None
-                await self.application.updater.start_polling(
-                    timeout=timedelta(seconds=self.poll_timeout),
-                    bootstrap_retries=-1,
-                    allowed_updates=ALLOWED_UPDATES,
-                    error_callback=_polling_error,
-                )
+                await self._retry("stop the webhook", bot.delete_webhook)
+                self._poller = asyncio.create_task(self._poll_forever(), name="telegram-poll")
         except BaseException:
             await self.stop()
             raise
@@ -241,7 +252,16 @@ class TelegramChannel:
         return described
 
     async def stop(self) -> None:
-        """Stop receiving, finish what was received, close connections (the webhook stays set)."""
+        """Stop receiving (the webhook answers 503, polling stops fetching), let the updates in
+        hand finish (within `finish_within`; the rest wait in the database), close connections
+        (the webhook stays set)."""
+        self._accepting = False
+        if self._poller is not None:
+            self._poller.cancel()  # nothing fetched is lost: the offset confirms stored ones only
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        await self.intake.stop(self.finish_within)
         if self._pruner is not None:
             self._stopping.set()  # a prune under way finishes its query first
             await self._pruner
@@ -256,6 +276,69 @@ class TelegramChannel:
             self._connected = False
         for request in (*self._requests, self._pushes):  # also after a start that never got through
             await request.shutdown()
+
+    async def store(self, data: dict[str, Any], update: Update) -> None:
+        """Keep an update in the database before it is acknowledged, then have it handled."""
+        chat = update.effective_chat
+        stored = await intake.store(
+            CHANNEL,
+            f"{self.application.bot.id}:{update.update_id}",
+            json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            chat=str(chat.id) if chat is not None else None,
+            seq=update.update_id,
+        )
+        if stored:
+            self.intake.wake()
+        else:
+            log.info("update %s was already received; skipped", update.update_id)
+            self.metrics.handled(CHANNEL, DUPLICATE, 0.0)
+
+    async def settled(self, within: float = 10.0) -> None:
+        """Until every stored update is handled (tests and benchmarks wait on this)."""
+        await self.intake.settled(within)
+
+    async def _handle_stored(self, stored: Stored) -> None:
+        """A stored update, taken once from the database, through the adapter."""
+        bot = self.application.bot
+        try:
+            update = shape.checked(shape.loads(stored.payload), bot)
+        except shape.NotAnUpdate as bad:  # stored by a release that checked less
+            log.warning("stored update %s is unreadable and skipped: %s", stored.seq, bad)
+            return
+        await self.adapter.handle(update, bot)
+
+    async def _poll_forever(self) -> None:
+        """Long polling: each batch is stored before the next call confirms its offset, so an
+        update Telegram counts as delivered is always in the database."""
+        bot = self.application.bot
+        offset: int | None = None
+        delays = self.backoff.delays()
+        while True:
+            try:
+                batch = await bot.get_updates(
+                    offset=offset,
+                    timeout=int(self.poll_timeout),
+                    read_timeout=self.poll_timeout + 10,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                for update in batch:
+                    data = update.to_dict()
+                    try:
+                        update = shape.checked(data, bot)
+                    except shape.NotAnUpdate as bad:
+                        log.warning("update %s is not readable: %s", update.update_id, bad)
+                    else:
+                        await self.store(data, update)
+                    offset = update.update_id + 1
+                delays = self.backoff.delays()
+            except RetryAfter as flood:
+                await asyncio.sleep(_seconds(flood.retry_after))
+            except TelegramError as failed:
+                _polling_error(failed)
+                await asyncio.sleep(next(delays))
+            except Exception:
+                log.exception("storing polled updates failed; they will be fetched again")
+                await asyncio.sleep(next(delays))
 
     async def download(self, ref: str) -> bytes:
         """The bytes behind a file reference such as `Audio.ref`."""
