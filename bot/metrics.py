@@ -22,6 +22,7 @@ from bot.clock import Clock, system_clock
 from bot.logs import Bound, bind
 from bot.messages import Reply
 from bot.sending import Retryable, Sender
+from bot.services.notify.outbox import pending_figures
 from bot.services.speech import Hints, Transcriber
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,6 @@ class Metrics:
 
     async def refresh_outbox(self) -> None:
         """The outbox figures, by one query over the pending and failed rows."""
-        from bot.services.notify.outbox import pending_figures
 
         try:
             figures = await pending_figures(now=self.clock())

@@ -18,6 +18,8 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from bot.models import Customer, CustomerStatus, Role, User, Visit
+from bot.services.finance import approvals, deals, receivables
+from bot.services.records import tasks
 
 CHUNK = 900  # ids per IN list: below SQLite's historical 999-parameter limit
 MAX_FOLLOWUPS = 6
@@ -236,8 +238,6 @@ async def _add_money(
     digests: dict[int, Digest], recipients: Sequence[Recipient], until: datetime
 ) -> None:
     """Receivables due this week and overdue, due tasks, approvals waiting: one query each."""
-    from bot.services.finance import approvals, receivables
-    from bot.services.records import tasks
 
     ids = sorted(digests)
     today = min(r.local_date for r in recipients)
@@ -385,12 +385,10 @@ async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> 
                 )
                 for u in teams[m.user_id]
             ]
-        from bot.services.finance import deals
 
         moves = await deals.stage_moves(team, since=start, until=end)
         for m in members:
             summaries[m.user_id].deals = deals.tally(moves, set(teams[m.user_id]))
-    from bot.services.finance import approvals
 
     for approver, count in (await approvals.waiting_counts(sorted(summaries))).items():
         summaries[approver].approvals_waiting = count
