@@ -8,14 +8,12 @@ from typing import Any
 from bot.dialogs.base import Ctx, Dialog, Done, Invalid, Start, Transition
 from bot.dialogs.common import GIVEN, not_given, on_shared_card, preselect_customer, refusal
 from bot.dialogs.feature import EVERYONE, Command, Feature
-from bot.dialogs.widgets import Confirm, CustomerPick, Option, Pick, Text
+from bot.dialogs.widgets import PHONE, Confirm, CustomerPick, Option, Pick, Text
 from bot.i18n import N_
 from bot.messages import Reply, SharedContact
 from bot.services.errors import InvalidInput, ServiceError
 from bot.services.language.phones import format_phone
 from bot.services.records import customers
-
-NOT_A_PHONE = N_("That does not look like a phone number, e.g. 138 1234 5678 or +49 30 1234567.")
 
 
 def _name_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
@@ -93,17 +91,7 @@ CONTACT = Dialog(
             max_len=100,
             empty=N_("Please type it, or skip."),
         ),
-        Text(
-            key="phone",
-            prompt=N_("Phone number? (optional)"),
-            optional=True,
-            when=not_given("phone"),
-            keep=True,
-            shown=format_phone,
-            empty=NOT_A_PHONE,
-            clean=customers.clean_phone,
-            invalid=NOT_A_PHONE,
-        ),
+        PHONE,
         Text(
             key="email",
             prompt=N_("E-mail? (optional)"),

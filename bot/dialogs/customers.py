@@ -29,7 +29,7 @@ from bot.dialogs.common import (
 )
 from bot.dialogs.convert import to_id
 from bot.dialogs.feature import EVERYONE, Command, Feature
-from bot.dialogs.widgets import Confirm, CustomerPick, Jump, Option, Pick, Text
+from bot.dialogs.widgets import NOT_A_PHONE, PHONE, Confirm, CustomerPick, Jump, Option, Pick, Text
 from bot.i18n import N_
 from bot.messages import Reply, SharedContact
 from bot.services.errors import InvalidInput, ServiceError
@@ -38,7 +38,6 @@ from bot.services.records import customers
 
 SAVE_NOW = "savenow"
 NOT_ONLY_PUNCTUATION = N_("A name needs letters or characters, not only punctuation.")
-NOT_A_PHONE = N_("That does not look like a phone number, e.g. 138 1234 5678 or +49 30 1234567.")
 
 
 def summary_lines(ctx: Ctx, data: dict[str, Any]) -> list[str]:
@@ -196,17 +195,7 @@ NEW_CUSTOMER = Dialog(
     steps=(
         on_shared_card(NAME, _card_into_customer),
         on_shared_card(
-            Text(
-                key="phone",
-                prompt=N_("Phone number? (optional)"),
-                optional=True,
-                when=not_given("phone"),
-                keep=True,
-                shown=format_phone,
-                empty=NOT_A_PHONE,
-                clean=customers.clean_phone,
-                invalid=NOT_A_PHONE,
-            ),
+            PHONE,
             _card_phone,
         ),
         # The possible duplicates, found from name and phone, each with its own Open button:

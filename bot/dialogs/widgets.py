@@ -26,12 +26,14 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from bot.dialogs.base import Answer, Ctx, Goto, Invalid, Question, Transition
-from bot.dialogs.common import CUSTOMER_STEP, ask_customer
+from bot.dialogs.common import CUSTOMER_STEP, ask_customer, not_given
 from bot.dialogs.convert import to_int
 from bot.i18n import N_, Translator
 from bot.services.errors import InvalidInput, ServiceError
 from bot.services.language import amounts
 from bot.services.language.dates import parse_when
+from bot.services.language.phones import format_phone
+from bot.services.records.customers import clean_phone
 
 KEEP = "keep"
 SAVE = "save"
@@ -539,3 +541,18 @@ class CustomerPick(Widget):
         if outcome is None and self.then is not None:
             return await self.then(ctx, data)
         return outcome
+
+
+NOT_A_PHONE = N_("That does not look like a phone number, e.g. 138 1234 5678 or +49 30 1234567.")
+# The optional phone question of a new customer and a new contact: one readable form everywhere.
+PHONE = Text(
+    key="phone",
+    prompt=N_("Phone number? (optional)"),
+    optional=True,
+    when=not_given("phone"),
+    keep=True,
+    shown=format_phone,
+    empty=NOT_A_PHONE,
+    clean=clean_phone,
+    invalid=NOT_A_PHONE,
+)
