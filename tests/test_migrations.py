@@ -43,3 +43,30 @@ async def test_a_database_with_rows_upgrades_from_the_release_before(tmp_path: P
         customer = conn.execute("SELECT place_learned, latitude FROM customers").fetchone()
         visit = conn.execute("SELECT far, too_fast, distance_m FROM visits").fetchone()
     assert customer == (0, None) and visit == (0, 0, None)
+
+
+async def test_customers_rebuilt_for_the_pool_keep_their_rows_and_name_triggers(tmp_path: Path) -> None:
+    path = tmp_path / "crm.db"
+    url = f"sqlite://{path}"
+    await _migrate(url, "models.0011_places")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO users (name, role, locale, timezone, active, created_at) "
+            "VALUES ('Li Wei', 'rep', 'en', 'UTC', 1, '2026-11-18')"
+        )
+        conn.execute(
+            "INSERT INTO customers (name, normalized_name, address, industry, tier, status, "
+            "credit_limit, notes, created_at, updated_at, owner_id) VALUES ('Acme', 'acme', '', "
+            "'', 'B', 'active', '0', '', '2026-11-18', '2026-11-18', 1)"
+        )
+    await _migrate(url)
+    with sqlite3.connect(path) as conn:
+        before = conn.execute("SELECT count(*) FROM customer_name_changes").fetchone()[0]
+        conn.execute("UPDATE customers SET owner_id = NULL, previous_owner_id = 1 WHERE id = 1")
+        conn.execute("UPDATE customers SET normalized_name = 'acme co' WHERE id = 1")
+        changes = conn.execute(
+            "SELECT normalized_name, owner_id FROM customer_name_changes ORDER BY id"
+        ).fetchall()[before:]
+        customer = conn.execute("SELECT name, tier, owner_id, previous_owner_id FROM customers").fetchone()
+    assert customer == ("Acme", "B", None, 1)
+    assert changes == [("acme", None), ("acme co", None)]

@@ -15,10 +15,13 @@ from bot.models.customers import (
     CustomerNameChange,
     CustomerStatus,
 )
+from bot.models.daily_reports import DailyReport, ReportComment, ReportStatus
 from bot.models.deals import Deal, DealStageChange, Stage
 from bot.models.dialogs import DialogState
 from bot.models.notifications import JobRun, Notification, NotificationStatus
+from bot.models.pool import PoolMove, PoolMoveKind
 from bot.models.receivables import Invoice, InvoiceStatus, Payment, PaymentAllocation
+from bot.models.targets import Target, TargetMetric, TargetScope
 from bot.models.updates import ApiToken, ProcessedUpdate
 from bot.models.users import ChannelIdentity, Invite, Role, StrangerNotice, User
 from bot.models.visits import Visit, VisitKind
@@ -36,6 +39,7 @@ __all__ = [
     "CustomerAlias",
     "CustomerNameChange",
     "CustomerStatus",
+    "DailyReport",
     "Deal",
     "DealStageChange",
     "DialogState",
@@ -47,10 +51,17 @@ __all__ = [
     "NotificationStatus",
     "Payment",
     "PaymentAllocation",
+    "PoolMove",
+    "PoolMoveKind",
     "ProcessedUpdate",
+    "ReportComment",
+    "ReportStatus",
     "Role",
     "Stage",
     "StrangerNotice",
+    "Target",
+    "TargetMetric",
+    "TargetScope",
     "Task",
     "User",
     "Visit",

@@ -20,7 +20,8 @@ class CustomerStatus(StrEnum):
 
 
 class Customer(Model):
-    """One company account, exactly one owner at a time."""
+    """One company account: one owner at a time, or none while it waits in the public pool
+    (公海), where `previous_owner` says who had it last and `pooled_at` since when."""
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)
@@ -32,10 +33,15 @@ class Customer(Model):
     status = fields.CharEnumField(CustomerStatus, max_length=10, default=CustomerStatus.ACTIVE)
     credit_limit = fields.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
     notes = fields.TextField(default="")
-    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="customers", on_delete=fields.RESTRICT
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="customers", null=True, on_delete=fields.RESTRICT
     )
-    owner_id: int
+    owner_id: int | None
+    pooled_at = fields.DatetimeField(null=True, db_index=True)
+    previous_owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    previous_owner_id: int | None
     last_contact_at = fields.DatetimeField(null=True)
     # Where the customer is: set from a shared location, or learned from the first check-in.
     latitude = fields.FloatField(null=True)
