@@ -45,7 +45,7 @@ async def test_a_database_with_rows_upgrades_from_the_release_before(tmp_path: P
     assert customer == (0, None) and visit == (0, 0, None)
 
 
-async def test_customers_rebuilt_for_the_pool_keep_their_rows_and_name_triggers(tmp_path: Path) -> None:
+async def test_an_owner_made_optional_keeps_rows_and_name_triggers(tmp_path: Path) -> None:
     path = tmp_path / "crm.db"
     url = f"sqlite://{path}"
     await _migrate(url, "models.0011_places")
@@ -67,6 +67,8 @@ async def test_customers_rebuilt_for_the_pool_keep_their_rows_and_name_triggers(
         changes = conn.execute(
             "SELECT normalized_name, owner_id FROM customer_name_changes ORDER BY id"
         ).fetchall()[before:]
-        customer = conn.execute("SELECT name, tier, owner_id, previous_owner_id FROM customers").fetchone()
+        customer = conn.execute(
+            "SELECT name, tier, owner_id, previous_owner_id FROM customers"
+        ).fetchone()
     assert customer == ("Acme", "B", None, 1)
     assert changes == [("acme", None), ("acme co", None)]
