@@ -75,7 +75,7 @@ class Intake:
             await intake.release(stored)
             log.warning("%s update %s given back unfinished", self.channel, stored.seq)
 
-    async def settled(self, within: float = 10.0) -> None:
+    async def settled(self, within: float = 60.0) -> None:
         """Until nothing is stored unhandled and nothing is in hand (tests, benchmarks)."""
         async with asyncio.timeout(within):
             while self._running or await intake.pending(self.channel):

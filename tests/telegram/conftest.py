@@ -104,7 +104,7 @@ class Telegram:
         await self.stop()
         await self.start(webhook=webhook)
 
-    async def settle(self, update_id: int, within: float = 10.0) -> None:
+    async def settle(self, update_id: int, within: float = 60.0) -> None:
         """Until the update is taken from the fake and every queued update is processed."""
         await self.api.wait_delivered(update_id, within)
         assert self.channel is not None

@@ -293,7 +293,7 @@ class TelegramChannel:
             log.info("update %s was already received; skipped", update.update_id)
             self.metrics.handled(CHANNEL, DUPLICATE, 0.0)
 
-    async def settled(self, within: float = 10.0) -> None:
+    async def settled(self, within: float = 60.0) -> None:
         """Until every stored update is handled (tests and benchmarks wait on this)."""
         await self.intake.settled(within)
 
