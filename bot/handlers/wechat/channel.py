@@ -76,19 +76,24 @@ class WeChatChannel:
     async def start(self) -> str:
         self.serving = True
         self._stopping.clear()
+        self.webhook.intake.start()
+        self.webhook.accepting = True
         self._pruner = asyncio.create_task(self._prune_forever(), name=f"{self.channel}-prune")
         mode = "encrypted" if self.platform.aes_key else "plain"
         kind = "WeCom app" if self.platform.enterprise else "WeChat Official Account"
         return f"{kind} {self.platform.receiver_id}: callbacks at {self.platform.path} ({mode})"
 
-    async def stop(self) -> None:
-        """Stop answering, let messages in progress finish, close the API connections."""
+    async def stop(self, within: float = 20.0) -> None:
+        """Stop taking messages (the route answers 503; WeChat retries later), let those in
+        hand finish within `within` seconds (the rest wait in the database for another
+        instance or the next start), close the API connections."""
         self.serving = False
+        self.webhook.accepting = False
         self._stopping.set()
         if self._pruner is not None:
             await self._pruner  # never cancelled inside a query: it ends at its next wait
             self._pruner = None
-        await self.webhook.drain()
+        await self.webhook.intake.stop(within)
         await self.api.close()
 
     async def _prune_forever(self) -> None:

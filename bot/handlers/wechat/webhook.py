@@ -1,13 +1,16 @@
 """The callback routes: believe the request, take the message once, answer within WeChat's clock.
 
 WeChat waits 5 seconds for the HTTP answer, then retries the same message up to three times.
-So the core runs with a time budget (`WECHAT_REPLY_BUDGET`, 4 s): an answer ready in time goes
-back as the passive reply (sealed in safe mode); otherwise the route answers `success` at once,
-the core finishes in the background and its answer is pushed through the outbox (deduplicated
-by the message key). A passive reply holds one text message: an answer longer than one message
-is pushed in full instead, so its parts arrive in order. Every message is claimed in the
-database before it is processed, so a retry (same MsgId; same sender and time for events) does
-nothing but answer `success` — the first delivery answers or pushes.
+Every message is stored in the database (its decrypted XML with its claim) before anything else,
+and handled from there by the channel's intake worker (`bot.handlers.intake`): once, in order per
+sender, by this instance or, if this one stops or dies first, by another. The route waits for its
+own message up to a time budget (`WECHAT_REPLY_BUDGET`, 4 s): an answer ready in time goes back as
+the passive reply (sealed in safe mode); otherwise the route answers `success` at once and the
+answer is pushed through the outbox when it is ready (deduplicated by the message key), and so is
+the answer to a message handled by another instance or after a restart. A passive reply holds one
+text message: a longer answer is pushed in full instead, so its parts arrive in order. A retry
+(same MsgId; same sender and time for events) finds the message stored and only answers
+`success`. While stopping the route answers 503, so WeChat delivers the message again later.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from aiohttp import web
 from wechatpy.replies import TextReply
 
 from bot.dialogs.engine import Engine
+from bot.handlers.intake import Intake
 from bot.handlers.wechat import parse
 from bot.handlers.wechat.api import Api
 from bot.handlers.wechat.crypto import CallbackCrypto, Refused
@@ -31,7 +35,8 @@ from bot.i18n import Translator
 from bot.messages import Audio, Reply
 from bot.metrics import DUPLICATE, IGNORED, NO_METRICS, Metrics
 from bot.sending import SendError
-from bot.services import updates
+from bot.services import intake
+from bot.services.intake import Stored
 from bot.services.notify import outbox
 from bot.services.people import users
 
@@ -43,9 +48,11 @@ UNFOLLOWED = "unsubscribe"
 
 @dataclass(slots=True)
 class _Job:
-    """One message being processed; `late` once the route has answered without it."""
+    """One message a route is waiting for; `late` once the route has answered without it.
+    `answered` carries the passive reply's parts back to the route."""
 
     inbound: Inbound
+    answered: asyncio.Future[list[str]]
     late: bool = False
 
 
@@ -71,7 +78,9 @@ class Webhook:
         self.platform = crypto.platform
         self.budget = budget
         self.wake = wake
-        self.running: set[asyncio.Task[list[str]]] = set()
+        self.accepting = False
+        self.intake = Intake(self.platform.channel, self._handle_stored, clock=engine.clock)
+        self._waiting: dict[str, _Job] = {}
 
     async def verify(self, request: web.Request) -> web.Response:
         """The URL check the admin console runs when the callback URL is saved."""
@@ -102,28 +111,34 @@ class Webhook:
             # Another app of the same company pointed at this URL: not ours to answer.
             log.warning("%s callback for another app's AgentID ignored", self.platform.channel)
             return web.Response(text=SUCCESS)
+        if not self.accepting:
+            return web.Response(status=503, text="stopping")  # WeChat retries later
         chat = inbound.incoming.external_id if inbound.incoming is not None else None
         seq = inbound.incoming.seq if inbound.incoming is not None else None
-        if not await updates.claim(self.platform.channel, inbound.key, chat=chat, seq=seq):
+        channel = self.platform.channel
+        if not await intake.store(channel, inbound.key, opened.xml, chat=chat, seq=seq):
             self.metrics.handled(self.platform.channel, DUPLICATE, 0.0)
             return web.Response(text=SUCCESS)  # a retry: the first delivery answers
-        job = _Job(inbound)
-        task = asyncio.create_task(self._process(job))
-        self.running.add(task)
-        task.add_done_callback(self._finished)
-        done = set()
-        if self.budget > 0:  # 0: every answer is pushed (e.g. behind a slow proxy)
-            try:
-                done, _ = await asyncio.wait({task}, timeout=self.budget)
-            except asyncio.CancelledError:  # WeChat hung up: nobody reads a passive reply
-                job.late = True
+        if self.budget <= 0:  # every answer is pushed (e.g. behind a slow proxy)
+            self.intake.wake()
+            return web.Response(text=SUCCESS)
+        job = _Job(inbound, asyncio.get_running_loop().create_future())
+        self._waiting[inbound.key] = job
+        self.intake.wake()
+        try:
+            parts = await asyncio.wait_for(asyncio.shield(job.answered), timeout=self.budget)
+        except (TimeoutError, asyncio.CancelledError) as missed:
+            job.late = True  # the worker sees this after its last await and pushes instead
+            if isinstance(missed, asyncio.CancelledError):  # WeChat hung up
                 raise
-        if task not in done:
-            job.late = True  # the task sees this after its last await and pushes instead
             return web.Response(text=SUCCESS)
-        if task.cancelled() or task.exception() is not None or len(task.result()) != 1:
+        except Exception:  # logged by the worker; the person was told by the engine if it could
             return web.Response(text=SUCCESS)
-        return self._passive(request, inbound, task.result()[0], opened.encrypted)
+        finally:
+            self._waiting.pop(inbound.key, None)
+        if len(parts) != 1:
+            return web.Response(text=SUCCESS)
+        return self._passive(request, inbound, parts[0], opened.encrypted)
 
     def _passive(
         self, request: web.Request, inbound: Inbound, text: str, encrypted: bool
@@ -134,10 +149,27 @@ class Webhook:
             xml = self.crypto.seal(xml, request.query.get("nonce", ""), stamp)
         return web.Response(text=xml, content_type="application/xml")
 
-    def _finished(self, task: asyncio.Task[list[str]]) -> None:
-        self.running.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("%s message failed", self.platform.channel, exc_info=task.exception())
+    async def _handle_stored(self, stored: Stored) -> None:
+        """A stored message, taken once from the database: answered to the route waiting for it
+        here, or pushed when none is (it gave up, or the message came in through another
+        instance or before a restart)."""
+        try:
+            inbound = parse.inbound(self.platform.channel, self.platform.parse, stored.payload)
+        except BadXml as bad:  # stored by a release that read it differently
+            log.warning("stored %s message unreadable and skipped: %s", self.platform.channel, bad)
+            return
+        job = self._waiting.get(inbound.key)
+        if job is None:
+            job = _Job(inbound, asyncio.get_running_loop().create_future(), late=True)
+        try:
+            parts = await self._process(job)
+        except Exception as failed:
+            if not job.answered.done():
+                job.answered.set_exception(failed)
+                job.answered.exception()  # the route reads it or not; never "never retrieved"
+            raise
+        if not job.answered.done():
+            job.answered.set_result(parts)
 
     async def _process(self, job: _Job) -> list[str]:
         """The core's answer as text parts for a passive reply; pushed instead when late/long."""
@@ -223,10 +255,9 @@ class Webhook:
         if parts:
             self.wake()
 
-    async def drain(self, within: float = 10.0) -> None:
-        """Let messages in progress finish (their answers are pushed) before shutting down."""
-        if self.running:
-            await asyncio.wait(set(self.running), timeout=within)
+    async def drain(self, within: float = 60.0) -> None:
+        """Until every stored message is handled (tests wait on this)."""
+        await self.intake.settled(within)
 
 
 async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
