@@ -307,7 +307,7 @@ async def store_drafts(
     ]
     await DailyReport.bulk_create(rows, batch_size=500, ignore_conflicts=True)
     wanted = {(uid, day) for uid, (day, _, _) in drafts.items()}
-    days = sorted({day for day, _ in wanted})
+    days = sorted({day for _, day in wanted})
     found: list[Report] = []
     for chunk in _chunks(sorted(drafts)):
         for row in await DailyReport.filter(user_id__in=chunk, day__in=days).values_list(*_FIELDS):
