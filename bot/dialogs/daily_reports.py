@@ -78,10 +78,10 @@ async def report_reply(ctx: Ctx, report: Report, lead: str = "") -> Reply:
         return draft_reply(ctx.t, report.params(), lead)
     lines = [lead] if lead else []
     if report.user_id == ctx.user.id:
-        assert report.sent_at is not None
         lines.append(
             ctx._("📝 Your report of {period}, sent {when}:").format(
-                period=period_text(ctx.t, report.day), when=ctx.t.datetime(report.sent_at)
+                period=period_text(ctx.t, report.day),
+                when=ctx.t.datetime(report.sent_at or ctx.now),
             )
         )
     else:
