@@ -53,6 +53,13 @@ def time_of_day(value: object) -> time:
     return time(int(match[1]), int(match[2]))
 
 
+def time_of_day_or_off(value: object) -> time | None:
+    """Like `time_of_day`, but empty (or unset) means off."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return time_of_day(value)
+
+
 def time_zone(value: object) -> str:
     """An IANA time zone name that this machine's zone database knows (Asia/Shanghai)."""
     name = str(value).strip()
@@ -153,6 +160,7 @@ def _database_url(value: str) -> str:
 
 
 TimeOfDay = Annotated[time, BeforeValidator(time_of_day)]
+TimeOfDayOrOff = Annotated[time | None, BeforeValidator(time_of_day_or_off)]
 Zone = Annotated[str, BeforeValidator(time_zone)]
 Currency = Annotated[str, BeforeValidator(currency_code)]
 Thresholds = Annotated[dict[str, Decimal], NoDecode, BeforeValidator(_thresholds)]
@@ -233,6 +241,8 @@ class Settings(BaseSettings):
         None, alias="CRM_LOG_LEVEL", pattern="(?i)^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$"
     )
     log_format: str = Field("text", alias="CRM_LOG_FORMAT", pattern="^(text|json)$")
+    # The daily report (日报): drafted at this local time on weekdays; empty: no daily reports.
+    daily_report_at: TimeOfDayOrOff = Field(time(18, 0), alias="CRM_DAILY_REPORT_AT")
 
 
 # --- one line per bad setting -------------------------------------------------------------------

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from bot.dialogs import alerts, notices
+from bot.dialogs import alerts, notices, report_words
 from bot.dialogs.common import action
 from bot.i18n import Translator
 from bot.messages import Button, Reply
@@ -158,6 +158,8 @@ def render_summary(t: Translator, params: dict[str, Any]) -> Reply | None:
                 count=summary.approvals_waiting
             )
         )
+    for day, names in summary.no_report.items():
+        lines.append(report_words.unsent_line(t, day, names))
     rows: tuple[tuple[Button, ...], ...] = ()
     if any(r.missed for r in summary.reps):
         rows = ((action(t.gettext("Open follow-ups"), "fu", 0),),)
@@ -189,6 +191,7 @@ RENDERERS: dict[str, Callable[[Translator, dict[str, Any]], Reply | None]] = {
     "reminder": render_reminder,
     "dialog_expired": render_expired,
     **alerts.RENDERERS,
+    **report_words.RENDERERS,
 }
 
 

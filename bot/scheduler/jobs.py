@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.dialogs.notices import TITLE
 from bot.messages import Later
 from bot.models import DialogState, Role
+from bot.scheduler import daily_reports
 from bot.services.finance import approvals
 from bot.services.notify import digests, outbox
 from bot.services.notify.digests import Recipient
@@ -152,12 +153,18 @@ async def approvals_tick(settings: Settings, *, now: datetime) -> TickResult:
     return TickResult(queued=sum(done.values()))
 
 
+async def daily_report_tick(settings: Settings, *, now: datetime) -> TickResult:
+    """Daily reports drafted at each rep's local `CRM_DAILY_REPORT_AT` on working days."""
+    return TickResult(*await daily_reports.draft_due(settings, now))
+
+
 JOBS = {
     "digest": digest_tick,
     "summary": summary_tick,
     "reminders": reminder_tick,
     "expiry": expiry_tick,
     "approvals": approvals_tick,
+    "daily_reports": daily_report_tick,
 }
 
 

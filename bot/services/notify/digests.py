@@ -18,6 +18,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from bot.models import Customer, CustomerStatus, Role, User, Visit
+from bot.services.discipline import daily_reports
 from bot.services.finance import approvals, deals, receivables
 from bot.services.records import tasks
 
@@ -288,6 +289,8 @@ class Summary:
     approvals_waiting: int = 0
     # {"created"|"moved"|"won"|"lost": [count, [[currency, amount], ...]]}, amounts as strings.
     deals: dict[str, list[Any]] = field(default_factory=dict)
+    # {previous working day ISO: names of the team who sent no daily report for it}
+    no_report: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -392,6 +395,8 @@ async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> 
 
     for approver, count in (await approvals.waiting_counts(sorted(summaries))).items():
         summaries[approver].approvals_waiting = count
+    for boss, (day, late) in (await daily_reports.unsent(teams, recipients)).items():
+        summaries[boss].no_report = {day.isoformat(): [names[u] for u in late]}
     return summaries
 
 

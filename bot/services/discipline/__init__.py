@@ -1,0 +1,1 @@
+"""Territory and discipline: the rules that keep a field team's records current and visible."""
