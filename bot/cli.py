@@ -81,7 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     people_sub = people.add_subparsers(dest="action")
     deactivate = people_sub.add_parser("deactivate", help="deactivate a user, handing over all")
     deactivate.add_argument("user_id", type=int)
-    deactivate.add_argument("--handover-to", type=int, required=True, dest="handover_to")
+    whither = deactivate.add_mutually_exclusive_group(required=True)
+    whither.add_argument("--handover-to", type=int, dest="handover_to")
+    whither.add_argument(
+        "--to-pool", action="store_true", dest="to_pool", help="customers to the public pool"
+    )
 
     sub.add_parser(
         "run", help="serve every configured channel (Telegram, WeChat, WeCom) until stopped"
@@ -204,7 +208,10 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
         if args.action == "deactivate":
             try:
                 result = await users.deactivate(
-                    args.user_id, handover_to=args.handover_to, now=system_clock()
+                    args.user_id,
+                    handover_to=args.handover_to,
+                    now=system_clock(),
+                    to_pool=args.to_pool,
                 )
             except InvalidInput as bad:
                 print(f"Cannot deactivate: {_problem(bad)}.", file=sys.stderr)
@@ -213,8 +220,9 @@ async def _users(settings: Settings, args: argparse.Namespace) -> int:
                 missing = f"there is no active user {args.user_id}"
                 print(f"Cannot deactivate: {missing}.", file=sys.stderr)
                 return 2
+            whither = "to the pool" if args.to_pool else f"to user {args.handover_to}"
             print(
-                f"User {args.user_id} deactivated; to user {args.handover_to}: "
+                f"User {args.user_id} deactivated; {whither}: "
                 f"{result.customers} customers, {result.followups} open follow-ups, "
                 f"{result.reports} direct reports."
             )

@@ -154,6 +154,36 @@ _webhook_secret = _secret(_WEBHOOK_SECRET, "expected 1 to 256 characters of A-Z 
 _aes_key = _secret(_AES_KEY, "expected the EncodingAESKey: 43 letters and digits")
 
 
+# --- the public pool (公海) ---------------------------------------------------------------------
+
+POOL_TIERS = ("A", "B", "C")
+UNTIERED = "*"
+
+
+def _pool_idle_days(value: object) -> dict[str, int]:
+    """'A:90,B:60,C:30' → {'A': 90, 'B': 60, 'C': 30}: idle days per tier before a customer goes
+    back to the pool. A tier left out (or an empty value) never goes back; `*:N` is for
+    customers without a tier, who otherwise follow the longest of the days given."""
+    expected = "expected TIER:DAYS pairs separated by commas (tiers A, B, C or *), e.g. A:90,B:60"
+    if isinstance(value, Mapping):
+        parts = [f"{k}:{v}" for k, v in value.items()]
+    else:
+        text = str(value).strip()
+        parts = [p.strip() for p in text.split(",")] if text else []
+    days: dict[str, int] = {}
+    for part in parts:
+        tier, colon, raw = part.partition(":")
+        tier = tier.strip().upper()
+        if not colon or tier not in (*POOL_TIERS, UNTIERED):
+            raise ValueError(f"{expected} (not {part!r})")
+        if tier in days:
+            raise ValueError(f"{expected} ({tier} appears twice)")
+        if not raw.strip().isdigit() or not 1 <= int(raw) <= 3650:
+            raise ValueError(f"{expected} (days for {tier} must be a whole number from 1 to 3650)")
+        days[tier] = int(raw)
+    return days
+
+
 def _database_url(value: str) -> str:
     _check(_DATABASE_URL, value, "expected sqlite://path or postgres://user@host:5432/db")
     return value
@@ -170,6 +200,7 @@ ApiUrl = Annotated[str, AfterValidator(_api_url)]
 WebhookSecret = Annotated[SecretStr | None, AfterValidator(_webhook_secret)]
 AesKey = Annotated[SecretStr | None, AfterValidator(_aes_key)]
 DatabaseUrl = Annotated[str, AfterValidator(_database_url)]
+PoolIdleDays = Annotated[dict[str, int], NoDecode, BeforeValidator(_pool_idle_days)]
 
 
 class Settings(BaseSettings):
@@ -243,6 +274,17 @@ class Settings(BaseSettings):
     log_format: str = Field("text", alias="CRM_LOG_FORMAT", pattern="^(text|json)$")
     # The daily report (日报): drafted at this local time on weekdays; empty: no daily reports.
     daily_report_at: TimeOfDayOrOff = Field(time(18, 0), alias="CRM_DAILY_REPORT_AT")
+    # The public pool (公海): unset idle days keep every customer with its owner.
+    pool_idle_days: PoolIdleDays = Field(
+        "",  # type: ignore[arg-type]  # parsed by its validator
+        alias="CRM_POOL_IDLE_DAYS",
+        validate_default=True,
+    )
+    pool_warning_days: int = Field(7, alias="CRM_POOL_WARNING_DAYS", ge=0, le=365)
+    pool_claims_per_day: int = Field(5, alias="CRM_POOL_CLAIMS_PER_DAY", ge=1, le=1000)
+    pool_max_customers: int = Field(0, alias="CRM_POOL_MAX_CUSTOMERS", ge=0, le=1_000_000)
+    pool_cooldown_days: int = Field(30, alias="CRM_POOL_COOLDOWN_DAYS", ge=0, le=3650)
+    pool_time: TimeOfDay = Field(time(2, 0), alias="CRM_POOL_TIME")
 
 
 # --- one line per bad setting -------------------------------------------------------------------

@@ -19,6 +19,7 @@ from tortoise import connections
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from bot import db as database
 from bot.models import (
     ApprovalKind,
     ApprovalRequest,
@@ -317,12 +318,14 @@ async def generate(
     await _set_last_contact()
     boss_of = dict(await User.filter(id__in=list(rep_ids)).values_list("id", "manager_id"))
     money = await _deals_and_money(rng, customer_ids, boss_of, now)
+    pooled = await _pool(base_customer, now)
     return {
         "managers": managers,
         "reps": reps,
         "customers": customers,
         "visits": visits,
         **money,
+        "pooled": pooled,
     }
 
 
@@ -502,6 +505,32 @@ async def _deals_and_money(
         "approvals": len(requests),
         "tasks": len(tasks),
     }
+
+
+POOLED_ONE_IN = 40  # one customer in 40 waits in the public pool, as after a few months of it
+
+
+async def _pool(base_customer: int, now: datetime) -> int:
+    """Some customers in the public pool, each with the move that put it there: the pool's
+    own set-based updates (no row per customer in Python), dated over the last 60 days."""
+    p = database.Params()
+    if p.sqlite:
+        pooled_at = f"datetime({p(now)}, '-' || (customers.id % 60) || ' days') || '+00:00'"
+    else:
+        pooled_at = f"{p(now)}::timestamptz - make_interval(days => (customers.id % 60)::int)"
+    where = f"id > {int(base_customer)} AND id % {POOLED_ONE_IN} = 7 AND owner_id IS NOT NULL"
+    await database.execute(
+        f"UPDATE customers SET previous_owner_id = owner_id, owner_id = NULL, "
+        f"pooled_at = {pooled_at} WHERE {where}",
+        p.values,
+    )
+    pooled = f"id > {int(base_customer)} AND owner_id IS NULL AND pooled_at IS NOT NULL"
+    await database.execute(
+        "INSERT INTO pool_moves (customer_id, kind, user_id, actor_id, at) "
+        f"SELECT id, 'returned', previous_owner_id, NULL, pooled_at FROM customers WHERE {pooled}"
+    )
+    counted = await database.fetch(f"SELECT count(*) AS n FROM customers WHERE {pooled}")
+    return int(counted[0]["n"])
 
 
 async def _set_last_contact() -> None:

@@ -106,7 +106,8 @@ async def test_an_admin_changes_a_role_and_deactivates_with_a_handover(team: Tea
     assert (event.before, event.after) == ({"role": "rep"}, {"role": "manager"})
 
     await admin.send(button=pack(Action("person", f"{sam.id}")))
-    assert "Who takes over" in await admin.tap("Deactivate")
+    assert "public pool?" in await admin.tap("Deactivate")
+    assert "Who takes over" in await admin.tap("Hand them to someone")
     text = await admin.tap("Li Wei")
     assert "Deactivate Sam?" in text
     text = await admin.tap("Deactivate Sam")

@@ -24,6 +24,7 @@ from bot.dialogs.labels import VISIT_KINDS
 from bot.i18n import N_
 from bot.messages import Button, ButtonKind, Reply, SharedContact
 from bot.models import Role, VisitKind
+from bot.services.discipline import pool
 from bot.services.errors import NotFound, PermissionDenied, ServiceError
 from bot.services.language.phones import format_phone
 from bot.services.records import customer_changes, customers, timeline, visits
@@ -81,13 +82,25 @@ def amount_text(ctx: Ctx, amount: Decimal | str, currency: str) -> str:
 def customer_line(ctx: Ctx, summary: customers.CustomerBrief | customers.CustomerSummary) -> str:
     """'Acme Trading Co. · Li Wei · last contact Nov 18' — fits a lock screen."""
     parts = [summary.name]
-    if summary.owner_id != ctx.user.id:
+    if summary.owner_id is None:
+        parts.append(ctx._("in the public pool"))
+    elif summary.owner_id != ctx.user.id:
         parts.append(summary.owner_name)
     if summary.last_contact_at:
         parts.append(ctx._("last contact {when}").format(when=ctx.t.date(summary.last_contact_at)))
     else:
         parts.append(ctx._("never contacted"))
     return " · ".join(parts)
+
+
+def pooled_line(ctx: Ctx, since: datetime | None, previous: str) -> str:
+    """'🌊 In the public pool since Dec 8 · last with Li Wei': who had it, never the notes."""
+    line = "🌊 " + ctx._("In the public pool since {date}").format(
+        date=ctx.t.date(since) if since else "?"
+    )
+    if previous:
+        line += " · " + ctx._("last with {name}").format(name=previous)
+    return line
 
 
 def customer_card(
@@ -98,7 +111,10 @@ def customer_card(
     """The card /customer and buttons open: owner, contact details, last and next contact,
     the money, the last visits with what was said, and what the user may do with it."""
     lines = [f"🏢 {summary.name}"]
-    lines.append(ctx._("Owner: {name}").format(name=summary.owner_name))
+    if summary.owner_id is not None:
+        lines.append(ctx._("Owner: {name}").format(name=summary.owner_name))
+    else:
+        lines.append(pooled_line(ctx, summary.pooled_at, summary.previous_owner_name))
     if summary.phone:
         lines.append(ctx._("Phone: {phone}").format(phone=format_phone(summary.phone)))
     if summary.address:
@@ -163,6 +179,8 @@ def customer_card(
     ]
     if customer_changes.can_merge(ctx.user):
         rows.append((action(ctx._("Merge into…"), "cmerge", summary.id),))
+    if summary.owner_id is None and pool.can_assign(ctx.user):
+        rows.append((action(ctx._("👉 Give to a rep"), "passign", summary.id),))
     return Reply("\n".join(lines), tuple(rows))
 
 

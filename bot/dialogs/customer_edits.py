@@ -69,10 +69,28 @@ def _event_line(ctx: Ctx, event: timeline.Event) -> str:
         before = ctx._(STAGE_LABELS[event.from_stage]) if event.from_stage else "—"
         after = ctx._(STAGE_LABELS[event.to_stage])
         return f"💼 {day} · {event.title}: {before} → {after} · {event.who}"
+    if event.kind == "pool":
+        return pool_event_line(ctx, day, event)
     amount = ctx.t.money(event.amount or Decimal(0), event.currency)
     line = ctx._("💴 {day} · paid {amount}").format(day=day, amount=amount)
     method = PAYMENT_METHODS.get(event.text)
     return " · ".join(x for x in (line, event.who, ctx._(method) if method else event.text) if x)
+
+
+POOL_MOVES = {
+    "returned": N_("🌊 {day} · back to the public pool from {owner} (no contact for too long)"),
+    "released": N_("🌊 {day} · to the public pool from {owner}"),
+    "claimed": N_("🙋 {day} · claimed from the public pool by {owner}"),
+    "assigned": N_("👉 {day} · given from the public pool to {owner}"),
+}
+
+
+def pool_event_line(ctx: Ctx, day: str, event: timeline.Event) -> str:
+    """A move into or out of the public pool, and who made it when it was not the rule."""
+    line = ctx._(POOL_MOVES[event.title]).format(day=day, owner=event.who or "?")
+    if event.text and event.title in ("released", "assigned"):
+        line += " · " + ctx._("by {name}").format(name=event.text)
+    return line
 
 
 async def history_action(ctx: Ctx, arg: str) -> list[Reply]:

@@ -139,7 +139,13 @@ async def ask_duplicates(ctx: Ctx, data: dict[str, Any]) -> Question | None:
         data["dup_checked"] = checked
         data["dups"] = [hit.customer_id for hit in hits]
         data["dup_lines"] = [
-            [hit.customer_id, hit.name, hit.owner_id == ctx.user.id, hit.owner_name, hit.same_phone]
+            [
+                hit.customer_id,
+                hit.name,
+                hit.owner_id == ctx.user.id,
+                hit.owner_name if hit.owner_id is not None else None,  # None: in the pool
+                hit.same_phone,
+            ]
             for hit in hits
         ]
     found = data.get("dup_lines") or []
@@ -149,7 +155,10 @@ async def ask_duplicates(ctx: Ctx, data: dict[str, Any]) -> Question | None:
     choices: list[tuple[str, str]] = []
     for number, (customer_id, name, own, owner_name, same_phone) in enumerate(found, 1):
         owner = ctx._("you") if own else owner_name
-        line = ctx._("{n}. {name} (owned by {owner})").format(n=number, name=name, owner=owner)
+        if owner_name is None and not own:
+            line = ctx._("{n}. {name} (in the public pool)").format(n=number, name=name)
+        else:
+            line = ctx._("{n}. {name} (owned by {owner})").format(n=number, name=name, owner=owner)
         if same_phone:
             line += " · " + ctx._("same phone")
         lines.append(line)
@@ -170,6 +179,11 @@ async def answer_duplicates(ctx: Ctx, data: dict[str, Any], answer: Answer) -> T
         try:
             summary = await customers.card(ctx.user, customer_id, today=local_today(ctx))
         except customers.NotFound:
+            pooled = {line[0]: line[3] is None for line in data.get("dup_lines") or []}
+            if pooled.get(customer_id):
+                text = ctx._("That customer is in the public pool: claim it and it is yours.")
+                claim = action(ctx._("Claim"), "pclaim", customer_id)
+                return Done([Reply(text, ((claim,),))])
             return Done(
                 [
                     Reply(

@@ -50,7 +50,13 @@ async def save_deal(ctx: Ctx, data: dict[str, Any]) -> Transition:
         currency=data["currency"],
         expected_close=date.fromisoformat(data["close"]) if data.get("close") else None,
     )
-    deal = await deals.create_deal(ctx.user, draft, now=ctx.now, large=large_limits(ctx))
+    try:
+        deal = await deals.create_deal(ctx.user, draft, now=ctx.now, large=large_limits(ctx))
+    except InvalidInput as refused:
+        if refused.code != "customer_pooled":
+            raise
+        text = ctx._("{name} is in the public pool: give it to a rep from /pool first.")
+        return Done([Reply(text.format(name=data.get("customer_name", "")))])
     text = "✅ " + ctx._("Deal saved: {title}").format(title=deal.title)
     return Done([Reply(text, ((action(ctx._("Open deal"), "deal", deal.id),),))])
 

@@ -102,6 +102,25 @@ def render_digest(t: Translator, params: dict[str, Any]) -> Reply | None:
                 count=digest.approvals_waiting
             )
         )
+    if digest.pool_warnings:
+        lines.append("")
+        count = digest.pool_warnings["count"]
+        lines.append(
+            t.ngettext(
+                "🌊 Going back to the public pool unless contacted: {count}",
+                "🌊 Going back to the public pool unless contacted: {count}",
+                count,
+            ).format(count=count)
+        )
+        for customer_id, name, returns in digest.pool_warnings["items"]:
+            day = t.date(datetime.fromisoformat(returns))
+            lines.append("• " + t.gettext("{name} · on {date}").format(name=name, date=day))
+            rows.append(
+                (
+                    action(name[:NAME_WIDTH], "cust", customer_id),
+                    action(t.gettext("Log a contact"), "visit", customer_id),
+                )
+            )
     return Reply("\n".join(lines), tuple(rows))
 
 
@@ -160,6 +179,17 @@ def render_summary(t: Translator, params: dict[str, Any]) -> Reply | None:
         )
     for day, names in summary.no_report.items():
         lines.append(report_words.unsent_line(t, day, names))
+    if summary.pooled:
+        lines.append(
+            t.gettext("🌊 Back to the public pool today: {count}").format(
+                count=summary.pooled["count"]
+            )
+        )
+        for _customer_id, name, previous in summary.pooled["items"]:
+            lines.append(f"• {name} · {previous}" if previous else f"• {name}")
+        if summary.pooled["count"] > len(summary.pooled["items"]):
+            hidden = summary.pooled["count"] - len(summary.pooled["items"])
+            lines.append(t.gettext("…and {count} more").format(count=hidden))
     rows: tuple[tuple[Button, ...], ...] = ()
     if any(r.missed for r in summary.reps):
         rows = ((action(t.gettext("Open follow-ups"), "fu", 0),),)

@@ -409,7 +409,24 @@ CHANGE_MANAGER = Dialog(
 )
 
 
+TO_POOL = "pool"
+HAND_OVER = "hand"
+WHITHER = (
+    Option(HAND_OVER, N_("Hand them to someone")),
+    Option(TO_POOL, N_("Send them to the public pool")),
+)
+
+
+def _handing_over(ctx: Ctx, data: dict[str, Any]) -> bool:
+    return data.get("whither") != TO_POOL
+
+
 def _deactivate_summary(ctx: Ctx, data: dict[str, Any]) -> str:
+    if not _handing_over(ctx, data):
+        return ctx._(
+            "Deactivate {name}? Their customers go to the public pool, where any rep may claim "
+            "them; their direct reports go to their manager, and {name} can no longer use the bot."
+        ).format(name=data["user_name"])
     return ctx._(
         "Deactivate {name}? Their customers, open follow-ups and direct reports go to "
         "{successor}, and {name} can no longer use the bot."
@@ -417,6 +434,16 @@ def _deactivate_summary(ctx: Ctx, data: dict[str, Any]) -> str:
 
 
 async def _deactivate(ctx: Ctx, data: dict[str, Any]) -> Transition:
+    if not _handing_over(ctx, data):
+        result = await team.deactivate(
+            ctx.user, data["user_id"], handover_to=None, now=ctx.now, to_pool=True
+        )
+        text = ctx.ngettext(
+            "✅ {name} is deactivated; {count} customer went to the public pool.",
+            "✅ {name} is deactivated; {count} customers went to the public pool.",
+            result.customers,
+        ).format(name=data["user_name"], count=result.customers)
+        return Done([Reply(text)])
     result = await team.deactivate(
         ctx.user, data["user_id"], handover_to=data["successor_id"], now=ctx.now
     )
@@ -438,7 +465,17 @@ DEACTIVATE = Dialog(
     title=N_("Deactivate"),
     begin=begin_person,
     steps=(
-        Colleague(key="successor", prompt=N_("Who takes over the customers of {name}?")),
+        Pick(
+            key="whither",
+            prompt=N_("Their customers: hand them to someone, or send them to the public pool?"),
+            choices=WHITHER,
+            invalid=N_("Please tap one of the options."),
+        ),
+        Colleague(
+            key="successor",
+            prompt=N_("Who takes over the customers of {name}?"),
+            when=_handing_over,
+        ),
         Confirm(
             prompt=_deactivate_summary,
             label=N_("Deactivate {user_name}"),

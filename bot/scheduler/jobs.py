@@ -21,6 +21,7 @@ from bot.dialogs.notices import TITLE
 from bot.messages import Later
 from bot.models import DialogState, Role
 from bot.scheduler import daily_reports
+from bot.services.discipline.pool import PoolRules, return_idle
 from bot.services.finance import approvals
 from bot.services.notify import digests, outbox
 from bot.services.notify.digests import Recipient
@@ -51,7 +52,13 @@ def _grace(settings: Settings) -> timedelta:
 
 async def _build(kind: str, recipients: list[Recipient], settings: Settings, now: datetime) -> Any:
     if kind == "digest":
-        return await digests.build_digests(recipients, now=now, dormant_days=settings.dormant_days)
+        rules = PoolRules.from_settings(settings)
+        return await digests.build_digests(
+            recipients,
+            now=now,
+            dormant_days=settings.dormant_days,
+            pool_rules=rules if rules.enabled else None,
+        )
     return await digests.build_summaries(recipients, now=now)
 
 
@@ -156,6 +163,12 @@ async def approvals_tick(settings: Settings, *, now: datetime) -> TickResult:
 async def daily_report_tick(settings: Settings, *, now: datetime) -> TickResult:
     """Daily reports drafted at each rep's local `CRM_DAILY_REPORT_AT` on working days."""
     return TickResult(*await daily_reports.draft_due(settings, now))
+async def pool_tick(settings: Settings, *, now: datetime) -> TickResult:
+    """Once a night (`CRM_POOL_TIME`, company zone): idle customers back to the public pool."""
+    done = await return_idle(PoolRules.from_settings(settings), now=now)
+    if done is not None:
+        log.info("%s: %d customer(s) back to the public pool", done.key, len(done.moved))
+    return TickResult()
 
 
 JOBS = {
@@ -165,6 +178,7 @@ JOBS = {
     "expiry": expiry_tick,
     "approvals": approvals_tick,
     "daily_reports": daily_report_tick,
+    "pool": pool_tick,
 }
 
 

@@ -116,7 +116,7 @@ def _sources() -> dict[ExportKind, _Source]:
                 # 0 is "no limit set": blank in the sheet, not a limit of zero
                 "CASE WHEN c.credit_limit = 0 THEN NULL ELSE c.credit_limit END, "
                 f"{company}, u.name, c.last_contact_at, c.created_at, c.notes "
-                "FROM customers c JOIN users u ON u.id = c.owner_id"
+                "FROM customers c LEFT JOIN users u ON u.id = c.owner_id"
             ),
             keyset="c.id",
             owner="c.owner_id",
@@ -139,7 +139,7 @@ def _sources() -> dict[ExportKind, _Source]:
                 "v.id, v.at, c.name, v.kind, u.name, v.notes, v.outcome, v.next_step, "
                 "v.next_followup_at, v.followup_done_at, o.name "
                 "FROM visits v JOIN customers c ON c.id = v.customer_id "
-                "JOIN users u ON u.id = v.user_id JOIN users o ON o.id = c.owner_id"
+                "JOIN users u ON u.id = v.user_id LEFT JOIN users o ON o.id = c.owner_id"
             ),
             keyset="v.id",
             owner="c.owner_id",
@@ -184,7 +184,7 @@ def _sources() -> dict[ExportKind, _Source]:
                 "i.number, c.name, i.amount, i.paid_amount, NULL, i.currency, i.issue_date, "
                 "i.due_date, i.status, u.name, i.id "
                 "FROM invoices i JOIN customers c ON c.id = i.customer_id "
-                "JOIN users u ON u.id = c.owner_id"
+                "LEFT JOIN users u ON u.id = c.owner_id"
             ),
             keyset="i.id",
             owner="c.owner_id",

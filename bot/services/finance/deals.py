@@ -106,6 +106,8 @@ async def create_deal(
     currency = draft.currency.upper()
     async with in_transaction():
         customer = await get_visible(actor, draft.customer_id)
+        if customer.owner_id is None:
+            raise InvalidInput("customer_pooled")  # a deal belongs to an owner: assign it first
         deal = await Deal.create(
             customer_id=customer.id,
             owner_id=customer.owner_id,

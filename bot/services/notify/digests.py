@@ -19,12 +19,14 @@ from tortoise.functions import Count
 
 from bot.models import Customer, CustomerStatus, Role, User, Visit
 from bot.services.discipline import daily_reports
+from bot.services.discipline import pool
 from bot.services.finance import approvals, deals, receivables
 from bot.services.records import tasks
 
 CHUNK = 900  # ids per IN list: below SQLite's historical 999-parameter limit
 MAX_FOLLOWUPS = 6
 MAX_DORMANT = 3
+MAX_POOLED = 8
 DATE_ONLY = time(9, 0)  # the date parser's time for "friday": such follow-ups are date-only
 
 
@@ -137,6 +139,8 @@ class Digest:
     tasks_due: int = 0
     tasks: list[list[Any]] = field(default_factory=list)  # [task_id, text, due ISO or None]
     approvals_waiting: int = 0
+    # Going back to the public pool soon: {"count": n, "items": [[id, name, returns ISO], ...]}.
+    pool_warnings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -147,6 +151,7 @@ class Digest:
             or self.receivables
             or self.tasks_due
             or self.approvals_waiting
+            or self.pool_warnings
         )
 
     def params(self) -> dict[str, Any]:
@@ -161,7 +166,11 @@ class Digest:
 
 
 async def build_digests(
-    recipients: Sequence[Recipient], *, now: datetime, dormant_days: int
+    recipients: Sequence[Recipient],
+    *,
+    now: datetime,
+    dormant_days: int,
+    pool_rules: pool.PoolRules | None = None,
 ) -> dict[int, Digest]:
     """Every recipient's digest in a few queries (open follow-ups, quiet customers, names)."""
     digests = {r.user_id: Digest(r.user_id, r.local_date.isoformat()) for r in recipients}
@@ -232,6 +241,10 @@ async def build_digests(
             Item(c, names.get(c, "?"), last.isoformat() if last else None) for c, last in items
         ]
     await _add_money(digests, recipients, latest_end)
+    if pool_rules is not None:
+        for owner, (count, soon) in (await pool.warnings(ids, pool_rules, now=now)).items():
+            items = [[w.customer_id, w.name, w.returns_at.isoformat()] for w in soon]
+            digests[owner].pool_warnings = {"count": count, "items": items}
     return digests
 
 
@@ -291,10 +304,13 @@ class Summary:
     deals: dict[str, list[Any]] = field(default_factory=dict)
     # {previous working day ISO: names of the team who sent no daily report for it}
     no_report: dict[str, list[str]] = field(default_factory=dict)
+    # Gone back to the public pool today from the team: {"count": n, "items": [[id, name,
+    # previous owner's name], ...]} (the first few).
+    pooled: dict[str, Any] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not self.reps and not self.approvals_waiting
+        return not self.reps and not self.approvals_waiting and not self.pooled
 
     def params(self) -> dict[str, Any]:
         return asdict(self)
@@ -392,6 +408,11 @@ async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> 
         moves = await deals.stage_moves(team, since=start, until=end)
         for m in members:
             summaries[m.user_id].deals = deals.tally(moves, set(teams[m.user_id]))
+        returned = await pool.returned_between(team, since=start, until=end)
+        for m in members:
+            mine = [[c, name, who] for c, name, owner, who in returned if owner in teams[m.user_id]]
+            if mine:
+                summaries[m.user_id].pooled = {"count": len(mine), "items": mine[:MAX_POOLED]}
 
     for approver, count in (await approvals.waiting_counts(sorted(summaries))).items():
         summaries[approver].approvals_waiting = count

@@ -52,8 +52,10 @@ async def scope_for(actor: User) -> Scope:
     return Scope(frozenset({actor.id}))
 
 
-async def require_owner_visible(actor: User, owner_id: int) -> None:
+async def require_owner_visible(actor: User, owner_id: int | None) -> None:
     """Refuse as 'not found' so a rep cannot even learn that another rep's record exists."""
+    # A customer in the public pool (no owner) shows this way only to those who see everything;
+    # reps and managers see the pool through `/pool`.
     if not (await scope_for(actor)).allows(owner_id):
         raise NotFound()
 

@@ -195,11 +195,14 @@ async def set_manager(actor: User, user_id: int, manager_id: int | None) -> None
 
 
 async def deactivate(
-    actor: User, user_id: int, *, handover_to: int, now: datetime
+    actor: User, user_id: int, *, handover_to: int | None, now: datetime, to_pool: bool = False
 ) -> users.HandoverResult:
-    """Deactivate a leaver with a handover, through the same audited service as the CLI."""
+    """Deactivate a leaver with a handover (or their customers to the public pool), through the
+    same audited service as the CLI."""
     if not can_manage(actor):
         raise PermissionDenied()
     if user_id == actor.id:
         raise InvalidInput("deactivate_self")
-    return await users.deactivate(user_id, handover_to=handover_to, actor_id=actor.id, now=now)
+    return await users.deactivate(
+        user_id, handover_to=handover_to, actor_id=actor.id, now=now, to_pool=to_pool
+    )

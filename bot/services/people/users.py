@@ -14,6 +14,7 @@ from bot.clock import system_clock
 from bot.i18n import normalize_locale
 from bot.models import ChannelIdentity, Invite, Role, User, Visit
 from bot.services import audit
+from bot.services.discipline import pool
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 from bot.services.people.permissions import team_ids
 
@@ -303,31 +304,43 @@ class HandoverResult:
 
 
 async def deactivate(
-    user_id: int, *, handover_to: int, actor_id: int | None = None, now: datetime
+    user_id: int,
+    *,
+    handover_to: int | None,
+    actor_id: int | None = None,
+    now: datetime,
+    to_pool: bool = False,
 ) -> HandoverResult:
     """Deactivate a leaver and give everything they own to someone else, all or nothing.
 
     Customers, open follow-ups and direct reports move in one transaction and are audited, so the
-    company keeps every customer when a rep leaves.
+    company keeps every customer when a rep leaves. With `to_pool` the customers go to the public
+    pool instead (each a pool move, claimable by any rep) and the direct reports to the leaver's
+    own manager.
     """
     if user_id == handover_to:
         raise InvalidInput("handover_to_self")
     async with in_transaction():
         leaver = await User.filter(id=user_id).select_for_update().first()
-        successor = await User.filter(id=handover_to).first()
         if leaver is None:
             raise NotFound()
-        if successor is None or not successor.active:
-            raise InvalidInput("handover_target_invalid", str(handover_to))
-        # The rows moved, named by the statement that moved them (a count would also take in
-        # the name-index log rows the database's trigger writes on SQLite).
-        rows = await db.fetch(_HAND_OVER, (handover_to, system_clock(), user_id))
-        customer_ids = [row["id"] for row in rows]
+        if to_pool:
+            successor_id = leaver.manager_id
+            customer_ids = await pool.release_all(user_id, actor_id=actor_id, now=now)
+        else:
+            successor = await User.filter(id=handover_to).first() if handover_to else None
+            if successor is None or not successor.active:
+                raise InvalidInput("handover_target_invalid", str(handover_to))
+            successor_id = successor.id
+            # The rows moved, named by the statement that moved them (a count would also take
+            # in the name-index log rows the database's trigger writes on SQLite).
+            rows = await db.fetch(_HAND_OVER, (handover_to, system_clock(), user_id))
+            customer_ids = [row["id"] for row in rows]
         moved = len(customer_ids)
         followups = await Visit.filter(
             followup_owner_id=user_id, followup_done_at__isnull=True
-        ).update(followup_owner_id=handover_to)
-        reports = await User.filter(manager_id=user_id).update(manager_id=successor.id)
+        ).update(followup_owner_id=None if to_pool else handover_to)
+        reports = await User.filter(manager_id=user_id).update(manager_id=successor_id)
         leaver.active = False
         await leaver.save(update_fields=["active"])
         await audit.record(
@@ -337,7 +350,8 @@ async def deactivate(
             user_id,
             before={"owner_id": user_id, "active": True},
             after={
-                "owner_id": handover_to,
+                "owner_id": None if to_pool else handover_to,
+                "pool": to_pool,
                 "active": False,
                 "customer_ids": sorted(customer_ids),
                 "followups": followups,

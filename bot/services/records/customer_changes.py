@@ -22,6 +22,7 @@ from bot.models import (
     Deal,
     Invoice,
     Payment,
+    PoolMove,
     Role,
     Task,
     User,
@@ -219,7 +220,8 @@ async def merge(actor: User, source_id: int, target_id: int) -> MergePlan:
         await Visit.filter(
             customer_id=source_id, followup_done_at__isnull=True, next_followup_at__isnull=False
         ).update(followup_owner_id=target.owner_id)
-        for model in (Visit, Deal, Invoice, Payment, Contact, Task, ApprovalRequest):
+        # The duplicate's moves into and out of the public pool stay in the kept one's history.
+        for model in (Visit, Deal, Invoice, Payment, Contact, Task, ApprovalRequest, PoolMove):
             await model.filter(customer_id=source_id).update(customer_id=target_id)
         await CustomerAlias.filter(customer_id=source_id).update(customer_id=target_id)
         await CustomerAlias.create(

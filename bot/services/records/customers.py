@@ -55,7 +55,7 @@ class DuplicateHit:
 
     customer_id: int
     name: str
-    owner_id: int
+    owner_id: int | None  # None: in the public pool
     owner_name: str
     score: float
     same_phone: bool
@@ -67,7 +67,7 @@ class CustomerSummary:
 
     id: int
     name: str
-    owner_id: int
+    owner_id: int | None  # None: in the public pool since `pooled_at`, last had by `previous`
     owner_name: str
     phone: str | None
     last_contact_at: datetime | None
@@ -79,6 +79,8 @@ class CustomerSummary:
     open_deals: int = 0
     pipeline: tuple[tuple[str, Decimal], ...] = ()  # open deals' amounts per currency
     owed: tuple[tuple[str, Decimal, Decimal], ...] = ()  # (currency, open, of which overdue)
+    pooled_at: datetime | None = None
+    previous_owner_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,7 @@ class CustomerBrief:
 
     id: int
     name: str
-    owner_id: int
+    owner_id: int | None  # None: in the public pool
     owner_name: str
     last_contact_at: datetime | None
 
@@ -97,7 +99,7 @@ _BRIEF_FIELDS = ("id", "name", "owner_id", "owner__name", "last_contact_at")
 
 _BRIEF_SELECT = """
 SELECT c.id, c.name, c.owner_id, u.name AS owner__name, c.last_contact_at
-FROM customers c JOIN users u ON u.id = c.owner_id
+FROM customers c LEFT JOIN users u ON u.id = c.owner_id
 """
 _LAST_CONTACT = Customer._meta.fields_map["last_contact_at"]
 
@@ -107,7 +109,7 @@ def _brief(row: dict[str, Any]) -> CustomerBrief:
         row["id"],
         row["name"],
         row["owner_id"],
-        row["owner__name"],
+        row["owner__name"] or "",
         _LAST_CONTACT.to_python_value(row["last_contact_at"]),
     )
 
@@ -183,18 +185,26 @@ class DuplicateFinder:
         await self._log.start()
         rows = await self._log.read("SELECT id, normalized_name, owner_id FROM customers")
         self._index.bulk_load((cid, key) for cid, key, _ in rows)
-        self.mentions.bulk_load(rows)
+        # Quick capture reads owners' customers: one in the pool has none (until claimed).
+        self.mentions.bulk_load([row for row in rows if row[2] is not None])
         for alias_id, target, key in await self._log.read(
             "SELECT id, customer_id, normalized_name FROM customer_aliases"
         ):
             self._alias_changed(-alias_id, target, key)
 
     def _customer_changed(self, customer_id: int, key: str | None, owner_id: int | None) -> None:
-        if key is None or owner_id is None:
+        if key is None:
             self._index.remove(customer_id)
             self.mentions.remove(customer_id)
             return
+        # A customer in the pool stays in the duplicate check (it still exists), not in the
+        # mentions, which are scoped by owner.
         self._index.add(customer_id, key)
+        if owner_id is None:
+            self.mentions.remove(customer_id)
+            for alias in self._aliases_of.get(customer_id, ()):
+                self.mentions.remove(alias)
+            return
         self.mentions.add(customer_id, key, owner_id)
         for alias in self._aliases_of.get(customer_id, ()):  # aliases follow the owner
             self.mentions.add(alias, self._alias_key[alias], owner_id)
@@ -245,7 +255,9 @@ class DuplicateFinder:
             "id", "name", "owner_id", "owner__name"
         )
         hits = [
-            DuplicateHit(cid, cname, owner_id, owner_name, scores.get(cid, 100.0), cid in phone_ids)
+            DuplicateHit(
+                cid, cname, owner_id, owner_name or "", scores.get(cid, 100.0), cid in phone_ids
+            )
             for cid, cname, owner_id, owner_name in rows
         ]
         hits.sort(key=lambda hit: (not hit.same_phone, -hit.score, hit.customer_id))
@@ -272,13 +284,13 @@ class DuplicateFinder:
             for cid, phone in pairs:
                 by_phone.setdefault(phone, cid)
         ids = {hit[0] for hit in by_name if hit} | set(by_phone.values())
-        rows: dict[int, tuple[str, int, str]] = {}
+        rows: dict[int, tuple[str, int | None, str]] = {}
         listed = sorted(ids)
         for start in range(0, len(listed), 1000):
             for cid, cname, owner_id, owner_name in await Customer.filter(
                 id__in=listed[start : start + 1000]
             ).values_list("id", "name", "owner_id", "owner__name"):
-                rows[cid] = (cname, owner_id, owner_name)
+                rows[cid] = (cname, owner_id, owner_name or "")
         found: list[DuplicateHit | None] = []
         for (_, phone), hit in zip(entries, by_name, strict=True):
             phone_id = by_phone.get(phone) if phone else None
@@ -362,14 +374,16 @@ async def get_visible(actor: User, customer_id: int) -> Customer:
     return customer
 
 
-async def visible_owner(actor: User, customer_id: int) -> int:
+async def visible_owner(actor: User, customer_id: int) -> int | None:
     """The owner of a customer the actor may see (NotFound otherwise): all a write on the
-    customer's behalf needs, in one indexed read."""
+    customer's behalf needs, in one indexed read. None: the customer is in the public pool
+    (which only those who see the whole company see this way)."""
     rows = await db.fetch("SELECT owner_id FROM customers WHERE id = $1", (customer_id,))
     if not rows:
         raise NotFound()
-    await require_owner_visible(actor, rows[0]["owner_id"])
-    return int(rows[0]["owner_id"])
+    owner = rows[0]["owner_id"]
+    await require_owner_visible(actor, owner)
+    return None if owner is None else int(owner)
 
 
 async def search(
@@ -443,6 +457,8 @@ async def summaries(ids: list[int]) -> list[CustomerSummary]:
         "address",
         "industry",
         "tier",
+        "pooled_at",
+        "previous_owner__name",
     )
     next_due = dict(
         await Visit.filter(
@@ -464,7 +480,7 @@ async def summaries(ids: list[int]) -> list[CustomerSummary]:
             id=row["id"],
             name=row["name"],
             owner_id=row["owner_id"],
-            owner_name=row["owner__name"],
+            owner_name=row["owner__name"] or "",
             phone=row["phone"],
             last_contact_at=row["last_contact_at"],
             next_followup_at=next_due.get(row["id"]),
@@ -472,6 +488,8 @@ async def summaries(ids: list[int]) -> list[CustomerSummary]:
             industry=row["industry"],
             tier=row["tier"],
             contacts=tuple(contacts.get(row["id"], ())),
+            pooled_at=row["pooled_at"],
+            previous_owner_name=row["previous_owner__name"] or "",
         )
         for row in rows
     }

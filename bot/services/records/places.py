@@ -112,7 +112,7 @@ class Nearby:
 
     customer_id: int
     name: str
-    owner_id: int
+    owner_id: int | None  # None: in the public pool (seen by those who see everything)
     owner_name: str
     distance_m: int
     latitude: float
@@ -160,7 +160,7 @@ async def near(
             r["id"],
             r["name"],
             r["owner_id"],
-            r["owner__name"],
+            r["owner__name"] or "",
             round(d),
             r["latitude"],
             r["longitude"],

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-from bot.models import DealStageChange, Payment, User, Visit
+from bot.models import DealStageChange, Payment, PoolMove, User, Visit
 from bot.services.records.customers import visible_owner
 
 
@@ -29,7 +29,9 @@ class VisitLine:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One entry of the timeline; `kind` is visit, stage or payment, details by kind."""
+    """One entry of the timeline; `kind` is visit, stage, payment or pool (a move into or out of
+    the public pool: `title` says which, `who` the owner it left or joined, `text` who moved
+    it, empty for the nightly rule), details by kind."""
 
     at: datetime
     kind: str
@@ -68,7 +70,8 @@ async def history(
     """A page of the timeline of a customer the actor may see, newest first, and its length.
 
     Each kind is read newest first up to the end of the page (three queries) and the three are
-    merged; the length is three counts. A payment, dated by day, counts as midday UTC.
+    merged (and so are the customer's moves into and out of the public pool); the length is
+    four counts. A payment, dated by day, counts as midday UTC.
     """
     await visible_owner(actor, customer_id)
     upto = offset + limit
@@ -90,8 +93,20 @@ async def history(
         .limit(upto)
         .values_list("paid_on", "recorded_by__name", "amount", "currency", "method")
     )
+    moves = (
+        await PoolMove.filter(customer_id=customer_id)
+        .order_by("-at", "-id")
+        .limit(upto)
+        .values_list("at", "kind", "user_id", "actor_id")
+    )
+    people = {u for _, _, user, actor in moves for u in (user, actor) if u is not None}
+    names = dict(await User.filter(id__in=people).values_list("id", "name")) if people else {}
     events = [
         Event(at, "visit", who or "", notes, title=str(kind)) for at, kind, who, notes in visits
+    ]
+    events += [
+        Event(at, "pool", names.get(user, ""), names.get(actor, ""), title=str(kind))
+        for at, kind, user, actor in moves
     ]
     events += [
         Event(at, "stage", who or "", title=title, from_stage=str(a or ""), to_stage=str(b))
@@ -106,5 +121,6 @@ async def history(
         await Visit.filter(customer_id=customer_id).count()
         + await DealStageChange.filter(deal__customer_id=customer_id).count()
         + await Payment.filter(customer_id=customer_id).count()
+        + await PoolMove.filter(customer_id=customer_id).count()
     )
     return events[offset:upto], total

@@ -88,7 +88,8 @@ async def log_visit(actor: User, draft: VisitDraft, *, now: datetime, radius_m: 
             outcome=draft.outcome.strip()[:200],
             next_step=draft.next_step.strip()[:300],
             next_followup_at=draft.next_followup_at,
-            followup_owner_id=owner_id if draft.next_followup_at else None,
+            # A customer in the pool has no owner: its follow-up is the one who logged it.
+            followup_owner_id=(owner_id or actor.id) if draft.next_followup_at else None,
             latitude=draft.latitude,
             longitude=draft.longitude,
             distance_m=checked.distance_m,
