@@ -163,6 +163,8 @@ async def approvals_tick(settings: Settings, *, now: datetime) -> TickResult:
 async def daily_report_tick(settings: Settings, *, now: datetime) -> TickResult:
     """Daily reports drafted at each rep's local `CRM_DAILY_REPORT_AT` on working days."""
     return TickResult(*await daily_reports.draft_due(settings, now))
+
+
 async def pool_tick(settings: Settings, *, now: datetime) -> TickResult:
     """Once a night (`CRM_POOL_TIME`, company zone): idle customers back to the public pool."""
     done = await return_idle(PoolRules.from_settings(settings), now=now)

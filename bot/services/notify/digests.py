@@ -18,8 +18,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from bot.models import Customer, CustomerStatus, Role, User, Visit
-from bot.services.discipline import daily_reports
-from bot.services.discipline import pool
+from bot.services.discipline import daily_reports, pool
 from bot.services.finance import approvals, deals, receivables
 from bot.services.records import tasks
 
