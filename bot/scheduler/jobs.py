@@ -51,7 +51,12 @@ def _grace(settings: Settings) -> timedelta:
 async def _build(kind: str, recipients: list[Recipient], settings: Settings, now: datetime) -> Any:
     if kind == "digest":
         return await digests.build_digests(recipients, now=now, dormant_days=settings.dormant_days)
-    return await digests.build_summaries(recipients, now=now)
+    return await digests.build_summaries(
+        recipients,
+        now=now,
+        manager_days=settings.ladder_manager_days,
+        risk_days=settings.ladder_risk_days,
+    )
 
 
 def _key(kind: str, recipient: Recipient) -> str:

@@ -1,0 +1,1 @@
+"""Territory and discipline: the rules that keep customers followed up and owned."""
