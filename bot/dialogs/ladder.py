@@ -30,7 +30,7 @@ def summary_block(
     overdue (and at risk), each with Nudge and Reassign."""
     items = listed.get("items") or []
     total = int(listed.get("total") or len(items))
-    lines = ["", t.gettext("⏳ Follow-ups your reps let slip: {count}").format(count=total)]
+    lines = ["", t.gettext("⏳ Overdue follow-ups to chase: {count}").format(count=total)]
     rows: list[tuple[Button, ...]] = []
     for visit_id, _rep_id, rep, _customer_id, customer, days, risky in items:
         line = f"• {rep} · {customer} · {days_late(t, days)}"
