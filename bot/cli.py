@@ -316,6 +316,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.reports import workbook
     from bot.reports.sheet_worker import SheetWorkerError
     from bot.services.data.exports import ExportKind
+    from bot.services.discipline import ladder
 
     path = Path(args.file)
     await open_db(settings.database_url)
@@ -328,8 +329,15 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         else:  # the whole company: the command line is the operator's
             actor = User(name="crmbot", role=Role.ADMIN)
             t = Translator.for_user(settings.locale, settings.timezone)
+        zone = t.timezone
+        today = system_clock().astimezone(zone).date()
         count = await workbook.export(
-            actor, ExportKind(args.what), path, t, currency=settings.currency.upper()
+            actor,
+            ExportKind(args.what),
+            path,
+            t,
+            currency=settings.currency.upper(),
+            at_risk_before=ladder.overdue_since(today, zone, settings.ladder_risk_days),
         )
     except SheetWorkerError as failed:
         print(f"Cannot write {path}: {failed}", file=sys.stderr)

@@ -16,7 +16,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from annotated_types import Ge, Gt, Le
-from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PERCENT = "%"
@@ -285,6 +293,21 @@ class Settings(BaseSettings):
     pool_max_customers: int = Field(0, alias="CRM_POOL_MAX_CUSTOMERS", ge=0, le=1_000_000)
     pool_cooldown_days: int = Field(30, alias="CRM_POOL_COOLDOWN_DAYS", ge=0, le=3650)
     pool_time: TimeOfDay = Field(time(2, 0), alias="CRM_POOL_TIME")
+    # The follow-up ladder: whole days a follow-up is overdue before the manager's summary lists
+    # it, and before its customer is at risk (the rep sees it from the first day).
+    ladder_manager_days: int = Field(2, alias="CRM_LADDER_MANAGER_DAYS", ge=1, le=90)
+    ladder_risk_days: int = Field(4, alias="CRM_LADDER_RISK_DAYS", ge=1, le=365)
+
+    @field_validator("ladder_risk_days")
+    @classmethod
+    def _risk_after_manager(cls, value: int, info: ValidationInfo) -> int:
+        manager = info.data.get("ladder_manager_days")
+        if manager is not None and value < manager:
+            raise ValueError(
+                f"expected at least CRM_LADDER_MANAGER_DAYS ({manager}): the manager hears of "
+                "a follow-up before its customer is at risk"
+            )
+        return value
 
 
 # --- one line per bad setting -------------------------------------------------------------------

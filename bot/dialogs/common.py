@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.buttons import Action, Move, pack
+from bot.dialogs import risk
 from bot.dialogs.base import (
     Answer,
     Ctx,
@@ -107,6 +108,8 @@ def customer_card(
     ctx: Ctx,
     summary: customers.CustomerSummary,
     recent: Sequence[timeline.VisitLine] = (),
+    *,
+    at_risk: datetime | None = None,
 ) -> Reply:
     """The card /customer and buttons open: owner, contact details, last and next contact,
     the money, the last visits with what was said, and what the user may do with it."""
@@ -135,6 +138,8 @@ def customer_card(
         lines.append(
             ctx._("Next follow-up: {when}").format(when=ctx.t.datetime(summary.next_followup_at))
         )
+    if at_risk is not None:
+        lines.append(risk.line(ctx, at_risk))
     if summary.open_deals:
         pipeline = " + ".join(ctx.t.money(amount, cur) for cur, amount in summary.pipeline)
         lines.append(
@@ -187,7 +192,10 @@ def customer_card(
 async def card_reply(ctx: Ctx, customer_id: int) -> Reply:
     """The card of a customer the user may see, with money figures as of the user's today."""
     summary = await customers.card(ctx.user, customer_id, today=local_today(ctx))
-    return customer_card(ctx, summary, await timeline.recent_visits(customer_id))
+    late = await risk.oldest_due(ctx, [customer_id])
+    return customer_card(
+        ctx, summary, await timeline.recent_visits(customer_id), at_risk=late.get(customer_id)
+    )
 
 
 def no_match(ctx: Ctx, query: str) -> str:

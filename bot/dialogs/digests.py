@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from bot.dialogs import alerts, notices, report_words
+from bot.dialogs import alerts, ladder, notices, report_words
 from bot.dialogs.common import action
 from bot.i18n import Translator
 from bot.messages import Button, Reply
@@ -193,6 +193,10 @@ def render_summary(t: Translator, params: dict[str, Any]) -> Reply | None:
     rows: tuple[tuple[Button, ...], ...] = ()
     if any(r.missed for r in summary.reps):
         rows = ((action(t.gettext("Open follow-ups"), "fu", 0),),)
+    if summary.ladder:
+        more_lines, more_rows = ladder.summary_block(t, summary.ladder)
+        lines += more_lines
+        rows += more_rows
     return Reply("\n".join(lines), rows)
 
 
@@ -222,6 +226,7 @@ RENDERERS: dict[str, Callable[[Translator, dict[str, Any]], Reply | None]] = {
     "dialog_expired": render_expired,
     **alerts.RENDERERS,
     **report_words.RENDERERS,
+    **ladder.RENDERERS,
 }
 
 

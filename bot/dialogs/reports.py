@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
+from bot.dialogs import risk
 from bot.dialogs.base import Ctx
 from bot.dialogs.common import action
 from bot.dialogs.feature import EVERYONE, Command, Feature
@@ -225,7 +226,12 @@ async def export_action(ctx: Ctx, arg: str) -> list[Reply]:
         """The file itself, written after the turn: a large export takes a while."""
         out = io.BytesIO()
         count = await workbook.export(
-            ctx.user, kind, out, ctx.t, currency=ctx.settings.currency.upper()
+            ctx.user,
+            kind,
+            out,
+            ctx.t,
+            currency=ctx.settings.currency.upper(),
+            at_risk_before=risk.since(ctx),
         )
         name = f"{kind.value}-{ctx.t.local(ctx.now):%Y%m%d}.xlsx"
         limit = SEND_LIMITS.get(ctx.incoming.channel)

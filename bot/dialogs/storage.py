@@ -126,6 +126,25 @@ SELECT (t.usr).*, (t.st).dialog AS s_dialog, (t.st).step AS s_step, (t.st).token
 FROM crm_open_turn($1, $2, $3) AS t
 """
 _EXPIRES_AT = DialogState._meta.fields_map["expires_at"]
+# A pushed card's buttons become the chat's numbered buttons unless a dialog is open there (its
+# question's buttons stay what a typed number or word means); a chat never seen gets its row.
+_OFFER = """
+INSERT INTO dialog_states
+    (channel, external_id, dialog, step, token, data, buttons, expires_at, user_id, updated_at)
+VALUES ($1, $2, NULL, NULL, '', '{}', $3, NULL, NULL, $4)
+ON CONFLICT (channel, external_id) DO UPDATE SET
+    buttons = excluded.buttons, updated_at = excluded.updated_at
+WHERE dialog_states.dialog IS NULL
+"""
+
+
+async def offer_buttons(key: StorageKey, buttons: list[list[str]], *, now: datetime) -> None:
+    """Remember the numbered buttons of a message the bot pushed to a chat (an approval card,
+    a summary) as the chat's last buttons, so a typed "2", "approve" or "驳回" acts on them as
+    it would on a card the dialog showed. One conditional upsert: a turn of the same chat that
+    saves later wins, as its reply is the newer message on screen."""
+    payload = json.dumps(buttons, ensure_ascii=False, separators=(",", ":"))
+    await db.execute(_OFFER, (key.channel, key.external_id, payload, now.astimezone(UTC)))
 
 
 class TortoiseStorage:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.dialogs import risk
 from bot.dialogs.base import Answer, Ctx, Dialog, Invalid, Start, Step, StepLike, Transition
 from bot.dialogs.common import action, pager, preselect_customer, save_visit
 from bot.dialogs.feature import EVERYONE, Command, Feature
@@ -153,12 +154,15 @@ async def followups(ctx: Ctx, arg: str) -> list[Reply]:
         head += " · " + ctx._("{count} overdue").format(count=overdue)
     lines = [head]
     rows: list[tuple[Button, ...]] = []
+    cutoff = risk.since(ctx)
     for item in items:
         mark = "⚠️" if item.overdue else "•"
         when = ctx.t.date(item.due_at) if item.overdue else ctx.t.datetime(item.due_at)
         line = f"{mark} {item.customer_name} — {when}"
         if item.owner_id != ctx.user.id:
             line += f" ({item.owner_name})"
+        if item.due_at < cutoff:
+            line += " · " + ctx._("🚨 at risk")
         lines.append(line)
         rows.append((action(item.customer_name[:40], "cust", item.customer_id),))
     if more := pager(ctx, "fu", offset, len(items), total):

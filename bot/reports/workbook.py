@@ -121,6 +121,7 @@ HEADERS = {
     "open_amount": N_("Open"),
     "issue_date": N_("Issued"),
     "due_date": N_("Due"),
+    exports.AT_RISK: N_("At risk"),
 }
 SHEET_TITLES = {
     ExportKind.CUSTOMERS: N_("Customers"),
@@ -154,6 +155,7 @@ VALUES = {
         InvoiceStatus.PAID: N_("Paid"),
         InvoiceStatus.VOID: N_("Void"),
     },
+    exports.AT_RISK: {"yes": N_("At risk")},
 }
 # Column widths in characters: long text wide, dates and amounts as wide as they print.
 WIDTHS = {"name": 30, "customer": 30, "address": 32, "notes": 45, "title": 28, "phone": 17}
@@ -174,10 +176,17 @@ def column_width(column: Column, header: str) -> float:
 
 
 async def export(
-    actor: User, kind: ExportKind, target: Path | io.BytesIO, t: Translator, *, currency: str
+    actor: User,
+    kind: ExportKind,
+    target: Path | io.BytesIO,
+    t: Translator,
+    *,
+    currency: str,
+    at_risk_before: datetime | None = None,
 ) -> int:
     """Everything of `kind` the actor may see, as one sheet with headers and values in their
-    language: .xlsx, or CSV for a file named .csv."""
+    language: .xlsx, or CSV for a file named .csv. Customers with a follow-up due before
+    `at_risk_before` are marked at risk."""
     columns = exports.columns(kind)
     headers = [t.gettext(HEADERS[c.key]) for c in columns]
     words = [
@@ -185,7 +194,9 @@ async def export(
         for i, c in enumerate(columns)
         if c.key in VALUES
     ]
-    batches = _worded(exports.rows(actor, kind, currency=currency), words)
+    batches = _worded(
+        exports.rows(actor, kind, currency=currency, at_risk_before=at_risk_before), words
+    )
     if isinstance(target, Path) and target.suffix.lower() == ".csv":
         return await write_csv(target, columns, headers, batches, tz=t.timezone)
     title = t.gettext(SHEET_TITLES[kind])

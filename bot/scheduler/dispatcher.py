@@ -24,7 +24,9 @@ from datetime import datetime, timedelta
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.dialogs.digests import render
+from bot.dialogs.storage import StorageKey, offer_buttons
 from bot.i18n import Translator
+from bot.messages import numbered_buttons
 from bot.scheduler.limits import PLATFORM_RATES, Limits
 from bot.sending import Permanent, Retryable, Sender
 from bot.services.notify import outbox
@@ -244,6 +246,9 @@ class Dispatcher:
             return
         await outbox.mark_sent(item.id, self.worker, channel, now=self.clock())
         self.delivered += 1
+        numbered = [[b.label, b.data] for b in numbered_buttons([reply])[1]]
+        if numbered:
+            await offer_buttons(StorageKey(channel, external_id), numbered, now=self.clock())
 
     async def _retry(self, item: outbox.Claimed, reason: str, *, sent: int = 0) -> None:
         attempts = item.attempts + 1

@@ -59,7 +59,12 @@ async def _build(kind: str, recipients: list[Recipient], settings: Settings, now
             dormant_days=settings.dormant_days,
             pool_rules=rules if rules.enabled else None,
         )
-    return await digests.build_summaries(recipients, now=now)
+    return await digests.build_summaries(
+        recipients,
+        now=now,
+        manager_days=settings.ladder_manager_days,
+        risk_days=settings.ladder_risk_days,
+    )
 
 
 def _key(kind: str, recipient: Recipient) -> str:

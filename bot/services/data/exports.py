@@ -18,9 +18,11 @@ from typing import Any
 
 from bot import db
 from bot.models import User
+from bot.services.discipline import ladder
 from bot.services.people.permissions import scope_for
 
 BATCH = 5_000
+AT_RISK = "at_risk"  # the customers' column the follow-up ladder fills: "yes" or blank
 
 
 class ExportKind(StrEnum):
@@ -110,12 +112,13 @@ def _sources() -> dict[ExportKind, _Source]:
                 Column("last_contact_at", DT),
                 Column("created_at", DT),
                 Column("notes"),
+                Column(AT_RISK),
             ),
             select=(
                 "c.id, c.name, c.phone, c.address, c.industry, c.tier, c.status, "
                 # 0 is "no limit set": blank in the sheet, not a limit of zero
                 "CASE WHEN c.credit_limit = 0 THEN NULL ELSE c.credit_limit END, "
-                f"{company}, u.name, c.last_contact_at, c.created_at, c.notes "
+                f"{company}, u.name, c.last_contact_at, c.created_at, c.notes, NULL "
                 "FROM customers c LEFT JOIN users u ON u.id = c.owner_id"
             ),
             keyset="c.id",
@@ -198,9 +201,17 @@ def columns(kind: ExportKind) -> tuple[Column, ...]:
 
 
 async def rows(
-    actor: User, kind: ExportKind, *, currency: str, batch: int = BATCH
+    actor: User,
+    kind: ExportKind,
+    *,
+    currency: str,
+    batch: int = BATCH,
+    at_risk_before: datetime | None = None,
 ) -> AsyncIterator[list[list[Any]]]:
-    """Batches of rows the actor may see, in id order; each row matches `columns(kind)`."""
+    """Batches of rows the actor may see, in id order; each row matches `columns(kind)`.
+
+    A customer with an open follow-up due before `at_risk_before` is marked at risk (the
+    follow-up ladder's last step), found with one query per batch."""
     source = _sources()[kind]
     owners = (await scope_for(actor)).owner_ids
     if owners is not None and not owners:
@@ -239,6 +250,11 @@ async def rows(
             if kind == ExportKind.RECEIVABLES:
                 row[4] = row[2] - row[3]
             out.append(row[:width])
+        if kind == ExportKind.CUSTOMERS and at_risk_before is not None:
+            risky = await ladder.at_risk([row[0] for row in out], before=at_risk_before)
+            for row in out:
+                if row[0] in risky:
+                    row[-1] = "yes"
         last = values[0] if kind != ExportKind.RECEIVABLES else values[-1]
         yield out
         if len(records) < batch:

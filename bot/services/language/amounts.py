@@ -409,11 +409,12 @@ def find_amounts(text: str, currency: str) -> list[tuple[int, int, Amount]]:
     normal = _normal(text)
     if len(normal) != len(text):
         normal = text
+    spoken, where = _spoken_tenth_mapped(normal)
     found: list[tuple[int, int, Amount]] = []
-    for m in _AMOUNT.finditer(normal):
+    for m in _AMOUNT.finditer(spoken):
         amount = _read(m, currency, answer=False)
         if amount is not None:
-            found.append((m.start(), m.end(), amount))
+            found.append((where[m.start()], where[m.end() - 1] + 1, amount))
     return found
 
 
@@ -423,7 +424,8 @@ def _answer(text: str) -> re.Match[str] | None:
 
 
 # "2万5" is 2.5万 as people say it (25,000), "3千2" 3,200: one digit after the scale is its tenth.
-_SPOKEN_TENTH = re.compile(r"(?<![\d.])(\d+)([千万萬亿億])(\d)(?![\d.,%百千万萬亿億])")
+# A comma after it ends the clause ("2万5，下周五回电"); only "2万5,000" would be digit grouping.
+_SPOKEN_TENTH = re.compile(r"(?<![\d.])(\d+)([千万萬亿億])(\d)(?![\d.%百千万萬亿億]|,\d)")
 _TEN_THOUSANDS_THOUSANDS = re.compile(r"(?<![\d.])(\d+)([万萬])(\d)千")
 
 
@@ -431,6 +433,28 @@ def _spoken_tenth(text: str) -> str:
     """'2万5' and '2万5千' → '2.5万', '1亿2' → '1.2亿'; anything else as it is."""
     text = _TEN_THOUSANDS_THOUSANDS.sub(r"\1.\3\2", text)
     return _SPOKEN_TENTH.sub(r"\1.\3\2", text)
+
+
+def _spoken_tenth_mapped(text: str) -> tuple[str, list[int]]:
+    """`_spoken_tenth` inside a sentence ("要订2万5的货" → "要订2.5万的货"), with the position in
+    `text` of every character of the result, so an amount found there is cut from the note at
+    the place it was typed."""
+    where = list(range(len(text)))
+    for pattern in (_TEN_THOUSANDS_THOUSANDS, _SPOKEN_TENTH):
+        out: list[str] = []
+        mapped: list[int] = []
+        last = 0
+        for m in pattern.finditer(text):
+            out.append(text[last : m.start()])
+            mapped += where[last : m.start()]
+            tenth = f"{m[1]}.{m[3]}{m[2]}"
+            out.append(tenth)
+            mapped += [where[m.start()]] * (len(tenth) - 1) + [where[m.end() - 1]]
+            last = m.end()
+        out.append(text[last:])
+        mapped += where[last:]
+        text, where = "".join(out), mapped
+    return text, where
 
 
 def parse_money(text: str) -> tuple[Decimal, str | None]:

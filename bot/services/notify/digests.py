@@ -18,7 +18,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from bot.models import Customer, CustomerStatus, Role, User, Visit
-from bot.services.discipline import daily_reports, pool
+from bot.services.discipline import daily_reports, ladder, pool
 from bot.services.finance import approvals, deals, receivables
 from bot.services.records import tasks
 
@@ -306,6 +306,8 @@ class Summary:
     # Gone back to the public pool today from the team: {"count": n, "items": [[id, name,
     # previous owner's name], ...]} (the first few).
     pooled: dict[str, Any] = field(default_factory=dict)
+    # Follow-ups overdue past the ladder's manager step: {"total": n, "items": [...]}.
+    ladder: dict[str, Any] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -321,8 +323,15 @@ class Summary:
         return cls(**values)
 
 
-async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> dict[int, Summary]:
-    """Every manager's summary: the team tree from one users query, then grouped counts."""
+async def build_summaries(
+    recipients: Sequence[Recipient],
+    *,
+    now: datetime,
+    manager_days: int = 2,
+    risk_days: int = 4,
+) -> dict[int, Summary]:
+    """Every manager's summary: the team tree from one users query, then grouped counts;
+    `manager_days` and `risk_days` are the follow-up ladder's steps (`ladder`)."""
     summaries = {r.user_id: Summary(r.user_id, r.local_date.isoformat()) for r in recipients}
     if not recipients:
         return summaries
@@ -417,6 +426,10 @@ async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> 
         summaries[approver].approvals_waiting = count
     for boss, (day, late) in (await daily_reports.unsent(teams, recipients)).items():
         summaries[boss].no_report = {day.isoformat(): [names[u] for u in late]}
+    days = {r.user_id: (r.local_date, zone(r.timezone)) for r in recipients}
+    late = await ladder.escalated(teams, days, manager_days=manager_days, risk_days=risk_days)
+    for manager, listed in late.items():
+        summaries[manager].ladder = listed
     return summaries
 
 
