@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from bot.dialogs import alerts, notices
+from bot.dialogs import alerts, notices, pool
 from bot.dialogs.common import action
 from bot.i18n import Translator
 from bot.messages import Button, Reply
@@ -219,6 +219,7 @@ RENDERERS: dict[str, Callable[[Translator, dict[str, Any]], Reply | None]] = {
     "reminder": render_reminder,
     "dialog_expired": render_expired,
     **alerts.RENDERERS,
+    **pool.RENDERERS,
 }
 
 
