@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from bot.dialogs import alerts, ladder, notices, report_words
+from bot.dialogs import alerts, ladder, notices, pool, report_words
 from bot.dialogs.common import action
 from bot.i18n import Translator
 from bot.messages import Button, Reply
@@ -227,6 +227,7 @@ RENDERERS: dict[str, Callable[[Translator, dict[str, Any]], Reply | None]] = {
     **alerts.RENDERERS,
     **report_words.RENDERERS,
     **ladder.RENDERERS,
+    **pool.RENDERERS,
 }
 
 

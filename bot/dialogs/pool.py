@@ -12,7 +12,7 @@ from bot.dialogs.common import action, card_reply
 from bot.dialogs.convert import to_id, to_int
 from bot.dialogs.feature import EVERYONE, Command, Feature
 from bot.dialogs.widgets import Confirm, Option, PickFrom
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.messages import Button, Reply
 from bot.services.discipline import pool
 from bot.services.errors import NotFound, PermissionDenied
@@ -222,3 +222,14 @@ FEATURE = Feature(
     dialogs=(ASSIGN,),
     actions={"pool": pool_page, "pclaim": claim_button, "passign": assign_button},
 )
+
+
+def render_assigned(t: Translator, params: dict[str, Any]) -> Reply:
+    """A customer from the public pool given to this rep by their manager or an admin."""
+    text = t.gettext("🌊 {by} gave you {name} from the public pool.").format(
+        by=params["by"], name=params["name"]
+    )
+    return Reply(text, ((action(t.gettext("Open"), "cust", params["customer_id"]),),))
+
+
+RENDERERS = {"pool_assigned": render_assigned}

@@ -156,6 +156,8 @@ async def test_idle_customers_are_warned_returned_claimed_refused_and_given(team
     assert (await Customer.get(id=zeta.id)).owner_id == team.users["Li Wei"].id
     moved = await PoolMove.get(customer_id=zeta.id, kind=PoolMoveKind.ASSIGNED)
     assert moved.actor_id == team.users["Mia"].id
+    told = [reply.text for chat, reply in (await deliver(SUMMARY)).sent if chat == "ext-Li Wei"]
+    assert "🌊 Mia gave you Zeta Pumps from the public pool." in told
     assert "The public pool is empty." in await sam.say("/pool")
 
     # Next day Sam's quota is fresh again.

@@ -21,8 +21,10 @@ from tortoise.transactions import in_transaction
 from bot import db
 from bot.clock import system_clock
 from bot.config import POOL_TIERS, UNTIERED, Settings
+from bot.messages import Later
 from bot.models import AuditEvent, Customer, PoolMove, PoolMoveKind, Role, Stage, User
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.notify import outbox
 from bot.services.people.permissions import scope_for
 from bot.services.records.matching import normalize_name
 
@@ -460,9 +462,15 @@ async def assign(
         rep = await User.filter(id=rep_id, active=True).first()
         if rep is None:
             raise NotFound()
-        return await _take(
+        customer = await _take(
             customer_id, rep, rules, now=now, kind=PoolMoveKind.ASSIGNED, actor_id=actor.id
         )
+        if rep.id != actor.id:  # the rep hears of it in the same transaction as the move
+            params = {"customer_id": customer.id, "name": customer.name, "by": actor.name}
+            await outbox.notify(
+                rep, Later("pool_assigned", params), f"poolassign:{customer.id}:{now.isoformat()}"
+            )
+        return customer
 
 
 async def pooled_brief(customer_id: int) -> PoolLine | None:

@@ -29,6 +29,8 @@ from bot.models import (
     ApprovalStatus,
     Customer,
     Deal,
+    PoolMove,
+    PoolMoveKind,
     Role,
     User,
 )
@@ -313,6 +315,14 @@ async def _apply(actor: User, request: ApprovalRequest) -> None:
     elif request.kind == ApprovalKind.HANDOVER and request.customer_id is not None:
         customer = await Customer.get(id=request.customer_id)
         await move_owner(customer.id, request.target_user_id)
+        if customer.owner_id is None:  # it went to the public pool while the request waited
+            await PoolMove.create(
+                customer_id=customer.id,
+                kind=PoolMoveKind.ASSIGNED,
+                user_id=request.target_user_id,
+                actor_id=actor.id,
+                at=request.decided_at or request.waiting_since,
+            )
         await Deal.filter(customer_id=customer.id, owner_id=customer.owner_id).update(
             owner_id=request.target_user_id
         )

@@ -531,9 +531,12 @@ async def card(actor: User, customer_id: int, *, today: date) -> CustomerSummary
 
 async def move_owner(customer_id: int, new_owner_id: int) -> None:
     """The owner change every path shares (a reassignment, an approved handover): the customer
-    with its open follow-ups, and `updated_at`, so every process's name indexes catch up (quick
-    capture scopes them by owner). Callers check permissions and audit."""
-    await Customer.filter(id=customer_id).update(owner_id=new_owner_id, updated_at=system_clock())
+    (out of the public pool if it was there) with its open follow-ups, and `updated_at`, so every
+    process's name indexes catch up (quick capture scopes them by owner). Callers check
+    permissions and audit."""
+    await Customer.filter(id=customer_id).update(
+        owner_id=new_owner_id, pooled_at=None, updated_at=system_clock()
+    )
     await Visit.filter(customer_id=customer_id, followup_done_at__isnull=True).update(
         followup_owner_id=new_owner_id
     )
