@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.dialogs.notices import TITLE
 from bot.messages import Later
 from bot.models import DialogState, Role
+from bot.scheduler.month_end import queue_month_end
 from bot.services.finance import approvals
 from bot.services.notify import digests, outbox
 from bot.services.notify.digests import Recipient
@@ -152,12 +153,18 @@ async def approvals_tick(settings: Settings, *, now: datetime) -> TickResult:
     return TickResult(queued=sum(done.values()))
 
 
+async def month_end_tick(settings: Settings, *, now: datetime) -> TickResult:
+    """Final attainment on the month's last day, at the evening summary time."""
+    return TickResult(queued=await queue_month_end(settings, now=now))
+
+
 JOBS = {
     "digest": digest_tick,
     "summary": summary_tick,
     "reminders": reminder_tick,
     "expiry": expiry_tick,
     "approvals": approvals_tick,
+    "month_end": month_end_tick,
 }
 
 

@@ -18,6 +18,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from bot.models import Customer, CustomerStatus, Role, User, Visit
+from bot.services.discipline import targets
 from bot.services.finance import approvals, deals, receivables
 from bot.services.records import tasks
 
@@ -136,6 +137,7 @@ class Digest:
     tasks_due: int = 0
     tasks: list[list[Any]] = field(default_factory=list)  # [task_id, text, due ISO or None]
     approvals_waiting: int = 0
+    targets: list[list[Any]] = field(default_factory=list)  # this month's attainment (Figure)
 
     @property
     def empty(self) -> bool:
@@ -146,6 +148,7 @@ class Digest:
             or self.receivables
             or self.tasks_due
             or self.approvals_waiting
+            or self.targets
         )
 
     def params(self) -> dict[str, Any]:
@@ -231,6 +234,8 @@ async def build_digests(
             Item(c, names.get(c, "?"), last.isoformat() if last else None) for c, last in items
         ]
     await _add_money(digests, recipients, latest_end)
+    for uid, figures in (await targets.rep_attainment(recipients)).items():
+        digests[uid].targets = [f.params() for f in figures]
     return digests
 
 
@@ -288,6 +293,7 @@ class Summary:
     approvals_waiting: int = 0
     # {"created"|"moved"|"won"|"lost": [count, [[currency, amount], ...]]}, amounts as strings.
     deals: dict[str, list[Any]] = field(default_factory=dict)
+    targets: dict[str, Any] = field(default_factory=dict)  # the month's attainment (TeamBoard)
 
     @property
     def empty(self) -> bool:
@@ -392,6 +398,8 @@ async def build_summaries(recipients: Sequence[Recipient], *, now: datetime) -> 
 
     for approver, count in (await approvals.waiting_counts(sorted(summaries))).items():
         summaries[approver].approvals_waiting = count
+    for manager, board in (await targets.team_attainment(recipients, teams)).items():
+        summaries[manager].targets = board.params() if not board.empty else {}
     return summaries
 
 
