@@ -19,11 +19,6 @@ DONE_OF_TARGET = {
     "collected": N_("collected {done} of {target} ({percent}%)"),
     "visits": N_("visits {done} of {target} ({percent}%)"),
 }
-METRIC_NAMES = {
-    "won": N_("Deals won"),
-    "collected": N_("Money collected"),
-    "visits": N_("Visits"),
-}
 
 
 def amount(t: Translator, value: Decimal, currency: str) -> str:

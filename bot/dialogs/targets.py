@@ -3,6 +3,7 @@ for anyone) — who, month, metric, amount — and sees the month's targets with
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,6 +16,7 @@ from bot.dialogs.widgets import KEEP, Confirm, Count, Money, Option, Pick, PickF
 from bot.i18n import N_
 from bot.messages import Reply
 from bot.models import TargetMetric, TargetScope
+from bot.reports import charts
 from bot.services.discipline import targets
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -260,6 +262,53 @@ TARGET = Dialog(
         Confirm(prompt=summary, save=save),
     ),
 )
+
+
+async def leaderboard_chart(ctx: Ctx) -> tuple[bytes, str]:
+    """/report leaderboard: this month's reps (those the person may see), the best first,
+    bars for won, collected (the company currency) and visits, each rep's target across."""
+    currency = ctx.settings.currency.upper()
+    board = await targets.leaderboard(ctx.user, now=ctx.now, tz=ctx.t.timezone, currency=currency)
+    axes = (
+        (TargetMetric.WON, ctx._("Deals won ({currency})").format(currency=currency)),
+        (TargetMetric.COLLECTED, ctx._("Collected ({currency})").format(currency=currency)),
+        (TargetMetric.VISITS, ctx._("Visits")),
+    )
+    panels = []
+    for metric, label in axes:
+        standings = []
+        for s in board.standings:
+            goal = s.targets[metric.value]
+            done = s.done[metric.value]
+            note = f"{done * 100 / goal:.0f}%" if goal else ""
+            standings.append(
+                charts.Standing(s.name[:18], float(done), float(goal) if goal else None, note)
+            )
+        panels.append(charts.BoardPanel(label, standings, counts=metric == TargetMetric.VISITS))
+    month = attainment.month_name(ctx.t, board.month)
+    title = ctx._("Targets and results, {month}").format(month=month)
+    png = await asyncio.to_thread(
+        charts.leaderboard,
+        title,
+        panels,
+        ctx._("No targets and no results this month."),
+        ctx._("Target"),
+    )
+    on = board.on_target
+    caption = ctx.ngettext(
+        "{month}: {count} rep, {on} at or above the target for deals won",
+        "{month}: {count} reps, {on} at or above the target for deals won",
+        board.total,
+    ).format(month=month, count=board.total, on=on)
+    if board.total > len(board.standings):
+        caption = ctx.t.sentences(
+            caption + ("。" if ctx.t.language == "zh" else "."),
+            ctx._("The chart shows the first {count}.").format(count=len(board.standings)),
+        )
+    if board.other_currencies:
+        amounts = ", ".join(ctx.t.money(v, c) for c, v in sorted(board.other_currencies.items()))
+        caption = ctx._("{caption} (+ {amounts})").format(caption=caption, amounts=amounts)
+    return png, caption
 
 
 FEATURE = Feature(

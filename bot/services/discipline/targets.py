@@ -54,7 +54,7 @@ def _chunks(ids: Sequence[int]) -> list[list[int]]:
     return [list(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
 
 
-def _zone(name: str | None) -> ZoneInfo:
+def zone_of(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
     except (KeyError, ValueError):
@@ -281,7 +281,7 @@ async def results(months: Mapping[int, tuple[str, date]]) -> Results:
     for user_id, (tz_name, month) in months.items():
         groups[(tz_name, month_of(month))].append(user_id)
     for (tz_name, month), members in groups.items():
-        start, end = month_bounds(month, _zone(tz_name))
+        start, end = month_bounds(month, zone_of(tz_name))
         for chunk in _chunks(sorted(members)):
             await _won(found, chunk, start, end)
             await _collected(found, chunk, month, last_day(month))
@@ -522,6 +522,7 @@ class Board:
     currency: str
     standings: list[Standing]
     total: int  # reps in scope (the board shows the best BOARD_SIZE)
+    on_target: int = 0  # reps in scope at or above their target for deals won
     other_currencies: dict[str, Decimal] = field(default_factory=dict)
 
     @property
@@ -572,7 +573,8 @@ async def leaderboard(actor: User, *, now: datetime, tz: ZoneInfo, currency: str
             s.name,
         )
     )
-    return Board(month, currency, standings[:BOARD_SIZE], len(standings), dict(others))
+    on = sum(1 for s in standings if s.share(TargetMetric.WON.value) >= 1)
+    return Board(month, currency, standings[:BOARD_SIZE], len(standings), on, dict(others))
 
 
 # --- the month's end -------------------------------------------------------------------------
