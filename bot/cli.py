@@ -435,9 +435,8 @@ async def _import_targets(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await close_db()
     done = sum(1 for r in report.rows if not r.reason)
-    print(
-        f"Targets set: {report.targets_set} (from {done} rows); rows skipped: {len(report.skipped)}"
-    )
+    skipped = len(report.skipped)
+    print(f"Targets set: {report.targets_set} (rows: {done} set, {skipped} skipped)")
     for row in report.skipped[:200]:
         print(f"  row {row.line} ({row.who or '-'}): {_problem(row.reason)}")
     return 0 if not report.skipped else 1
