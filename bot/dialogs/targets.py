@@ -13,7 +13,7 @@ from bot.dialogs import attainment
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Transition
 from bot.dialogs.feature import LEADS, Command, Feature
 from bot.dialogs.widgets import KEEP, Confirm, Count, Money, Option, Pick, PickFrom, When, fold
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.messages import Reply
 from bot.models import TargetMetric, TargetScope
 from bot.reports import charts
@@ -269,10 +269,18 @@ async def leaderboard_chart(ctx: Ctx) -> tuple[bytes, str]:
     bars for won, collected (the company currency) and visits, each rep's target across."""
     currency = ctx.settings.currency.upper()
     board = await targets.leaderboard(ctx.user, now=ctx.now, tz=ctx.t.timezone, currency=currency)
+    return await draw_board(ctx.t, board)
+
+
+async def draw_board(t: Translator, board: targets.Board) -> tuple[bytes, str]:
+    """The leaderboard's picture (drawn in a worker thread) and its caption."""
     axes = (
-        (TargetMetric.WON, ctx._("Deals won ({currency})").format(currency=currency)),
-        (TargetMetric.COLLECTED, ctx._("Collected ({currency})").format(currency=currency)),
-        (TargetMetric.VISITS, ctx._("Visits")),
+        (TargetMetric.WON, t.gettext("Deals won ({currency})").format(currency=board.currency)),
+        (
+            TargetMetric.COLLECTED,
+            t.gettext("Collected ({currency})").format(currency=board.currency),
+        ),
+        (TargetMetric.VISITS, t.gettext("Visits")),
     )
     panels = []
     for metric, label in axes:
@@ -285,29 +293,28 @@ async def leaderboard_chart(ctx: Ctx) -> tuple[bytes, str]:
                 charts.Standing(s.name[:18], float(done), float(goal) if goal else None, note)
             )
         panels.append(charts.BoardPanel(label, standings, counts=metric == TargetMetric.VISITS))
-    month = attainment.month_name(ctx.t, board.month)
-    title = ctx._("Targets and results, {month}").format(month=month)
+    month = attainment.month_name(t, board.month)
+    title = t.gettext("Targets and results, {month}").format(month=month)
     png = await asyncio.to_thread(
         charts.leaderboard,
         title,
         panels,
-        ctx._("No targets and no results this month."),
-        ctx._("Target"),
+        t.gettext("No targets and no results this month."),
+        t.gettext("Target"),
     )
-    on = board.on_target
-    caption = ctx.ngettext(
+    caption = t.ngettext(
         "{month}: {count} rep, {on} at or above the target for deals won",
         "{month}: {count} reps, {on} at or above the target for deals won",
         board.total,
-    ).format(month=month, count=board.total, on=on)
+    ).format(month=month, count=board.total, on=board.on_target)
     if board.total > len(board.standings):
-        caption = ctx.t.sentences(
-            caption + ("。" if ctx.t.language == "zh" else "."),
-            ctx._("The chart shows the first {count}.").format(count=len(board.standings)),
+        caption = t.sentences(
+            caption + ("。" if t.language == "zh" else "."),
+            t.gettext("The chart shows the first {count}.").format(count=len(board.standings)),
         )
     if board.other_currencies:
-        amounts = ", ".join(ctx.t.money(v, c) for c, v in sorted(board.other_currencies.items()))
-        caption = ctx._("{caption} (+ {amounts})").format(caption=caption, amounts=amounts)
+        amounts = ", ".join(t.money(v, c) for c, v in sorted(board.other_currencies.items()))
+        caption = t.gettext("{caption} (+ {amounts})").format(caption=caption, amounts=amounts)
     return png, caption
 
 
