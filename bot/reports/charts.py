@@ -265,8 +265,10 @@ def leaderboard(title: str, panels: Sequence[BoardPanel], empty: str, target: st
 
 
 def draw_leaderboard(title: str, panels: Sequence[BoardPanel], empty: str, target: str) -> Figure:
-    """The figure `leaderboard` renders (its axes can be read back)."""
-    figure, _ = _figure()
+    """The figure `leaderboard` renders (its axes can be read back). Fixed margins instead
+    of the constrained layout: three panels of twenty bars lay out in half the time."""
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    figure.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.17, hspace=0.25)
     figure.suptitle(title, fontsize=16)
     anything = any(s.value or s.target for p in panels for s in p.standings)
     if not anything or not panels:

@@ -329,16 +329,17 @@ async def targets_of(
     scope: TargetScope, months: Mapping[int, date]
 ) -> dict[int, dict[str, tuple[Decimal, str]]]:
     """The targets set for these people's months ({user: month}): {user: {metric: (amount,
-    currency)}}, one query per chunk."""
-    wanted = {(uid, month_of(m)) for uid, m in months.items()}
+    currency)}}, one query per month (usually one) and chunk of ids."""
+    by_month: dict[date, list[int]] = defaultdict(list)
+    for uid, month in months.items():
+        by_month[month_of(month)].append(uid)
     found: dict[int, dict[str, tuple[Decimal, str]]] = defaultdict(dict)
-    every_month = sorted({m for _, m in wanted})
-    for chunk in _chunks(sorted(months)):
-        rows = await Target.filter(
-            scope=scope, user_id__in=chunk, month__in=every_month
-        ).values_list("user_id", "month", "metric", "amount", "currency")
-        for user_id, month, metric, amount, currency in rows:
-            if (user_id, month) in wanted:
+    for month, members in by_month.items():
+        for chunk in _chunks(sorted(members)):
+            rows = await Target.filter(scope=scope, user_id__in=chunk, month=month).values_list(
+                "user_id", "metric", "amount", "currency"
+            )
+            for user_id, metric, amount, currency in rows:
                 found[user_id][str(metric)] = (Decimal(str(amount)), currency)
     return found
 
