@@ -42,7 +42,7 @@ def scale() -> Scale:
 
 
 async def main() -> dict[str, Any]:
-    from bot.dialogs.targets import draw_board
+    from bot.dialogs.attainment import draw_board
     from bot.i18n import Translator
     from bot.models import Role, User
     from bot.services.discipline import targets

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from bot.dialogs import targets
+from bot.dialogs import attainment
 from bot.dialogs.base import Ctx
 from bot.dialogs.common import action
 from bot.dialogs.feature import EVERYONE, Command, Feature
@@ -184,7 +184,7 @@ _DRAW = {
     ReportKind.VISITS: _visits,
     ReportKind.AGING: _aging,
     ReportKind.PIPELINE: _pipeline,
-    ReportKind.LEADERBOARD: targets.leaderboard_chart,
+    ReportKind.LEADERBOARD: attainment.leaderboard_chart,
 }
 
 

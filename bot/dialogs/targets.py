@@ -3,7 +3,6 @@ for anyone) — who, month, metric, amount — and sees the month's targets with
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,10 +12,9 @@ from bot.dialogs import attainment
 from bot.dialogs.base import Answer, Ctx, Dialog, Done, Invalid, Transition
 from bot.dialogs.feature import LEADS, Command, Feature
 from bot.dialogs.widgets import KEEP, Confirm, Count, Money, Option, Pick, PickFrom, When, fold
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.messages import Reply
 from bot.models import TargetMetric, TargetScope
-from bot.reports import charts
 from bot.services.discipline import targets
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
 
@@ -262,60 +260,6 @@ TARGET = Dialog(
         Confirm(prompt=summary, save=save),
     ),
 )
-
-
-async def leaderboard_chart(ctx: Ctx) -> tuple[bytes, str]:
-    """/report leaderboard: this month's reps (those the person may see), the best first,
-    bars for won, collected (the company currency) and visits, each rep's target across."""
-    currency = ctx.settings.currency.upper()
-    board = await targets.leaderboard(ctx.user, now=ctx.now, tz=ctx.t.timezone, currency=currency)
-    return await draw_board(ctx.t, board)
-
-
-async def draw_board(t: Translator, board: targets.Board) -> tuple[bytes, str]:
-    """The leaderboard's picture (drawn in a worker thread) and its caption."""
-    axes = (
-        (TargetMetric.WON, t.gettext("Deals won ({currency})").format(currency=board.currency)),
-        (
-            TargetMetric.COLLECTED,
-            t.gettext("Collected ({currency})").format(currency=board.currency),
-        ),
-        (TargetMetric.VISITS, t.gettext("Visits")),
-    )
-    panels = []
-    for metric, label in axes:
-        standings = []
-        for s in board.standings:
-            goal = s.targets[metric.value]
-            done = s.done[metric.value]
-            note = f"{done * 100 / goal:.0f}%" if goal else ""
-            standings.append(
-                charts.Standing(s.name[:18], float(done), float(goal) if goal else None, note)
-            )
-        panels.append(charts.BoardPanel(label, standings, counts=metric == TargetMetric.VISITS))
-    month = attainment.month_name(t, board.month)
-    title = t.gettext("Targets and results, {month}").format(month=month)
-    png = await asyncio.to_thread(
-        charts.leaderboard,
-        title,
-        panels,
-        t.gettext("No targets and no results this month."),
-        t.gettext("Target"),
-    )
-    caption = t.ngettext(
-        "{month}: {count} rep, {on} at or above the target for deals won",
-        "{month}: {count} reps, {on} at or above the target for deals won",
-        board.total,
-    ).format(month=month, count=board.total, on=board.on_target)
-    if board.total > len(board.standings):
-        caption = t.sentences(
-            caption + ("。" if t.language == "zh" else "."),
-            t.gettext("The chart shows the first {count}.").format(count=len(board.standings)),
-        )
-    if board.other_currencies:
-        amounts = ", ".join(t.money(v, c) for c, v in sorted(board.other_currencies.items()))
-        caption = t.gettext("{caption} (+ {amounts})").format(caption=caption, amounts=amounts)
-    return png, caption
 
 
 FEATURE = Feature(
