@@ -46,6 +46,13 @@ PROBLEMS = {
     "invoice_void": "the invoice is void and stays as it is",
     "amount_below_paid": "the new amount is below what was already paid",
     "paid_invoice_moved": "a paid invoice cannot change customer",
+    "target_person_missing": "the rep column is empty",
+    "target_person_unknown": "no such rep or manager among those you may set targets for",
+    "target_person_ambiguous": "several people have that name; give the id (see crmbot users)",
+    "month_invalid": "the month is not readable (use YYYY-MM, e.g. 2027-01)",
+    "target_amount_invalid": "an amount is not a number above zero",
+    "target_visits_invalid": "visits must be a whole number from 1 to 100000",
+    "target_row_empty": "no won, collected or visits value",
 }
 
 
@@ -131,6 +138,14 @@ def _parser() -> argparse.ArgumentParser:
     people_file.add_argument("file")
     people_file.add_argument("--user", type=int, help="import as this user (default: an admin)")
     people_file.add_argument("--yes", action="store_true", help="import without asking")
+
+    goals = load_sub.add_parser(
+        "targets",
+        help="monthly targets from .xlsx/.csv: rep (name or id; a manager: the team), month, "
+        "won, collected, visits, currency; a row with a bad value is skipped with its reason",
+    )
+    goals.add_argument("file")
+    goals.add_argument("--user", type=int, help="set them as this user (default: an admin)")
 
     out = sub.add_parser(
         "export", help="write customers, visits, deals or receivables to .xlsx or .csv"
@@ -403,6 +418,46 @@ async def _import_customers(settings: Settings, args: argparse.Namespace) -> int
     return 0
 
 
+async def _import_targets(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services.data.spreadsheet import read_rows
+    from bot.services.discipline import targets
+
+    path = Path(args.file)
+    if not await asyncio.to_thread(path.is_file):
+        print(f"Cannot import {path.name}: there is no such file.", file=sys.stderr)
+        return 2
+    await open_db(settings.database_url)
+    try:
+        actor = await _actor(settings, args.user)
+        if actor is None:
+            return 2
+        if not targets.can_set_targets(actor):
+            print(f"{actor.name} may not set targets (managers and admins may).", file=sys.stderr)
+            return 2
+        try:
+            rows = await asyncio.to_thread(lambda: read_rows(path.read_bytes(), path.name))
+            report = await targets.import_targets(
+                actor,
+                rows,
+                now=system_clock(),
+                tz=targets.zone_of(actor.timezone),
+                currency=settings.currency.upper(),
+            )
+        except InvalidInput as bad:
+            print(f"Cannot import {path.name}: {_problem(bad)}.", file=sys.stderr)
+            return 2
+    finally:
+        await close_db()
+    done = sum(1 for r in report.rows if not r.reason)
+    skipped = len(report.skipped)
+    print(f"Targets set: {report.targets_set} (rows: {done} set, {skipped} skipped)")
+    for row in report.skipped[:200]:
+        print(f"  row {row.line} ({row.who or '-'}): {_problem(row.reason)}")
+    return 0 if not report.skipped else 1
+
+
 def _import_counts(preview: Any) -> str:
     from bot.services.records.customer_import import RowStatus
 
@@ -610,6 +665,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_invite(settings, args.role, args.manager, args.name))
         case "users":
             return asyncio.run(_users(settings, args))
+        case "import" if args.what == "targets":
+            return asyncio.run(_import_targets(settings, args))
         case "import" if args.what == "customers":
             return asyncio.run(_import_customers(settings, args))
         case "import":

@@ -33,6 +33,9 @@ from bot.models import (
     PaymentAllocation,
     Role,
     Stage,
+    Target,
+    TargetMetric,
+    TargetScope,
     Task,
     User,
     Visit,
@@ -319,6 +322,7 @@ async def generate(
     boss_of = dict(await User.filter(id__in=list(rep_ids)).values_list("id", "manager_id"))
     money = await _deals_and_money(rng, customer_ids, boss_of, now)
     pooled = await _pool(base_customer, now)
+    targets = await _targets(rng, list(rep_ids), list(boss_ids), visits, now)
     return {
         "managers": managers,
         "reps": reps,
@@ -326,6 +330,7 @@ async def generate(
         "visits": visits,
         **money,
         "pooled": pooled,
+        "targets": targets,
     }
 
 
@@ -531,6 +536,57 @@ async def _pool(base_customer: int, now: datetime) -> int:
     )
     counted = await database.fetch(f"SELECT count(*) AS n FROM customers WHERE {pooled}")
     return int(counted[0]["n"])
+
+
+async def _targets(
+    rng: random.Random, rep_ids: list[int], boss_ids: list[int], visits: int, now: datetime
+) -> int:
+    """This month's and last month's targets: every rep's won, collected and visits, and each
+    manager's team (the sum of the team's, rounded), near what the demo's reps achieve."""
+    this_month = now.date().replace(day=1)
+    months = (this_month, (this_month - timedelta(days=1)).replace(day=1))
+    # Visits are spread over about two years: a month's share, per rep.
+    per_month = max(1, visits // max(1, len(rep_ids)) // 24)
+    boss_of = dict(await User.filter(id__in=rep_ids).values_list("id", "manager_id"))
+    rows: list[Target] = []
+    for month in months:
+        team: dict[int, dict[TargetMetric, Decimal]] = {}
+        for rep in rep_ids:
+            figures = {
+                TargetMetric.WON: Decimal(rng.randrange(5, 30) * 100_000),
+                TargetMetric.COLLECTED: Decimal(rng.randrange(4, 25) * 100_000),
+                TargetMetric.VISITS: Decimal(max(1, round(per_month * rng.uniform(0.7, 1.4)))),
+            }
+            boss = boss_of.get(rep)
+            for metric, amount in figures.items():
+                rows.append(_target(TargetScope.REP, rep, month, metric, amount, now))
+                if boss is not None:
+                    sums = team.setdefault(boss, {})
+                    sums[metric] = sums.get(metric, Decimal(0)) + amount
+        for boss in boss_ids:
+            for metric, amount in team.get(boss, {}).items():
+                rows.append(_target(TargetScope.TEAM, boss, month, metric, amount, now))
+    await _insert(Target, rows)
+    return len(rows)
+
+
+def _target(
+    scope: TargetScope,
+    user_id: int,
+    month: date,
+    metric: TargetMetric,
+    amount: Decimal,
+    now: datetime,
+) -> Target:
+    return Target(
+        scope=scope,
+        user_id=user_id,
+        month=month,
+        metric=metric,
+        amount=amount,
+        currency="" if metric == TargetMetric.VISITS else "CNY",
+        updated_at=now,
+    )
 
 
 async def _set_last_contact() -> None:

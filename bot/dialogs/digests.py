@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from bot.dialogs import alerts, ladder, notices, pool, report_words
+from bot.dialogs import alerts, attainment, ladder, notices, pool, report_words
 from bot.dialogs.common import action
 from bot.i18n import Translator
 from bot.messages import Button, Reply
@@ -52,6 +52,7 @@ def render_digest(t: Translator, params: dict[str, Any]) -> Reply | None:
     if digest.empty:
         return Reply(t.gettext("☀️ Good morning! Nothing is due today."))
     lines = [t.gettext("☀️ Good morning! Your day, {date}:").format(date=_day(t, digest.local_date))]
+    lines += attainment.digest_lines(t, digest.targets)
     rows: list[tuple[Button, ...]] = []
     if digest.due_today or digest.overdue:
         lines.append("")
@@ -190,6 +191,7 @@ def render_summary(t: Translator, params: dict[str, Any]) -> Reply | None:
         if summary.pooled["count"] > len(summary.pooled["items"]):
             hidden = summary.pooled["count"] - len(summary.pooled["items"])
             lines.append(t.gettext("…and {count} more").format(count=hidden))
+    lines += attainment.summary_lines(t, summary.targets)
     rows: tuple[tuple[Button, ...], ...] = ()
     if any(r.missed for r in summary.reps):
         rows = ((action(t.gettext("Open follow-ups"), "fu", 0),),)
@@ -228,6 +230,7 @@ RENDERERS: dict[str, Callable[[Translator, dict[str, Any]], Reply | None]] = {
     **report_words.RENDERERS,
     **ladder.RENDERERS,
     **pool.RENDERERS,
+    **attainment.RENDERERS,
 }
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
-from bot.dialogs import risk
+from bot.dialogs import attainment, risk
 from bot.dialogs.base import Ctx
 from bot.dialogs.common import action
 from bot.dialogs.feature import EVERYONE, Command, Feature
@@ -31,6 +31,7 @@ REPORT_LABELS = {
     ReportKind.VISITS: N_("🚗 Visits per rep"),
     ReportKind.AGING: N_("💰 Receivables aging"),
     ReportKind.PIPELINE: N_("📅 Pipeline by month"),
+    ReportKind.LEADERBOARD: N_("🏆 Targets leaderboard"),
 }
 EXPORT_LABELS = workbook.SHEET_TITLES  # the button names the sheet it exports
 PNG = "image/png"
@@ -183,6 +184,7 @@ _DRAW = {
     ReportKind.VISITS: _visits,
     ReportKind.AGING: _aging,
     ReportKind.PIPELINE: _pipeline,
+    ReportKind.LEADERBOARD: attainment.leaderboard_chart,
 }
 
 
@@ -255,7 +257,7 @@ FEATURE = Feature(
     commands=(
         Command(
             "report",
-            N_("charts: funnel, visits, receivables, pipeline"),
+            N_("charts: funnel, visits, receivables, pipeline, targets"),
             EVERYONE,
             run=report_command,
         ),

@@ -21,6 +21,7 @@ from bot.dialogs.notices import TITLE
 from bot.messages import Later
 from bot.models import DialogState, Role
 from bot.scheduler import daily_reports
+from bot.scheduler.month_end import queue_month_end
 from bot.services.discipline.pool import PoolRules, return_idle
 from bot.services.finance import approvals
 from bot.services.notify import digests, outbox
@@ -178,6 +179,11 @@ async def pool_tick(settings: Settings, *, now: datetime) -> TickResult:
     return TickResult()
 
 
+async def month_end_tick(settings: Settings, *, now: datetime) -> TickResult:
+    """Final attainment on the month's last day, at the evening summary time."""
+    return TickResult(queued=await queue_month_end(settings, now=now))
+
+
 JOBS = {
     "digest": digest_tick,
     "summary": summary_tick,
@@ -186,6 +192,7 @@ JOBS = {
     "approvals": approvals_tick,
     "daily_reports": daily_report_tick,
     "pool": pool_tick,
+    "month_end": month_end_tick,
 }
 
 

@@ -36,6 +36,7 @@ class ReportKind(StrEnum):
     VISITS = "visits"
     AGING = "aging"
     PIPELINE = "pipeline"
+    LEADERBOARD = "leaderboard"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from bot.models import Customer, CustomerStatus, Role, User, Visit
-from bot.services.discipline import daily_reports, ladder, pool
+from bot.services.discipline import daily_reports, ladder, pool, targets
 from bot.services.finance import approvals, deals, receivables
 from bot.services.records import tasks
 
@@ -140,6 +140,7 @@ class Digest:
     approvals_waiting: int = 0
     # Going back to the public pool soon: {"count": n, "items": [[id, name, returns ISO], ...]}.
     pool_warnings: dict[str, Any] = field(default_factory=dict)
+    targets: list[list[Any]] = field(default_factory=list)  # this month's attainment (Figure)
 
     @property
     def empty(self) -> bool:
@@ -151,6 +152,7 @@ class Digest:
             or self.tasks_due
             or self.approvals_waiting
             or self.pool_warnings
+            or self.targets
         )
 
     def params(self) -> dict[str, Any]:
@@ -244,6 +246,8 @@ async def build_digests(
         for owner, (count, soon) in (await pool.warnings(ids, pool_rules, now=now)).items():
             items = [[w.customer_id, w.name, w.returns_at.isoformat()] for w in soon]
             digests[owner].pool_warnings = {"count": count, "items": items}
+    for uid, figures in (await targets.rep_attainment(recipients)).items():
+        digests[uid].targets = [f.params() for f in figures]
     return digests
 
 
@@ -308,6 +312,7 @@ class Summary:
     pooled: dict[str, Any] = field(default_factory=dict)
     # Follow-ups overdue past the ladder's manager step: {"total": n, "items": [...]}.
     ladder: dict[str, Any] = field(default_factory=dict)
+    targets: dict[str, Any] = field(default_factory=dict)  # the month's attainment (TeamBoard)
 
     @property
     def empty(self) -> bool:
@@ -430,6 +435,8 @@ async def build_summaries(
     late = await ladder.escalated(teams, days, manager_days=manager_days, risk_days=risk_days)
     for manager, listed in late.items():
         summaries[manager].ladder = listed
+    for manager, board in (await targets.team_attainment(recipients, teams)).items():
+        summaries[manager].targets = board.params() if not board.empty else {}
     return summaries
 
 
