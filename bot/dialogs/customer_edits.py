@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.dialogs.base import Ctx, Dialog, Done, Invalid, Start, Transition
-from bot.dialogs.common import action, card_reply, kind_label, refusal
+from bot.dialogs.common import action, card_reply, kind_label, refusal, visit_marks
 from bot.dialogs.convert import to_id, to_int
 from bot.dialogs.feature import Feature
 from bot.dialogs.labels import PAYMENT_METHODS
@@ -63,7 +63,8 @@ def _event_line(ctx: Ctx, event: timeline.Event) -> str:
     day = ctx.t.date(event.at)
     if event.kind == "visit":
         said = " ".join(event.text.split())[:160]
-        head = f"🗓 {day} · {kind_label(ctx, event.title)} · {event.who}"
+        marks = visit_marks(ctx, event.visit) if event.visit else []
+        head = " · ".join([f"🗓 {day}", kind_label(ctx, event.title), event.who, *marks])
         return f"{head}: {said}" if said else head
     if event.kind == "stage":
         before = ctx._(STAGE_LABELS[event.from_stage]) if event.from_stage else "—"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote
 
+from bot.dialogs import checkout
 from bot.dialogs.base import Ctx
 from bot.dialogs.common import action, distance_text, local_today
 from bot.dialogs.feature import Feature
@@ -52,6 +53,7 @@ async def near_me(ctx: Ctx, args: str) -> list[Reply]:
     where = ctx.incoming.location
     if where is None:
         return []
+    open_visit = await checkout.offer(ctx)
     radius_m = ctx.settings.near_me_km * 1000
     radius = distance_text(ctx, round(radius_m))
     found = await places.near(
@@ -59,13 +61,14 @@ async def near_me(ctx: Ctx, args: str) -> list[Reply]:
     )
     if not found:
         return [
+            *open_visit,
             Reply(
                 ctx._(
                     "No customer you can see has a known place within {radius}. A customer's "
                     "place is learned from its first check-in: share your location while "
                     "logging a /visit."
                 ).format(radius=radius)
-            )
+            ),
         ]
     lines = [_heading(ctx, radius)]
     rows: list[tuple[Button, ...]] = []
@@ -83,7 +86,7 @@ async def near_me(ctx: Ctx, args: str) -> list[Reply]:
                 Button(ctx._("Map ({n})").format(n=number), map_link(ctx, spot), ButtonKind.LINK),
             )
         )
-    return [Reply("\n".join(lines), tuple(rows))]
+    return [*open_visit, Reply("\n".join(lines), tuple(rows))]
 
 
 FEATURE = Feature(name="places", location=near_me)
