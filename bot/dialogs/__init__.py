@@ -17,6 +17,7 @@ from bot.dialogs import (
     deals,
     imports,
     ladder,
+    photos,
     places,
     pool,
     receivables,
@@ -51,6 +52,7 @@ FEATURES: tuple[Feature, ...] = tuple(
         reports,
         imports,
         places,
+        photos,
         account,
     )
 )

@@ -3,59 +3,28 @@ check-in is open; the visit keeps the second point and the minutes on site."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bot.dialogs.base import Ctx
-from bot.dialogs.common import action, distance_text, on_site_text
+from bot.dialogs.common import distance_text, on_site_text
 from bot.dialogs.convert import to_id
 from bot.dialogs.feature import EVERYONE, Command, Feature
+from bot.dialogs.on_site import clock
 from bot.i18n import N_
 from bot.messages import Reply
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.records import checkout
 
 
-def _clock(ctx: Ctx, moment: datetime) -> str:
-    """'10:05' in the reader's zone: the day is today, only the time says anything."""
-    return ctx.t.local(moment).strftime("%H:%M")
-
-
-async def offer(ctx: Ctx) -> list[Reply]:
-    """Above the near-me list: today's open check-in and a button to close it with the shared
-    point (packed into the button, so the tap needs nothing stored)."""
-    where = ctx.incoming.location
-    found = await checkout.open_check_in(
-        ctx.user,
-        now=ctx.now,
-        tz=ctx.t.timezone,
-        latitude=where.latitude if where else None,
-        longitude=where.longitude if where else None,
-    )
-    if found is None:
-        return []
-    when = _clock(ctx, found.at)
-    if found.distance_m is not None and found.distance_m <= ctx.settings.checkin_radius_m:
-        text = ctx._("📍 You are still at {customer}, checked in at {time}. Check out now?")
-    else:
-        text = ctx._("🕙 You checked in at {customer} at {time} — check out?")
-    arg = str(found.visit_id)
-    if where is not None:
-        arg += f":{where.latitude:.5f},{where.longitude:.5f}"
-    button = action(ctx._("✅ Check out"), "checkout", arg)
-    return [Reply(text.format(customer=found.customer_name, time=when), ((button,),))]
-
-
 def _said(ctx: Ctx, done: checkout.CheckOut) -> str:
     if done.already:
         return ctx._("You already checked out of {customer} at {time} ({spent}).").format(
             customer=done.customer_name,
-            time=_clock(ctx, done.checkout_at),
+            time=clock(ctx, done.checkout_at),
             spent=on_site_text(ctx.t, done.minutes),
         )
     text = ctx._("✅ Checked out of {customer}: {start}–{end}, {spent}.").format(
         customer=done.customer_name,
-        start=_clock(ctx, done.at),
-        end=_clock(ctx, done.checkout_at),
+        start=clock(ctx, done.at),
+        end=clock(ctx, done.checkout_at),
         spent=on_site_text(ctx.t, done.minutes),
     )
     if done.far and done.distance_m is not None:

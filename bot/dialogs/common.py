@@ -111,6 +111,18 @@ def visit_marks(ctx: Ctx, visit: timeline.VisitLine) -> list[str]:
     return marks
 
 
+def photo_buttons(ctx: Ctx, shown: Sequence[timeline.VisitLine]) -> list[tuple[Button, ...]]:
+    """A row of 'Photos' buttons for the listed visits that have photos (sent back on tap)."""
+    buttons = tuple(
+        action(
+            ctx._("📷 Photos {date}").format(date=ctx.t.date(visit.at)), "photos", visit.visit_id
+        )
+        for visit in shown
+        if visit.photos
+    )
+    return [buttons] if buttons else []
+
+
 def amount_text(ctx: Ctx, amount: Decimal | str, currency: str) -> str:
     """An amount in the user's locale with its currency."""
     return ctx.t.money(Decimal(str(amount)), currency)
@@ -219,6 +231,7 @@ def customer_card(
             action(ctx._("Edit"), "cedit", summary.id),
         ),
     ]
+    rows += photo_buttons(ctx, recent)
     if customer_changes.can_merge(ctx.user):
         rows.append((action(ctx._("Merge into…"), "cmerge", summary.id),))
     if summary.owner_id is None and pool.can_assign(ctx.user):
@@ -412,6 +425,7 @@ async def save_visit(ctx: Ctx, data: dict[str, Any]) -> Done:
         longitude=location[1],
         transcript=data.get("transcript", ""),
         audio_ref=data.get("audio_ref", ""),
+        photos=tuple((sha, mime, int(size)) for sha, mime, size in data.get("photos") or ()),
     )
     visit = await visits.log_visit(
         ctx.user, draft, now=ctx.now, radius_m=ctx.settings.checkin_radius_m
@@ -440,6 +454,10 @@ async def save_visit(ctx: Ctx, data: dict[str, Any]) -> Done:
         text += "\n" + ctx._("📍 {customer}'s place is now known from this check-in.").format(
             customer=customer
         )
+    if draft.photos:
+        text += "\n" + ctx.ngettext(
+            "📷 {count} photo attached.", "📷 {count} photos attached.", len(draft.photos)
+        ).format(count=len(draft.photos))
     today = visits.start_of_local_day(ctx.now, ctx.t.timezone)
     if visit.latitude is not None and visit.at >= today:
         text += "\n" + ctx._("When you leave, share your location again or send /checkout.")

@@ -8,7 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from bot.dialogs.base import Ctx, Dialog, Done, Invalid, Start, Transition
-from bot.dialogs.common import action, card_reply, kind_label, refusal, visit_marks
+from bot.dialogs.common import (
+    action,
+    card_reply,
+    kind_label,
+    photo_buttons,
+    refusal,
+    visit_marks,
+)
 from bot.dialogs.convert import to_id, to_int
 from bot.dialogs.feature import Feature
 from bot.dialogs.labels import PAYMENT_METHODS
@@ -117,7 +124,8 @@ async def history_action(ctx: Ctx, arg: str) -> list[Reply]:
     if offset + len(events) < total:
         nav.append(action(ctx._("Older ›"), "hist", f"{brief.id}:{offset + size}"))
     nav.append(action(ctx._("Card"), "cust", brief.id))
-    return [Reply("\n".join(lines), (tuple(nav),))]
+    shown = [event.visit for event in events if event.visit is not None]
+    return [Reply("\n".join(lines), (*photo_buttons(ctx, shown), tuple(nav)))]
 
 
 # --- Edit ------------------------------------------------------------------------------------

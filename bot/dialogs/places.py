@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote
 
-from bot.dialogs import checkout
+from bot.dialogs import on_site
 from bot.dialogs.base import Ctx
 from bot.dialogs.common import action, distance_text, local_today
 from bot.dialogs.feature import Feature
@@ -53,7 +53,7 @@ async def near_me(ctx: Ctx, args: str) -> list[Reply]:
     where = ctx.incoming.location
     if where is None:
         return []
-    open_visit = await checkout.offer(ctx)
+    open_visit = await on_site.offer(ctx)
     radius_m = ctx.settings.near_me_km * 1000
     radius = distance_text(ctx, round(radius_m))
     found = await places.near(
