@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.dialogs.base import Ctx
 from bot.dialogs.common import action
-from bot.messages import Reply
+from bot.messages import Button
 from bot.services.records import checkout
 
 
@@ -16,9 +16,10 @@ def clock(ctx: Ctx, moment: datetime) -> str:
     return ctx.t.local(moment).strftime("%H:%M")
 
 
-async def offer(ctx: Ctx) -> list[Reply]:
+async def offer(ctx: Ctx) -> tuple[str, Button] | None:
     """Above the near-me list: today's open check-in and a button to close it with the shared
-    point (packed into the button, so the tap needs nothing stored)."""
+    point (packed into the button, so the tap needs nothing stored). One reply with the list,
+    so a numbered channel numbers the button too."""
     where = ctx.incoming.location
     found = await checkout.open_check_in(
         ctx.user,
@@ -28,7 +29,7 @@ async def offer(ctx: Ctx) -> list[Reply]:
         longitude=where.longitude if where else None,
     )
     if found is None:
-        return []
+        return None
     when = clock(ctx, found.at)
     if found.distance_m is not None and found.distance_m <= ctx.settings.checkin_radius_m:
         text = ctx._("📍 You are still at {customer}, checked in at {time}. Check out now?")
@@ -38,4 +39,4 @@ async def offer(ctx: Ctx) -> list[Reply]:
     if where is not None:
         arg += f":{where.latitude:.5f},{where.longitude:.5f}"
     button = action(ctx._("✅ Check out"), "checkout", arg)
-    return [Reply(text.format(customer=found.customer_name, time=when), ((button,),))]
+    return text.format(customer=found.customer_name, time=when), button
