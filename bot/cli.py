@@ -593,21 +593,29 @@ def _backup(settings: Settings, file: str, *, restoring: bool) -> int:
     """`crmbot backup FILE` / `crmbot restore FILE`: one line saying what happened."""
     from pathlib import Path
 
+    from bot.services.data import photo_backup
     from bot.services.data.backup import BackupError, backup, restore
 
+    folder = Path(settings.photo_dir)
     try:
         if restoring:
             done = restore(settings.database_url, Path(file))
+            photos = photo_backup.load(Path(file), folder)
         else:
             done = backup(settings.database_url, Path(file))
-    except BackupError as refused:
+            photos = photo_backup.save(folder, Path(file))
+    except (BackupError, OSError) as refused:
         print(refused, file=sys.stderr)
         return 2
     size = f"{done.size / 1e6:.1f} MB"
     if restoring:
-        print(f"Restored {file} ({done.engine}, {done.tables} tables, {size}).")
+        print(f"Restored {file} ({done.engine}, {done.tables} tables, {size}; {photos} photos).")
     else:
-        print(f"Backup written to {done.path} ({done.engine}, {done.tables} tables, {size}).")
+        archive = photo_backup.archive_for(done.path)
+        print(
+            f"Backup written to {done.path} ({done.engine}, {done.tables} tables, {size}); "
+            f"{photos} photos to {archive}."
+        )
     return 0
 
 

@@ -248,6 +248,8 @@ class Settings(BaseSettings):
     dormant_days: int = Field(30, alias="CRM_DORMANT_DAYS", ge=1)
     near_me_km: float = Field(5.0, alias="CRM_NEAR_ME_KM", gt=0, le=100)
     checkin_radius_m: int = Field(500, alias="CRM_CHECKIN_RADIUS", ge=10, le=100_000)
+    photo_dir: str = Field("photos", alias="CRM_PHOTO_DIR", min_length=1)
+    photo_max_mb: float = Field(10.0, alias="CRM_PHOTO_MAX_MB", gt=0, le=50)
     digest_when_empty: Literal["skip", "line"] = Field("skip", alias="CRM_DIGEST_WHEN_EMPTY")
     misfire_grace_hours: float = Field(3.0, alias="CRM_MISFIRE_GRACE", gt=0)
     send_rate: float = Field(30.0, alias="CRM_SEND_RATE", gt=0)

@@ -95,6 +95,18 @@ class Audio:
 
 
 @dataclass(frozen=True, slots=True)
+class Picture:
+    """A photo (a Telegram photo or image file, a WeChat image, the console's /photo PATH): the
+    channel's reference and, once the channel downloaded it (`Engine.wants_photo`), the bytes
+    the core keeps on a visit."""
+
+    ref: str
+    mime: str = ""
+    size: int | None = None
+    data: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class InFile:
     """A file the person sent (a spreadsheet to import): the channel's reference, its name and
     type as the messenger reports them, and the bytes when the channel fetched them (only for
@@ -122,6 +134,7 @@ class Incoming:
     extra: dict[str, str] = field(default_factory=dict)
     seq: int | None = None  # the platform's order of the chat's updates, where it gives one
     document: InFile | None = None
+    photo: Picture | None = None
 
 
 NUMBERED = frozenset({ButtonKind.CHOICE, ButtonKind.ACTION})

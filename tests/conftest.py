@@ -102,8 +102,13 @@ async def db_url(
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
-    return Settings(CRM_DATABASE_URL=db_url, CRM_LOCALE="en", CRM_TIMEZONE="Asia/Shanghai")
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        CRM_DATABASE_URL=db_url,
+        CRM_LOCALE="en",
+        CRM_TIMEZONE="Asia/Shanghai",
+        CRM_PHOTO_DIR=str(tmp_path / "photos"),
+    )
 
 
 @pytest.fixture

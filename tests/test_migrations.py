@@ -41,8 +41,12 @@ async def test_a_database_with_rows_upgrades_from_the_release_before(tmp_path: P
     await _migrate(url)
     with sqlite3.connect(path) as conn:
         customer = conn.execute("SELECT place_learned, latitude FROM customers").fetchone()
-        visit = conn.execute("SELECT far, too_fast, distance_m FROM visits").fetchone()
-    assert customer == (0, None) and visit == (0, 0, None)
+        visit = conn.execute(
+            "SELECT far, too_fast, distance_m, checkout_far, checkout_at, minutes_on_site "
+            "FROM visits"
+        ).fetchone()
+        photos = conn.execute("SELECT count(*) FROM visit_photos").fetchone()
+    assert customer == (0, None) and visit == (0, 0, None, 0, None, None) and photos == (0,)
 
 
 async def test_an_owner_made_optional_keeps_rows_and_name_triggers(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from bot.dialogs import (
     account,
     approvals,
     capture,
+    checkout,
     contacts,
     customer_edits,
     customers,
@@ -16,6 +17,7 @@ from bot.dialogs import (
     deals,
     imports,
     ladder,
+    photos,
     places,
     pool,
     receivables,
@@ -37,6 +39,7 @@ FEATURES: tuple[Feature, ...] = tuple(
         customers,
         contacts,
         visits,
+        checkout,
         capture,
         customer_edits,
         deals,
@@ -51,6 +54,7 @@ FEATURES: tuple[Feature, ...] = tuple(
         reports,
         imports,
         places,
+        photos,
         account,
     )
 )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.buttons import Move
 from bot.i18n import Translator
-from bot.messages import Audio, Incoming, Location, Reply, SharedContact
+from bot.messages import Audio, Incoming, Location, Picture, Reply, SharedContact
 from bot.models import User
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ class Answer:
     contact: SharedContact | None = None
     audio: Audio | None = None
     nav: Move | None = None
+    photo: Picture | None = None
 
 
 class Invalid(Exception):

@@ -22,7 +22,7 @@ from bot.dialogs.base import (
 )
 from bot.dialogs.convert import to_id, to_int
 from bot.dialogs.labels import VISIT_KINDS
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.messages import Button, ButtonKind, Reply, SharedContact
 from bot.models import Role, VisitKind
 from bot.services.discipline import pool
@@ -73,6 +73,54 @@ def distance_text(ctx: Ctx, metres: int) -> str:
     if metres < 1000:
         return ctx._("{n} m").format(n=metres)
     return ctx._("{n} km").format(n=ctx.t.decimal(Decimal(metres / 1000).quantize(Decimal("0.1"))))
+
+
+def on_site_text(t: Translator, minutes: int) -> str:
+    """'⏱ 45 min on site' / '⏱ 1 h 20 min on site', the time a checked-out visit took."""
+    if minutes < 60:
+        return t.gettext("⏱ {minutes} min on site").format(minutes=minutes)
+    return t.gettext("⏱ {hours} h {minutes} min on site").format(
+        hours=minutes // 60, minutes=minutes % 60
+    )
+
+
+def visit_marks(ctx: Ctx, visit: timeline.VisitLine) -> list[str]:
+    """What a visit's line adds after who logged it: a far or rushed check-in, the time on
+    site, a far check-out, its photos."""
+    marks: list[str] = []
+    if visit.far_m is not None:
+        marks.append(
+            ctx._("📍 checked in {distance} away").format(distance=distance_text(ctx, visit.far_m))
+        )
+    if visit.too_fast:
+        marks.append(ctx._("🚄 impossible journey"))
+    if visit.minutes is not None:
+        marks.append(on_site_text(ctx.t, visit.minutes))
+    if visit.out_far_m is not None:
+        marks.append(
+            ctx._("📍 checked out {distance} away").format(
+                distance=distance_text(ctx, visit.out_far_m)
+            )
+        )
+    if visit.photos:
+        marks.append(
+            ctx.ngettext("📷 {count} photo", "📷 {count} photos", visit.photos).format(
+                count=visit.photos
+            )
+        )
+    return marks
+
+
+def photo_buttons(ctx: Ctx, shown: Sequence[timeline.VisitLine]) -> list[tuple[Button, ...]]:
+    """A row of 'Photos' buttons for the listed visits that have photos (sent back on tap)."""
+    buttons = tuple(
+        action(
+            ctx._("📷 Photos {date}").format(date=ctx.t.date(visit.at)), "photos", visit.visit_id
+        )
+        for visit in shown
+        if visit.photos
+    )
+    return [buttons] if buttons else []
 
 
 def amount_text(ctx: Ctx, amount: Decimal | str, currency: str) -> str:
@@ -163,13 +211,14 @@ def customer_card(
         person = ctx.t.listed((name, title, format_phone(phone) if phone else ""))
         lines.append(f"👤 {person}")
     for visit in recent:
-        head = f"🗓 {ctx.t.date(visit.at)} · {kind_label(ctx, visit.kind)} · {visit.user_name}"
-        if visit.far_m is not None:
-            head += " · " + ctx._("📍 checked in {distance} away").format(
-                distance=distance_text(ctx, visit.far_m)
-            )
-        if visit.too_fast:
-            head += " · " + ctx._("🚄 impossible journey")
+        head = " · ".join(
+            [
+                f"🗓 {ctx.t.date(visit.at)}",
+                kind_label(ctx, visit.kind),
+                visit.user_name,
+                *visit_marks(ctx, visit),
+            ]
+        )
         said = " ".join(visit.notes.split())
         lines.append(f"{head}: {said[:160]}" if said else head)
     rows = [
@@ -182,6 +231,7 @@ def customer_card(
             action(ctx._("Edit"), "cedit", summary.id),
         ),
     ]
+    rows += photo_buttons(ctx, recent)
     if customer_changes.can_merge(ctx.user):
         rows.append((action(ctx._("Merge into…"), "cmerge", summary.id),))
     if summary.owner_id is None and pool.can_assign(ctx.user):
@@ -375,6 +425,7 @@ async def save_visit(ctx: Ctx, data: dict[str, Any]) -> Done:
         longitude=location[1],
         transcript=data.get("transcript", ""),
         audio_ref=data.get("audio_ref", ""),
+        photos=tuple((sha, mime, int(size)) for sha, mime, size in data.get("photos") or ()),
     )
     visit = await visits.log_visit(
         ctx.user, draft, now=ctx.now, radius_m=ctx.settings.checkin_radius_m
@@ -403,6 +454,13 @@ async def save_visit(ctx: Ctx, data: dict[str, Any]) -> Done:
         text += "\n" + ctx._("📍 {customer}'s place is now known from this check-in.").format(
             customer=customer
         )
+    if draft.photos:
+        text += "\n" + ctx.ngettext(
+            "📷 {count} photo attached.", "📷 {count} photos attached.", len(draft.photos)
+        ).format(count=len(draft.photos))
+    today = visits.start_of_local_day(ctx.now, ctx.t.timezone)
+    if visit.latitude is not None and visit.at >= today:
+        text += "\n" + ctx._("When you leave, share your location again or send /checkout.")
     return Done([Reply(text)])
 
 

@@ -8,7 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from bot.dialogs.base import Ctx, Dialog, Done, Invalid, Start, Transition
-from bot.dialogs.common import action, card_reply, kind_label, refusal
+from bot.dialogs.common import (
+    action,
+    card_reply,
+    kind_label,
+    photo_buttons,
+    refusal,
+    visit_marks,
+)
 from bot.dialogs.convert import to_id, to_int
 from bot.dialogs.feature import Feature
 from bot.dialogs.labels import PAYMENT_METHODS
@@ -63,7 +70,8 @@ def _event_line(ctx: Ctx, event: timeline.Event) -> str:
     day = ctx.t.date(event.at)
     if event.kind == "visit":
         said = " ".join(event.text.split())[:160]
-        head = f"🗓 {day} · {kind_label(ctx, event.title)} · {event.who}"
+        marks = visit_marks(ctx, event.visit) if event.visit else []
+        head = " · ".join([f"🗓 {day}", kind_label(ctx, event.title), event.who, *marks])
         return f"{head}: {said}" if said else head
     if event.kind == "stage":
         before = ctx._(STAGE_LABELS[event.from_stage]) if event.from_stage else "—"
@@ -116,7 +124,8 @@ async def history_action(ctx: Ctx, arg: str) -> list[Reply]:
     if offset + len(events) < total:
         nav.append(action(ctx._("Older ›"), "hist", f"{brief.id}:{offset + size}"))
     nav.append(action(ctx._("Card"), "cust", brief.id))
-    return [Reply("\n".join(lines), (tuple(nav),))]
+    shown = [event.visit for event in events if event.visit is not None]
+    return [Reply("\n".join(lines), (*photo_buttons(ctx, shown), tuple(nav)))]
 
 
 # --- Edit ------------------------------------------------------------------------------------

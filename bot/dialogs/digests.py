@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.dialogs import alerts, attainment, ladder, notices, pool, report_words
-from bot.dialogs.common import action
+from bot.dialogs.common import action, on_site_text
 from bot.i18n import Translator
 from bot.messages import Button, Reply
 from bot.services.notify.digests import DATE_ONLY, Digest, Item, Summary
@@ -147,6 +147,14 @@ def render_summary(t: Translator, params: dict[str, Any]) -> Reply | None:
                 "🚄 {count} check-ins after an impossible journey",
                 rep.rushed,
             ).format(count=rep.rushed)
+        if rep.minutes:
+            text += " · " + on_site_text(t, rep.minutes)
+        if rep.far_out:
+            text += " · " + t.ngettext(
+                "📍 {count} check-out far from the customer",
+                "📍 {count} check-outs far from the customer",
+                rep.far_out,
+            ).format(count=rep.far_out)
         lines.append("• " + text)
     hidden = len(summary.reps) - MAX_SUMMARY_LINES
     if hidden > 0:

@@ -37,6 +37,7 @@ from bot.messages import (
     Audio,
     Incoming,
     InFile,
+    Picture,
     Reply,
     numbered_buttons,
 )
@@ -91,6 +92,12 @@ class Engine:
     def wants_audio_bytes(self, audio: Audio) -> bool:
         """Whether a channel should download this voice note (see `Hearing`)."""
         return self.hearing.wants_audio_bytes(audio)
+
+    def wants_photo(self, picture: Picture) -> bool:
+        """Whether a channel should download a photo: the core keeps photos on visits, within
+        CRM_PHOTO_MAX_MB (a larger one is refused without fetching it when its size is known)."""
+        limit = self.settings.photo_max_mb * 1024**2
+        return picture.data is None and (picture.size or 0) <= limit
 
     def wants_file(self, document: InFile) -> bool:
         """Whether a channel should download a file someone sent: a spreadsheet the core reads

@@ -44,3 +44,4 @@ class Feature:
     fallback: CommandFn | None = None  # free text outside any dialog (quick capture)
     document: CommandFn | None = None  # a file sent outside any dialog (a spreadsheet import)
     location: CommandFn | None = None  # a location shared outside any dialog (near me)
+    photo: CommandFn | None = None  # a photo sent outside any dialog (to today's visit)

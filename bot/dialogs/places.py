@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote
 
+from bot.dialogs import on_site
 from bot.dialogs.base import Ctx
 from bot.dialogs.common import action, distance_text, local_today
 from bot.dialogs.feature import Feature
@@ -48,27 +49,32 @@ def _heading(ctx: Ctx, radius: str) -> str:
 
 
 async def near_me(ctx: Ctx, args: str) -> list[Reply]:
-    """The shared location's nearest customers, each with its distance and what is due."""
+    """The shared location's nearest customers, each with its distance and what is due; today's
+    open check-in, if any, first, with its Check out button."""
     where = ctx.incoming.location
     if where is None:
         return []
+    open_visit = await on_site.offer(ctx)
+    lines: list[str] = []
+    rows: list[tuple[Button, ...]] = []
+    if open_visit is not None:
+        lines += [open_visit[0], ""]
+        rows.append((open_visit[1],))
     radius_m = ctx.settings.near_me_km * 1000
     radius = distance_text(ctx, round(radius_m))
     found = await places.near(
         ctx.user, where.latitude, where.longitude, radius_m=radius_m, limit=SHOWN
     )
     if not found:
-        return [
-            Reply(
-                ctx._(
-                    "No customer you can see has a known place within {radius}. A customer's "
-                    "place is learned from its first check-in: share your location while "
-                    "logging a /visit."
-                ).format(radius=radius)
-            )
-        ]
-    lines = [_heading(ctx, radius)]
-    rows: list[tuple[Button, ...]] = []
+        lines.append(
+            ctx._(
+                "No customer you can see has a known place within {radius}. A customer's "
+                "place is learned from its first check-in: share your location while "
+                "logging a /visit."
+            ).format(radius=radius)
+        )
+        return [Reply("\n".join(lines), tuple(rows))]
+    lines.append(_heading(ctx, radius))
     for number, spot in enumerate(found, 1):
         parts = [f"{number}. {spot.name}", distance_text(ctx, spot.distance_m)]
         if spot.owner_id != ctx.user.id:

@@ -35,6 +35,7 @@ class Registry:
     fallback: CommandFn | None = None  # free text outside any dialog (quick capture)
     document: CommandFn | None = None  # a file sent outside any dialog (a spreadsheet import)
     location: CommandFn | None = None  # a location shared outside any dialog (near me)
+    photo: CommandFn | None = None  # a photo sent outside any dialog (to today's visit)
     listed: list[Command] = field(default_factory=list)  # in declaration order, for /help
     states: dict[str, TypeAdapter[Any]] = field(default_factory=dict)  # by dialog name
 
@@ -55,7 +56,7 @@ class Registry:
         for name, run in feature.actions.items():
             _unique(self.actions, name, f"action {name!r} of {feature.name}")
             self.actions[name] = run
-        for slot in ("fallback", "document", "location"):
+        for slot in ("fallback", "document", "location", "photo"):
             handler = getattr(feature, slot)
             if handler is not None:
                 if getattr(self, slot) is not None:

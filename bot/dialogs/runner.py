@@ -69,9 +69,15 @@ class Runner:
             if typed is not None:
                 return await self._button(ctx, conv, typed)
             answer = Answer(
-                text=text or None, location=msg.location, contact=msg.contact, audio=msg.audio
+                text=text or None,
+                location=msg.location,
+                contact=msg.contact,
+                audio=msg.audio,
+                photo=msg.photo,
             )
-            if not (text or msg.location or msg.contact or msg.audio or msg.extra or msg.document):
+            if not (
+                text or msg.location or msg.contact or msg.audio or msg.extra or msg.document
+            ) and (msg.photo is None):
                 return await self._ask(ctx, conv, self._current(conv))
             return await self._answer(ctx, conv, answer)
         typed = _match_button(conv.buttons, text) if text else None
@@ -80,6 +86,8 @@ class Runner:
         if msg.contact is not None and "shared_contact" in self.registry.dialogs:
             data = {"name": msg.contact.name, "phone": msg.contact.phone}
             return await self._apply(ctx, conv, Start("shared_contact", data))
+        if msg.photo is not None and self.registry.photo is not None:
+            return await self._apply(ctx, conv, await self.registry.photo(ctx, text))
         if msg.document is not None and self.registry.document is not None:
             return await self._apply(ctx, conv, await self.registry.document(ctx, text))
         if msg.location is not None and self.registry.location is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.dialogs import risk
+from bot.dialogs import pictures, risk
 from bot.dialogs.base import Answer, Ctx, Dialog, Invalid, Start, Step, StepLike, Transition
 from bot.dialogs.common import action, pager, preselect_customer, save_visit
 from bot.dialogs.feature import EVERYONE, Command, Feature
@@ -26,9 +26,19 @@ def _location_note(ctx: Ctx, data: dict[str, Any], answer: Answer) -> bool:
 
 
 def _with_location(step: StepLike) -> Step:
-    """Wrap a step so a shared location is stored and the same question is asked again."""
+    """Wrap a step so a shared location or a photo is kept for the visit and the same question
+    is asked again (a photo's caption is not an answer)."""
 
     async def answer(ctx: Ctx, data: dict[str, Any], ans: Answer) -> Transition:
+        if ans.photo is not None:
+            count = pictures.kept_in(data, await pictures.keep(ctx, ans.photo))
+            raise Invalid(
+                ctx.ngettext(
+                    "📷 {count} photo attached to this visit.",
+                    "📷 {count} photos attached to this visit so far.",
+                    count,
+                ).format(count=count)
+            )
         if _location_note(ctx, data, ans) and not ans.text:
             raise Invalid(ctx._("📍 Location attached to this visit."))
         return await step.answer(ctx, data, ans)
@@ -73,6 +83,8 @@ def summary_text(ctx: Ctx, data: dict[str, Any]) -> str:
         )
     if data.get("location"):
         lines.append(ctx._("📍 Location attached"))
+    if data.get(pictures.KEY):
+        lines.append(pictures.count_text(ctx, len(data[pictures.KEY])))
     return "\n".join(lines)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from bot.dialogs.engine import Engine
 from bot.handlers.numbered import layout
-from bot.messages import Incoming, Location, Reply
+from bot.messages import Incoming, Location, Picture, Reply
 
 CHANNEL = "console"
 
@@ -34,6 +35,7 @@ def render(replies: list[Reply], saved: dict[int, Path] | None = None) -> str:
     return "\n\n".join(texts)
 
 
+PHOTO = re.compile(r"^/photo\s+(\S.*)$")
 LOCATION = re.compile(r"^/location\s+(-?\d{1,3}(?:\.\d+)?)\s*[,，\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 
 
@@ -76,8 +78,27 @@ class ConsoleChannel:
 
     async def send(self, text: str) -> list[Reply]:
         """What the person typed goes to the core; the replies come back. A terminal cannot share
-        a location, so "/location 31.23,121.47" stands for one."""
+        a location, so "/location 31.23,121.47" stands for one, and "/photo PATH" sends the
+        picture at PATH as a photo."""
+        if picked := PHOTO.match(text.strip()):
+            return await self.engine.handle(await self._photo(picked[1].strip()))
         return await self.engine.handle(parse(text, self.external_id, self.display_name))
+
+    async def _photo(self, name: str) -> Incoming:
+        """The picture file as a photo; one that cannot be read arrives without bytes, and the
+        core says it could not fetch it."""
+        picture = await asyncio.to_thread(self._read_photo, name)
+        return Incoming(CHANNEL, self.external_id, photo=picture, display_name=self.display_name)
+
+    def _read_photo(self, name: str) -> Picture:
+        path = Path(name).expanduser()
+        try:
+            picture = Picture(ref=str(path), size=path.stat().st_size)
+            if self.engine.wants_photo(picture):
+                picture = replace(picture, data=path.read_bytes())
+        except OSError:
+            return Picture(ref=str(path))
+        return picture
 
     async def run(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
         """Read a line, answer it, flush; until end of input or /quit."""

@@ -24,7 +24,7 @@ from bot.models.receivables import Invoice, InvoiceStatus, Payment, PaymentAlloc
 from bot.models.targets import Target, TargetMetric, TargetScope
 from bot.models.updates import ApiToken, ProcessedUpdate
 from bot.models.users import ChannelIdentity, Invite, Role, StrangerNotice, User
-from bot.models.visits import Visit, VisitKind
+from bot.models.visits import Visit, VisitKind, VisitPhoto
 
 __all__ = [
     "ApiToken",
@@ -66,4 +66,5 @@ __all__ = [
     "User",
     "Visit",
     "VisitKind",
+    "VisitPhoto",
 ]

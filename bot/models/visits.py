@@ -50,6 +50,14 @@ class Visit(Model):
     far = fields.BooleanField(default=False, db_default=False)
     # Reached from the rep's previous check-in faster than any ground travel could.
     too_fast = fields.BooleanField(default=False, db_default=False)
+    # Check-out: when the rep left (a tap or a second shared location), where, how far from
+    # the customer's place (`checkout_far` past the radius), and the minutes since `at`.
+    checkout_at = fields.DatetimeField(null=True)
+    checkout_latitude = fields.FloatField(null=True)
+    checkout_longitude = fields.FloatField(null=True)
+    checkout_distance_m = fields.IntField(null=True)
+    checkout_far = fields.BooleanField(default=False, db_default=False)
+    minutes_on_site = fields.IntField(null=True)
     transcript = fields.TextField(default="")
     audio_ref = fields.CharField(max_length=255, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -61,3 +69,27 @@ class Visit(Model):
             ("customer_id", "at"),
             ("user_id", "at"),  # visits per person this week (/team, summaries)
         )
+
+
+class VisitPhoto(Model):
+    """A photo attached to a visit (a shelf, a signed form, a business card). The bytes live in
+    the photo store under their SHA-256 (`bot.services.records.photos`); the same picture sent
+    twice to one visit is one row."""
+
+    id = fields.IntField(primary_key=True)
+    visit: fields.ForeignKeyRelation[Visit] = fields.ForeignKeyField(
+        "models.Visit", related_name="photos", on_delete=fields.CASCADE
+    )
+    visit_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="photos", on_delete=fields.RESTRICT
+    )
+    user_id: int
+    sha256 = fields.CharField(max_length=64)
+    mime = fields.CharField(max_length=50)
+    size = fields.IntField()
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "visit_photos"
+        unique_together = (("visit_id", "sha256"),)

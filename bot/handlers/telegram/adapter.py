@@ -68,6 +68,7 @@ class TelegramAdapter:
         """Private chats go to the core; a tapped question then shows its answer, no buttons."""
         incoming = await self._with_audio(bot, incoming)
         incoming = await self._with_file(bot, incoming)
+        incoming = await self._with_photo(bot, incoming)
         replies = await self.engine.handle(incoming)
         query = update.callback_query
         if query is not None and render.is_choice(query.data):
@@ -95,6 +96,15 @@ class TelegramAdapter:
         if data is None:
             return incoming
         return replace(incoming, document=replace(document, data=data))
+
+    async def _with_photo(self, bot: Bot, incoming: Incoming) -> Incoming:
+        """Fetch a photo's bytes for the core to keep on a visit; a failed download leaves it
+        without bytes, and the core asks to send it again."""
+        picture = incoming.photo
+        if picture is None or not self.engine.wants_photo(picture):
+            return incoming
+        data = await _fetched(bot, picture.ref, "photo")
+        return incoming if data is None else replace(incoming, photo=replace(picture, data=data))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """PTB's error handler: the same as a failure of `handle`."""

@@ -8,7 +8,7 @@ from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 
 from bot.i18n import Translator, normalize_locale
-from bot.messages import Audio, Incoming, InFile, Location, SharedContact
+from bot.messages import Audio, Incoming, InFile, Location, Picture, SharedContact
 
 CHANNEL = "telegram"
 
@@ -45,14 +45,27 @@ def incoming(update: Update) -> Incoming | None:
         )
         return Incoming(CHANNEL, external_id, audio=audio, **base)
     if message.photo:  # sizes, smallest first: the largest is the one worth keeping
-        extra = {"photo": f"{CHANNEL}:{message.photo[-1].file_id}"}
-        return Incoming(CHANNEL, external_id, text=message.caption, extra=extra, **base)
+        largest = message.photo[-1]
+        extra = {"photo": f"{CHANNEL}:{largest.file_id}"}
+        picture = Picture(largest.file_id, "image/jpeg", largest.file_size)
+        return Incoming(
+            CHANNEL, external_id, text=message.caption, extra=extra, photo=picture, **base
+        )
     if message.document is not None:
         doc = message.document
         extra = {"file": f"{CHANNEL}:{doc.file_id}"}
         document = InFile(doc.file_id, doc.file_name or "", doc.mime_type or "", doc.file_size)
+        # An image sent as a file (uncompressed, as phones offer) is a photo all the same.
+        image = (doc.mime_type or "").startswith("image/")
+        picture = Picture(doc.file_id, doc.mime_type or "", doc.file_size) if image else None
         return Incoming(
-            CHANNEL, external_id, text=message.caption, extra=extra, document=document, **base
+            CHANNEL,
+            external_id,
+            text=message.caption,
+            extra=extra,
+            document=document,
+            photo=picture,
+            **base,
         )
     # Stickers and the like: the caption if any; the core re-asks or says what it understands.
     return Incoming(CHANNEL, external_id, text=message.caption, **base)

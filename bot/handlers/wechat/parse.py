@@ -13,7 +13,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from bot.messages import Audio, Incoming, Location
+from bot.messages import Audio, Incoming, Location, Picture
 
 MAX_BODY = 64 * 1024  # real callbacks are under 4 KiB
 MAX_SENDER = 64  # an OpenID has 28 characters, a WeCom UserID at most 64
@@ -106,10 +106,18 @@ def inbound(channel: str, parse_message: Any, xml: str) -> Inbound:
         if not (abs(where.latitude) <= 90 and abs(where.longitude) <= 180):  # also refuses NaN
             raise BadXml("location out of range")
         return Inbound(key, sender, receiver, say(location=where))
+    if kind == "image":
+        # MediaId fetches the picture through the platform's media API on both WeChat and
+        # WeCom (PicUrl is a public CDN address only the Official Account sends).
+        media_id = str(getattr(message, "media_id", "") or "")
+        if not media_id or len(media_id) > 256 or not media_id.isprintable():
+            raise BadXml("image without a MediaId")
+        picture = Picture(ref=media_id, mime="image/jpeg")
+        return Inbound(key, sender, receiver, say(photo=picture), media_id=media_id)
     if kind == "event":
         event = flat.get("Event", "").lower()
         if event in (GREETED, ENTERED):
             return Inbound(key, sender, receiver, say(text="/start"), event=event)
         return Inbound(key, sender, receiver, None, event=event)
-    # Pictures, videos, links, files: the core has nothing for them but a gentle "did not get it".
+    # Videos, links, files: the core has nothing for them but a gentle "did not get it".
     return Inbound(key, sender, receiver, say())

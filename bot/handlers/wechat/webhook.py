@@ -32,7 +32,7 @@ from bot.handlers.wechat.parse import BadXml, Inbound
 from bot.handlers.wechat.render import render
 from bot.handlers.wechat.sender import WeChatSender
 from bot.i18n import Translator
-from bot.messages import Audio, Reply
+from bot.messages import Audio, Picture, Reply
 from bot.metrics import DUPLICATE, IGNORED, NO_METRICS, Metrics
 from bot.sending import SendError
 from bot.services import intake
@@ -201,6 +201,12 @@ class Webhook:
             and self.engine.wants_audio_bytes(incoming.audio)
         ):
             incoming = replace(incoming, audio=await self._voice(incoming.audio))
+        if (
+            inbound.media_id
+            and incoming.photo is not None
+            and self.engine.wants_photo(incoming.photo)
+        ):
+            incoming = replace(incoming, photo=await self._picture(incoming.photo))
         replies = await self.engine.handle(incoming)
         if any(reply.file is not None and reply.file.content for reply in replies):
             await self._send_with_files(sender, replies)
@@ -232,6 +238,17 @@ class Webhook:
             return audio
         mime = audio.mime or kind
         return Audio(ref=audio.ref, mime=mime, recognition=audio.recognition, data=data)
+
+    async def _picture(self, picture: Picture) -> Picture:
+        """The photo's bytes for the core to keep; without them it asks to send it again."""
+        try:
+            data, kind = await self.api.download(picture.ref)
+        except Exception as failed:
+            log.warning(
+                "%s image %s not downloaded: %s", self.platform.channel, picture.ref, failed
+            )
+            return picture
+        return Picture(ref=picture.ref, mime=kind or picture.mime, size=len(data), data=data)
 
     async def _prompt(self, replies: list[Reply], sender: str) -> Callable[[str], str] | None:
         """The "Reply 1 … · 2 …" line in the person's language (only looked up when needed)."""

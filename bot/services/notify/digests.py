@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
-from tortoise.functions import Count
+from tortoise.functions import Count, Sum
 
 from bot.models import Customer, CustomerStatus, Role, User, Visit
 from bot.services.discipline import daily_reports, ladder, pool, targets
@@ -293,6 +293,8 @@ class RepDay:
     missed: int
     far: int = 0  # check-ins marked as far from the customer's known place
     rushed: int = 0  # check-ins after a journey too fast to be real
+    far_out: int = 0  # check-outs far from the customer's known place
+    minutes: int = 0  # minutes on site over the day's checked-out visits
 
 
 @dataclass(slots=True)
@@ -373,8 +375,18 @@ async def build_summaries(
         missed: dict[int, int] = {}
         far: dict[int, int] = {}
         rushed: dict[int, int] = {}
+        far_out: dict[int, int] = {}
+        on_site: dict[int, int] = {}
         for chunk in _chunks(team):
-            for marked, flag in ((far, "far"), (rushed, "too_fast")):
+            on_site.update(
+                await Visit.filter(
+                    user_id__in=chunk, at__gte=start, at__lt=end, minutes_on_site__isnull=False
+                )
+                .annotate(n=Sum("minutes_on_site"))
+                .group_by("user_id")
+                .values_list("user_id", "n")
+            )
+            for marked, flag in ((far, "far"), (rushed, "too_fast"), (far_out, "checkout_far")):
                 marked.update(
                     await Visit.filter(user_id__in=chunk, at__gte=start, at__lt=end, **{flag: True})
                     .annotate(n=Count("id"))
@@ -414,6 +426,8 @@ async def build_summaries(
                     missed.get(u, 0),
                     far.get(u, 0),
                     rushed.get(u, 0),
+                    far_out.get(u, 0),
+                    int(on_site.get(u) or 0),
                 )
                 for u in teams[m.user_id]
             ]

@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from typing import Any
 
-from bot.models import DealStageChange, Payment, PoolMove, User, Visit
+from tortoise.functions import Count
+
+from bot.models import DealStageChange, Payment, PoolMove, User, Visit, VisitPhoto
 from bot.services.records.customers import visible_owner
 
 
@@ -25,6 +28,10 @@ class VisitLine:
     next_step: str = ""
     far_m: int | None = None  # a check-in this far from the customer's known place, when marked
     too_fast: bool = False  # after a journey from the rep's previous check-in too fast to be real
+    minutes: int | None = None  # on site, from the check-in to the check-out
+    out_far_m: int | None = None  # a check-out this far from the customer's known place
+    photos: int = 0
+    visit_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,22 +49,78 @@ class Event:
     to_stage: str = ""
     amount: Decimal | None = None
     currency: str = ""
+    visit: VisitLine | None = None  # a visit's marks: check-in, time on site, photos
+
+
+VISIT_FIELDS = (
+    "id",
+    "at",
+    "kind",
+    "user__name",
+    "notes",
+    "next_step",
+    "far",
+    "distance_m",
+    "too_fast",
+    "minutes_on_site",
+    "checkout_far",
+    "checkout_distance_m",
+)
+
+
+async def _visit_lines(rows: list[tuple[Any, ...]]) -> list[VisitLine]:
+    """Visit rows (VISIT_FIELDS) as lines, with their photos counted in one grouped query."""
+    ids = [row[0] for row in rows]
+    photos: dict[int, int] = (
+        dict(
+            await VisitPhoto.filter(visit_id__in=ids)
+            .annotate(n=Count("id"))
+            .group_by("visit_id")
+            .values_list("visit_id", "n")
+        )
+        if ids
+        else {}
+    )
+    return [
+        VisitLine(
+            at,
+            str(kind),
+            who or "",
+            notes,
+            step,
+            distance if far else None,
+            rushed,
+            minutes,
+            out_distance if out_far else None,
+            photos.get(visit_id, 0),
+            visit_id,
+        )
+        for (
+            visit_id,
+            at,
+            kind,
+            who,
+            notes,
+            step,
+            far,
+            distance,
+            rushed,
+            minutes,
+            out_far,
+            out_distance,
+        ) in rows
+    ]
 
 
 async def recent_visits(customer_id: int, *, limit: int = 3) -> list[VisitLine]:
-    """The last visits of a customer (callers have checked the user may see it); one query."""
+    """The last visits of a customer (callers have checked the user may see it); two queries."""
     rows = (
         await Visit.filter(customer_id=customer_id)
         .order_by("-at", "-id")
         .limit(limit)
-        .values_list(
-            "at", "kind", "user__name", "notes", "next_step", "far", "distance_m", "too_fast"
-        )
+        .values_list(*VISIT_FIELDS)
     )
-    return [
-        VisitLine(at, str(kind), who, notes, step, distance if far else None, rushed)
-        for at, kind, who, notes, step, far, distance, rushed in rows
-    ]
+    return await _visit_lines(rows)
 
 
 def _day_start(day: date) -> datetime:
@@ -75,11 +138,11 @@ async def history(
     """
     await visible_owner(actor, customer_id)
     upto = offset + limit
-    visits = (
+    visits = await _visit_lines(
         await Visit.filter(customer_id=customer_id)
         .order_by("-at", "-id")
         .limit(upto)
-        .values_list("at", "kind", "user__name", "notes")
+        .values_list(*VISIT_FIELDS)
     )
     stages = (
         await DealStageChange.filter(deal__customer_id=customer_id)
@@ -101,9 +164,7 @@ async def history(
     )
     people = {u for _, _, user, actor in moves for u in (user, actor) if u is not None}
     names = dict(await User.filter(id__in=people).values_list("id", "name")) if people else {}
-    events = [
-        Event(at, "visit", who or "", notes, title=str(kind)) for at, kind, who, notes in visits
-    ]
+    events = [Event(v.at, "visit", v.user_name, v.notes, title=v.kind, visit=v) for v in visits]
     events += [
         Event(at, "pool", names.get(user, ""), names.get(actor, ""), title=str(kind))
         for at, kind, user, actor in moves

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from bot import db
-from bot.models import User, Visit, VisitKind
+from bot.models import User, Visit, VisitKind, VisitPhoto
 from bot.services import audit
 from bot.services.errors import InvalidInput
 from bot.services.people.permissions import scope_for
@@ -34,6 +34,8 @@ class VisitDraft:
     longitude: float | None = None
     transcript: str = ""
     audio_ref: str = ""
+    # Photos kept in the photo store while the visit was told: (sha256, mime, size).
+    photos: tuple[tuple[str, str, int], ...] = ()
 
 
 # The writes of the most frequent dialog's last step, written out: the ORM takes longer to build
@@ -98,6 +100,21 @@ async def log_visit(actor: User, draft: VisitDraft, *, now: datetime, radius_m: 
             transcript=draft.transcript,
             audio_ref=draft.audio_ref[:255],
         )
+        pictures = {sha: (mime, size) for sha, mime, size in draft.photos}
+        if pictures:
+            await VisitPhoto.bulk_create(
+                [
+                    VisitPhoto(
+                        visit_id=visit.id,
+                        user_id=actor.id,
+                        sha256=sha,
+                        mime=mime,
+                        size=size,
+                        at=now,
+                    )
+                    for sha, (mime, size) in pictures.items()
+                ]
+            )
         await db.execute(_TOUCH_CUSTOMER, (draft.at.astimezone(UTC), draft.customer_id))
         await audit.record(
             actor.id,
