@@ -17,7 +17,11 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from bot.app import build_engine
 from bot.config import Settings
 from bot.db import close_db, migrate, open_db
+from bot.dialogs import FEATURES
+from bot.dialogs.base import Dialog, StepLike
 from bot.dialogs.engine import Engine
+from bot.dialogs.feature import Command, Feature
+from bot.i18n import N_
 from bot.models import Role, User
 from bot.services.people import users
 from tests.support import Chat, FakeClock
@@ -116,6 +120,12 @@ def engine(settings: Settings, clock: FakeClock) -> Engine:
     return build_engine(settings, clock=clock)
 
 
+def one_question(name: str, roles: frozenset[Role], title: str, step: StepLike) -> Feature:
+    """A feature declared by a test: the command /`name` for `roles`, one question (`step`)."""
+    dialog = Dialog(name=name, title=title, steps=(step,))
+    return Feature(name, commands=(Command(name, N_("this list"), roles, dialog=dialog),))
+
+
 class Team:
     """An admin, a manager with two reps, another manager with one rep; all joined by invite."""
 
@@ -123,6 +133,11 @@ class Team:
         self.engine = engine
         self.chats: dict[str, Chat] = {}
         self.users: dict[str, User] = {}
+
+    @classmethod
+    def with_feature(cls, settings: Settings, clock: FakeClock, feature: Feature) -> Team:
+        """Nobody yet, on an engine that has `feature` besides the product's own."""
+        return cls(build_engine(settings, clock=clock, features=(*FEATURES, feature)))
 
     async def join(self, name: str, role: Role, manager: str | None = None) -> Chat:
         manager_id = self.users[manager].id if manager else None
