@@ -79,8 +79,11 @@ class ConsoleChannel:
         a location, so "/location 31.23,121.47" stands for one."""
         return await self.engine.handle(parse(text, self.external_id, self.display_name))
 
-    async def run(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-        """Read a line, answer it, flush; until end of input or /quit."""
+    async def run(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+        """Read a line, answer it, flush; until end of input or /quit. The streams default to
+        the process's standard ones as they are when it starts (not when this was imported)."""
+        stdin = stdin or sys.stdin
+        stdout = stdout or sys.stdout
         interactive = stdin.isatty()
         while True:
             if interactive:
