@@ -97,10 +97,11 @@ async def instances(
 
 
 def behind_the_webhook(
-    folder: Path, api: FakeBotApi, db_url: str, http: ClientSession
+    folder: Path, api: FakeBotApi, db_url: str, http: ClientSession, **extra: str
 ) -> tuple[Instance, dict[str, str]]:
     """One more instance behind the webhook URL (the secret they share, a port of its own) in
-    the new `folder`: how the test reaches it, and the environment `crmbot run` gets."""
+    the new `folder`: how the test reaches it, and the environment `crmbot run` gets (with
+    the settings in `extra`)."""
     port = free_port()
     hook = f"http://127.0.0.1:{port}/telegram/hook"
     folder.mkdir()
@@ -113,6 +114,7 @@ def behind_the_webhook(
         TELEGRAM_WEBHOOK_SECRET=SECRET,
         CRM_HTTP_HOST="127.0.0.1",
         CRM_HTTP_PORT=str(port),
+        **extra,
     )
     return Instance(hook, http), env
 
