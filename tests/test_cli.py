@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from bot.cli import main
 from bot.config import Settings
@@ -42,6 +43,7 @@ def crmbot(
     only a process of its own shows (piping, signals, a start refused) the tests that start one
     check (`tests.processes`). Only for tests that run no event loop of their own."""
     out, err = io.StringIO(), io.StringIO()
+    EXECUTOR_CACHE.clear()  # a new process starts without the SQL Tortoise kept for another
     with (
         _environment(env_for(tmp_path, **env)),
         contextlib.chdir(tmp_path),
