@@ -47,7 +47,7 @@ def crmbot(
     with (
         _environment(env_for(tmp_path, **env)),
         contextlib.chdir(tmp_path),
-        _logging_restored(),
+        logging_restored(),
         _stdin(stdin),
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(err),
@@ -72,8 +72,9 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _logging_restored() -> Iterator[None]:
-    """The command configures the root logger as its process's; the test's comes back after."""
+def logging_restored() -> Iterator[None]:
+    """The root logger (handlers, level) and ours as they are now, back after: a command
+    configures them as its process's."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     loggers = {name: logging.getLogger(name).level for name in ("apscheduler", "bot", "crmbot")}

@@ -189,6 +189,8 @@ async def decidable(actor: User, request_id: int) -> ApprovalRequest:
     if request.status != ApprovalStatus.PENDING:
         raise AlreadyDecided(await _decider_name(request), ApprovalStatus(request.status))
     if not await _can_decide(actor, request):
+        if await ApprovalDecision.filter(request_id=request.id, approver_id=actor.id).exists():
+            raise AlreadyDecided(actor.name, ApprovalStatus.PENDING)  # a level below, by them
         raise PermissionDenied()
     return request
 
@@ -208,17 +210,7 @@ async def decide(
     """Approve or reject the request's current level; exactly one decision per level wins."""
     comment = " ".join(comment.split())[:500]
     async with in_transaction():
-        request = await ApprovalRequest.filter(id=request_id).first()
-        if request is None:
-            raise NotFound()
-        if request.requester_id == actor.id:
-            raise InvalidInput("self_approval")
-        if request.status != ApprovalStatus.PENDING:
-            raise AlreadyDecided(await _decider_name(request), ApprovalStatus(request.status))
-        if not await _can_decide(actor, request):
-            if await ApprovalDecision.filter(request_id=request.id, approver_id=actor.id).exists():
-                raise AlreadyDecided(actor.name, ApprovalStatus.PENDING)
-            raise PermissionDenied()
+        request = await decidable(actor, request_id)
         level = request.level
         next_id: int | None = None
         if approve and level < request.levels_needed:
