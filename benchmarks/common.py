@@ -181,34 +181,40 @@ async def demo_database(scale: Scale, *, rebuild: bool = False, backend: str = S
     if not rebuild and path.exists():
         meta = _read_meta(meta_path)
         if meta.get("fingerprint") == fingerprint:
-            return DemoData(
-                path,
-                scale,
-                meta["counts"],
-                meta["generate_seconds"],
-                meta["migrate_seconds"],
-                meta["generated_at"],
-                cached=True,
-            )
+            return _demo_from_meta(path, scale, meta, cached=True)
     return await _build(scale, path, meta_path, fingerprint)
 
 
-async def _build(scale: Scale, path: Path, meta_path: Path, fingerprint: str) -> DemoData:
+def _demo_from_meta(path: Path, scale: Scale, meta: dict[str, Any], *, cached: bool) -> DemoData:
+    """The demo data as its metadata file describes it (PostgreSQL's also names the database)."""
+    return DemoData(
+        path,
+        scale,
+        meta["counts"],
+        meta["generate_seconds"],
+        meta["migrate_seconds"],
+        meta["generated_at"],
+        cached=cached,
+        database=meta.get("database", ""),
+        size_mb=meta.get("size_mb"),
+    )
+
+
+async def _generate(scale: Scale, url: str, into: str) -> dict[str, Any]:
+    """Migrate the empty database at `url` and fill it with the demo data of `scale`: the
+    metadata's counts and timings (`into` says where, for the line printed first)."""
     from bot.db import close_db, migrate, open_db
     from bot.demo import generate
 
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    building = path.with_name(path.name + ".building")
-    _remove_sqlite(building)
     print(
         f"Generating the {scale.name} demo database ({scale.reps} reps, {scale.customers:,} "
-        f"customers, {scale.visits:,} visits) into {path.relative_to(REPO)}; it is kept.",
+        f"customers, {scale.visits:,} visits) into {into}; it is kept.",
         flush=True,
     )
     started = time.perf_counter()
-    await migrate(sqlite_url(building))
+    await migrate(url)
     migrate_seconds = time.perf_counter() - started
-    await open_db(sqlite_url(building), apply_migrations=False)
+    await open_db(url, apply_migrations=False)
     try:
         started = time.perf_counter()
         counts = await generate(
@@ -221,22 +227,26 @@ async def _build(scale: Scale, path: Path, meta_path: Path, fingerprint: str) ->
         generate_seconds = time.perf_counter() - started
     finally:
         await close_db()
-    _make_self_contained(building)
-    _remove_sqlite(path)
-    os.replace(building, path)
-    generated_at = datetime.now(UTC).isoformat(timespec="seconds")
-    meta = {
-        "fingerprint": fingerprint,
+    print(f"Generated in {generate_seconds:.1f} s (schema {migrate_seconds:.1f} s).", flush=True)
+    return {
         "counts": counts,
         "generate_seconds": generate_seconds,
         "migrate_seconds": migrate_seconds,
-        "generated_at": generated_at,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+async def _build(scale: Scale, path: Path, meta_path: Path, fingerprint: str) -> DemoData:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    building = path.with_name(path.name + ".building")
+    _remove_sqlite(building)
+    made = await _generate(scale, sqlite_url(building), str(path.relative_to(REPO)))
+    _make_self_contained(building)
+    _remove_sqlite(path)
+    os.replace(building, path)
+    meta = {"fingerprint": fingerprint, **made}
     _write_meta(meta_path, meta)
-    print(f"Generated in {generate_seconds:.1f} s (schema {migrate_seconds:.1f} s).", flush=True)
-    return DemoData(
-        path, scale, counts, generate_seconds, migrate_seconds, generated_at, cached=False
-    )
+    return _demo_from_meta(path, scale, meta, cached=False)
 
 
 async def demo_postgres(scale: Scale, url: str, *, rebuild: bool = False) -> DemoData:
@@ -253,62 +263,22 @@ async def demo_postgres(scale: Scale, url: str, *, rebuild: bool = False) -> Dem
         await admin.close()
     fresh = meta.get("fingerprint") == fingerprint and meta.get("database") == template
     if not rebuild and exists and fresh:
-        return _postgres_demo(meta_path, scale, meta, cached=True)
+        return _demo_from_meta(meta_path, scale, meta, cached=True)
     return await _build_postgres(scale, url, template, meta_path, fingerprint)
-
-
-def _postgres_demo(
-    meta_path: Path, scale: Scale, meta: dict[str, Any], *, cached: bool
-) -> DemoData:
-    return DemoData(
-        meta_path,
-        scale,
-        meta["counts"],
-        meta["generate_seconds"],
-        meta["migrate_seconds"],
-        meta["generated_at"],
-        cached=cached,
-        database=meta["database"],
-        size_mb=meta.get("size_mb"),
-    )
 
 
 async def _build_postgres(
     scale: Scale, url: str, template: str, meta_path: Path, fingerprint: str
 ) -> DemoData:
-    from bot.db import close_db, migrate, open_db
-    from bot.demo import generate
-
     building = f"{template}_building"
-    print(
-        f"Generating the {scale.name} demo database ({scale.reps} reps, {scale.customers:,} "
-        f"customers, {scale.visits:,} visits) into PostgreSQL database {template} with COPY; "
-        "it is kept.",
-        flush=True,
-    )
     admin = await _pg_admin(url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{building}"')
     finally:
         await admin.close()
-    building_url = _pg_url(url, building)
-    started = time.perf_counter()
-    await migrate(building_url)
-    migrate_seconds = time.perf_counter() - started
-    await open_db(building_url, apply_migrations=False)
-    try:
-        started = time.perf_counter()
-        counts = await generate(
-            reps=scale.reps,
-            customers=scale.customers,
-            visits=scale.visits,
-            seed=scale.seed,
-            now=BENCH_NOW,
-        )
-        generate_seconds = time.perf_counter() - started
-    finally:
-        await close_db()
+    into = f"PostgreSQL database {template} with COPY"
+    made = await _generate(scale, _pg_url(url, building), into)
     import asyncpg
 
     server, _ = _pg_parts(url)
@@ -327,16 +297,12 @@ async def _build_postgres(
     meta = {
         "fingerprint": fingerprint,
         "database": template,
-        "counts": counts,
-        "generate_seconds": generate_seconds,
-        "migrate_seconds": migrate_seconds,
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **made,
         "size_mb": round(size / 2**20, 1),
     }
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     _write_meta(meta_path, meta)
-    print(f"Generated in {generate_seconds:.1f} s (schema {migrate_seconds:.1f} s).", flush=True)
-    return _postgres_demo(meta_path, scale, meta, cached=False)
+    return _demo_from_meta(meta_path, scale, meta, cached=False)
 
 
 def _read_meta(path: Path) -> dict[str, Any]:

@@ -241,6 +241,7 @@ class Settings(BaseSettings):
     telegram_api_base_url: ApiUrl = Field(
         "https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
     )
+    telegram_chat_burst: int = Field(20, alias="TELEGRAM_CHAT_BURST", ge=1, le=10_000)
     http_host: str = Field("0.0.0.0", alias="CRM_HTTP_HOST", min_length=1)
     http_port: int = Field(8080, alias="CRM_HTTP_PORT", ge=0, le=65535)
     digest_time: TimeOfDay = Field(time(8, 30), alias="CRM_DIGEST_TIME")

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from bot.dialogs.engine import Engine
 from bot.handlers.console import render
 from bot.messages import Incoming, Location, Reply, SharedContact
+
+T = TypeVar("T")
+_per_database: dict[tuple[str, str], Any] = {}
+
+
+async def once_per_database(what: str, db_url: str, compute: Callable[[], Awaitable[T]]) -> T:
+    """`compute()` the first time `what` is asked for on this kind of database (sqlite,
+    postgres), the same result after: for slow read-only measurements several tests check."""
+    key = (what, db_url.partition(":")[0])
+    if key not in _per_database:
+        _per_database[key] = await compute()
+    return _per_database[key]  # type: ignore[no-any-return]
 
 
 @dataclass

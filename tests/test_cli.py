@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import logging
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from bot.cli import main
 from bot.config import Settings
@@ -30,17 +35,69 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
 def crmbot(
     tmp_path: Path, *args: str, stdin: str = "", **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """One crmbot command, as an operator runs it in `tmp_path` (settings in `env`)."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env_for(tmp_path, **env),
-        timeout=60,
-        check=False,
-    )
+    """One crmbot command, as an operator runs it in `tmp_path` (settings in `env`): its exit
+    code and what it printed.
+
+    `main` runs in this process, with the environment, directory and standard streams the
+    command would have (a new interpreter would spend seconds importing for each command); what
+    only a process of its own shows (piping, signals, a start refused) the tests that start one
+    check (`tests.processes`). Only for tests that run no event loop of their own."""
+    out, err = io.StringIO(), io.StringIO()
+    EXECUTOR_CACHE.clear()  # a new process starts without the SQL Tortoise kept for another
+    with (
+        _environment(env_for(tmp_path, **env)),
+        contextlib.chdir(tmp_path),
+        logging_restored(),
+        _stdin(stdin),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            code = main(list(args))
+        except SystemExit as exited:  # argparse refusing the arguments
+            code = exited.code if isinstance(exited.code, int) else 1
+    return subprocess.CompletedProcess(["crmbot", *args], code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def logging_restored() -> Iterator[None]:
+    """The root logger (handlers, level) and ours as they are now, back after: a command
+    configures them as its process's."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    loggers = {name: logging.getLogger(name).level for name in ("apscheduler", "bot", "crmbot")}
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+        for name, saved in loggers.items():
+            logging.getLogger(name).setLevel(saved)
+
+
+@contextlib.contextmanager
+def _stdin(text: str) -> Iterator[None]:
+    saved = sys.stdin
+    sys.stdin = io.StringIO(text)
+    try:
+        yield
+    finally:
+        sys.stdin = saved
 
 
 async def test_chat_answers_each_piped_line_as_it_arrives(tmp_path: Path) -> None:

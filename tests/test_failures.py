@@ -8,17 +8,15 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_engine
 from bot.config import Settings
-from bot.dialogs import FEATURES
-from bot.dialogs.base import Ctx, Dialog, Done, Transition
-from bot.dialogs.feature import EVERYONE, Command, Feature
+from bot.dialogs.base import Ctx, Done, Transition
+from bot.dialogs.feature import EVERYONE
 from bot.dialogs.widgets import Text
 from bot.i18n import N_
 from bot.messages import Reply
 from bot.models import Customer, DialogState, Role, User
 from bot.services.records import customers
-from tests.conftest import Team
+from tests.conftest import Team, one_question
 from tests.support import FakeClock
 
 
@@ -29,32 +27,21 @@ async def _create_then_maybe_fail(ctx: Ctx, data: dict[str, Any]) -> Transition:
     return Done([Reply(f"created {customer.name}")])
 
 
-FRAGILE = Feature(
+FRAGILE = one_question(
     "fragile",
-    commands=(
-        Command(
-            "fragile",
-            N_("this list"),
-            EVERYONE,
-            dialog=Dialog(
-                name="fragile",
-                title=N_("New customer"),
-                steps=(
-                    Text(
-                        key="name",
-                        prompt=N_("New customer. What is the company called?"),
-                        then=_create_then_maybe_fail,
-                    ),
-                ),
-            ),
-        ),
+    EVERYONE,
+    N_("New customer"),
+    Text(
+        key="name",
+        prompt=N_("New customer. What is the company called?"),
+        then=_create_then_maybe_fail,
     ),
 )
 
 
 @pytest.fixture
 async def crew(settings: Settings, clock: FakeClock) -> Team:
-    team = Team(build_engine(settings, clock=clock, features=(*FEATURES, FRAGILE)))
+    team = Team.with_feature(settings, clock, FRAGILE)
     await team.join("Mia", Role.MANAGER)
     return team
 

@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_engine
 from bot.config import Settings
 from bot.dialogs import FEATURES, build_registry
-from bot.dialogs.base import Ctx, Dialog, Done, Transition
+from bot.dialogs.base import Ctx, Done, Transition
 from bot.dialogs.feature import EVERYONE, LEADS, Command, Feature
 from bot.dialogs.registry import RUNNER_COMMANDS, RegistryError
 from bot.dialogs.widgets import Option, Pick
@@ -20,7 +19,7 @@ from bot.handlers.telegram.render import plan
 from bot.i18n import N_
 from bot.messages import Reply
 from bot.models import Role
-from tests.conftest import Team
+from tests.conftest import Team, one_question
 from tests.support import Chat, FakeClock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,33 +93,17 @@ async def _answered(ctx: Ctx, data: dict[str, Any]) -> Transition:
     return Done([Reply(f"mood={data['mood']}")])
 
 
-MOOD = Feature(
+MOOD = one_question(
     "mood",
-    commands=(
-        Command(
-            "mood",
-            N_("this list"),
-            LEADS,
-            dialog=Dialog(
-                name="mood",
-                title=N_("Language"),
-                steps=(
-                    Pick(
-                        key="mood",
-                        prompt=N_("Which language?"),
-                        choices=MOODS,
-                        then=_answered,
-                    ),
-                ),
-            ),
-        ),
-    ),
+    LEADS,
+    N_("Language"),
+    Pick(key="mood", prompt=N_("Which language?"), choices=MOODS, then=_answered),
 )
 
 
 @pytest.fixture
 async def mood_team(settings: Settings, clock: FakeClock) -> Team:
-    crew = Team(build_engine(settings, clock=clock, features=(*FEATURES, MOOD)))
+    crew = Team.with_feature(settings, clock, MOOD)
     await crew.join("Mia", Role.MANAGER)
     await crew.join("Li Wei", Role.REP, manager="Mia")
     return crew

@@ -19,20 +19,26 @@ async def _migrate(url: str, target: str | None = None) -> None:
         await Tortoise.close_connections()
 
 
+def _a_rep_and_a_customer(conn: sqlite3.Connection, *, tier: str) -> None:
+    """Li Wei (user 1) and her customer Acme, as the schema of every release so far holds them."""
+    conn.execute(
+        "INSERT INTO users (name, role, locale, timezone, active, created_at) "
+        "VALUES ('Li Wei', 'rep', 'en', 'UTC', 1, '2026-11-18')"
+    )
+    conn.execute(
+        "INSERT INTO customers (name, normalized_name, address, industry, tier, status, "
+        "credit_limit, notes, created_at, updated_at, owner_id) VALUES ('Acme', 'acme', '', "
+        "'', ?, 'active', '0', '', '2026-11-18', '2026-11-18', 1)",
+        (tier,),
+    )
+
+
 async def test_a_database_with_rows_upgrades_from_the_release_before(tmp_path: Path) -> None:
     path = tmp_path / "crm.db"
     url = f"sqlite://{path}"
     await _migrate(url, "models.0008_turn_function")
     with sqlite3.connect(path) as conn:
-        conn.execute(
-            "INSERT INTO users (name, role, locale, timezone, active, created_at) "
-            "VALUES ('Li Wei', 'rep', 'en', 'UTC', 1, '2026-11-18')"
-        )
-        conn.execute(
-            "INSERT INTO customers (name, normalized_name, address, industry, tier, status, "
-            "credit_limit, notes, created_at, updated_at, owner_id) VALUES ('Acme', 'acme', '', "
-            "'', '', 'active', '0', '', '2026-11-18', '2026-11-18', 1)"
-        )
+        _a_rep_and_a_customer(conn, tier="")
         conn.execute(
             "INSERT INTO visits (customer_id, user_id, kind, at, notes, outcome, next_step, "
             "transcript, audio_ref, created_at) VALUES (1, 1, 'visit', '2026-11-18', 'met', '', "
@@ -54,15 +60,7 @@ async def test_an_owner_made_optional_keeps_rows_and_name_triggers(tmp_path: Pat
     url = f"sqlite://{path}"
     await _migrate(url, "models.0011_places")
     with sqlite3.connect(path) as conn:
-        conn.execute(
-            "INSERT INTO users (name, role, locale, timezone, active, created_at) "
-            "VALUES ('Li Wei', 'rep', 'en', 'UTC', 1, '2026-11-18')"
-        )
-        conn.execute(
-            "INSERT INTO customers (name, normalized_name, address, industry, tier, status, "
-            "credit_limit, notes, created_at, updated_at, owner_id) VALUES ('Acme', 'acme', '', "
-            "'', 'B', 'active', '0', '', '2026-11-18', '2026-11-18', 1)"
-        )
+        _a_rep_and_a_customer(conn, tier="B")
     await _migrate(url)
     with sqlite3.connect(path) as conn:
         before = conn.execute("SELECT count(*) FROM customer_name_changes").fetchone()[0]

@@ -100,8 +100,11 @@ class ConsoleChannel:
             return Picture(ref=str(path))
         return picture
 
-    async def run(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-        """Read a line, answer it, flush; until end of input or /quit."""
+    async def run(self, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+        """Read a line, answer it, flush; until end of input or /quit. The streams default to
+        the process's standard ones as they are when it starts (not when this was imported)."""
+        stdin = stdin or sys.stdin
+        stdout = stdout or sys.stdout
         interactive = stdin.isatty()
         while True:
             if interactive:

@@ -23,12 +23,15 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.models import User
 from bot.services.language.capture import Draft
+from bot.services.records import customers
 
 HERE = Path(__file__).resolve().parent
 CLOCK = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
@@ -72,6 +75,14 @@ def cases() -> list[Case]:
 def customer_names() -> dict[str, list[str]]:
     """'own' and 'decoys' belong to the rep who writes the notes; 'others' to someone else."""
     return dict(json.loads((HERE / "customers.json").read_text()))
+
+
+async def seed_customers(users: Mapping[str, User]) -> None:
+    """The notes' customers in the database: Li Wei's own and their look-alikes, and Sam's."""
+    names = customer_names()
+    for who, group in (("Li Wei", "own"), ("Li Wei", "decoys"), ("Sam", "others")):
+        for name in names[group]:
+            await customers.create_customer(users[who], customers.CustomerDraft(name=name))
 
 
 def _local(moment: datetime | None) -> str | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from bot.services.language.capture import draft_visit
-from bot.services.records import customers
 from bot.services.records.customers import DuplicateFinder
 from tests.capture.labelled import (
     CLOCK,
@@ -19,11 +18,12 @@ from tests.capture.labelled import (
     TZ,
     Note,
     corpus,
-    customer_names,
     score_note,
+    seed_customers,
     split_of,
 )
 from tests.conftest import Team
+from tests.support import once_per_database
 
 BAR = 0.95
 TEST_FLOOR = {"en": 0.90, "zh": 0.94}
@@ -32,18 +32,21 @@ Scored = list[tuple[Note, dict[str, bool]]]
 
 
 @pytest.fixture
-async def scored(team: Team) -> Scored:
-    names = customer_names()
-    for who, group in (("Li Wei", "own"), ("Li Wei", "decoys"), ("Sam", "others")):
-        for name in names[group]:
-            await customers.create_customer(team.users[who], customers.CustomerDraft(name=name))
-    finder = DuplicateFinder()
-    rep = team.users["Li Wei"]
-    out = []
-    for note in corpus():
-        draft = await draft_visit(rep, note.text, now=CLOCK, tz=TZ, finder=finder)
-        out.append((note, score_note(note, draft)))
-    return out
+async def scored(team: Team, db_url: str) -> Scored:
+    """Every note drafted for Li Wei and scored field by field, once per database: the four
+    tests below read their split and language of it."""
+
+    async def score_all() -> Scored:
+        await seed_customers(team.users)
+        finder = DuplicateFinder()
+        rep = team.users["Li Wei"]
+        out = []
+        for note in corpus():
+            draft = await draft_visit(rep, note.text, now=CLOCK, tz=TZ, finder=finder)
+            out.append((note, score_note(note, draft)))
+        return out
+
+    return await once_per_database("corpus", db_url, score_all)
 
 
 def _share(scored: Scored, split: str, lang: str) -> tuple[float, list[str]]:

@@ -6,19 +6,12 @@ import pytest
 
 from bot.models import User
 from bot.services.language.capture import draft_visit
-from bot.services.records import customers
 from bot.services.records.customers import DuplicateFinder
-from tests.capture.labelled import CLOCK, FIELDS, TZ, Case, cases, customer_names, score
+from tests.capture.labelled import CLOCK, FIELDS, TZ, Case, cases, score, seed_customers
 from tests.conftest import Team
+from tests.support import once_per_database
 
 BAR = 0.90
-
-
-async def _seed(team: Team) -> None:
-    names = customer_names()
-    for who, group in (("Li Wei", "own"), ("Li Wei", "decoys"), ("Sam", "others")):
-        for name in names[group]:
-            await customers.create_customer(team.users[who], customers.CustomerDraft(name=name))
 
 
 async def _scores(rep: User) -> list[tuple[Case, dict[str, bool | None]]]:
@@ -31,9 +24,14 @@ async def _scores(rep: User) -> list[tuple[Case, dict[str, bool | None]]]:
 
 
 @pytest.fixture
-async def scored(team: Team) -> list[tuple[Case, dict[str, bool | None]]]:
-    await _seed(team)
-    return await _scores(team.users["Li Wei"])
+async def scored(team: Team, db_url: str) -> list[tuple[Case, dict[str, bool | None]]]:
+    """The labelled notes scored once per database (both tests below read them)."""
+
+    async def score_all() -> list[tuple[Case, dict[str, bool | None]]]:
+        await seed_customers(team.users)
+        return await _scores(team.users["Li Wei"])
+
+    return await once_per_database("labelled", db_url, score_all)
 
 
 def test_the_set_is_big_enough_and_bilingual() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.services.data.backup import BackupError, backup, restore
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, postgres_statements
 from tests.test_cli import crmbot
 
 
@@ -124,24 +124,15 @@ def test_without_pg_dump_it_says_what_to_run(tmp_path: Path) -> None:
     reason="pg_dump / pg_restore not on PATH",
 )
 def test_a_postgres_backup_restores_every_row_and_refuses_a_full_database(
-    tmp_path: Path,
+    tmp_path: Path, postgres_template: str
 ) -> None:
     import asyncpg
 
     assert PG_URL is not None
-    admin_dsn = PG_URL.replace("postgres://", "postgresql://", 1)
     base = PG_URL.rsplit("/", 1)[0]
     # Databases of this run alone: two runs on one server must not drop each other's.
     run = PG_URL.rsplit("/", 1)[1]
     names = (f"{run}_backup_src_{os.getpid()}", f"{run}_backup_dst_{os.getpid()}")
-
-    async def admin(*statements: str) -> None:
-        conn = await asyncpg.connect(admin_dsn)
-        try:
-            for statement in statements:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
 
     async def counts(name: str) -> dict[str, int]:
         conn = await asyncpg.connect(f"{base.replace('postgres://', 'postgresql://', 1)}/{name}")
@@ -156,8 +147,14 @@ def test_a_postgres_backup_restores_every_row_and_refuses_a_full_database(
         finally:
             await conn.close()
 
+    source_made = f"CREATE DATABASE {names[0]} TEMPLATE {postgres_template}"  # migrated
     asyncio.run(
-        admin(*(s for n in names for s in (f"DROP DATABASE IF EXISTS {n}", f"CREATE DATABASE {n}")))
+        postgres_statements(
+            PG_URL,
+            *(f"DROP DATABASE IF EXISTS {n}" for n in names),
+            source_made,
+            f"CREATE DATABASE {names[1]}",  # empty, as a restore wants it
+        )
     )
     try:
         source, target = (f"{base}/{n}" for n in names)
@@ -176,4 +173,5 @@ def test_a_postgres_backup_restores_every_row_and_refuses_a_full_database(
         invite = crmbot(tmp_path, "invite", "--role", "rep", CRM_DATABASE_URL=target)
         assert invite.returncode == 0, invite.stderr  # ids continue after the restored rows
     finally:
-        asyncio.run(admin(*(f"DROP DATABASE IF EXISTS {n} WITH (FORCE)" for n in names)))
+        drops = (f"DROP DATABASE IF EXISTS {n} WITH (FORCE)" for n in names)
+        asyncio.run(postgres_statements(PG_URL, *drops))

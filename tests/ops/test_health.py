@@ -145,7 +145,7 @@ async def test_a_sqlite_file_that_goes_away_is_unhealthy_until_back(
 
 @pytest.mark.skipif(not PG_URL, reason="CRM_TEST_DATABASE_URL not set")
 async def test_a_postgres_that_refuses_connections_is_unhealthy_until_back(
-    clock: FakeClock,
+    clock: FakeClock, postgres_template: str
 ) -> None:
     """A real outage: every connection of the app is cut and new ones are refused for a while."""
     import asyncpg
@@ -156,7 +156,7 @@ async def test_a_postgres_that_refuses_connections_is_unhealthy_until_back(
     admin = await asyncpg.connect(admin_dsn)
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {name}")
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
         url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
         await open_db(url)
         run = Running(url, clock)

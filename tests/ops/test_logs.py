@@ -16,23 +16,15 @@ from bot import logs
 from tests.processes import crmbot_running, telegram_env
 from tests.telegram.conftest import free_port
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi, Person
-from tests.test_cli import crmbot
+from tests.test_cli import crmbot, logging_restored
 
 SAID = "Visited Zanzibar Pickles about 4711 crates"
 
 
 @pytest.fixture
 def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
+    with logging_restored():
         yield
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(level)
 
 
 async def test_crmbot_run_logs_json_lines_with_ids_and_without_texts(

@@ -89,24 +89,34 @@ async def instances(
         http = await stack.enter_async_context(ClientSession())
         started: list[Instance] = []
         for name in ("a", "b"):
-            port = free_port()
-            hook = f"http://127.0.0.1:{port}/telegram/hook"
-            folder = tmp_path / name
-            folder.mkdir()
-            env = env_for(
-                folder,
-                CRM_DATABASE_URL=db_url,
-                TELEGRAM_BOT_TOKEN=TOKEN,
-                TELEGRAM_API_BASE_URL=api.base_url,
-                TELEGRAM_WEBHOOK_URL=hook,
-                TELEGRAM_WEBHOOK_SECRET=SECRET,
-                CRM_HTTP_HOST="127.0.0.1",
-                CRM_HTTP_PORT=str(port),
-            )
-            await stack.enter_async_context(crmbot_running(folder, env, "webhook at"))
-            started.append(Instance(hook, http))
+            instance, env = behind_the_webhook(tmp_path / name, api, db_url, http)
+            await stack.enter_async_context(crmbot_running(tmp_path / name, env, "webhook at"))
+            started.append(instance)
         api.webhook = None  # updates reach the instances only as this test hands them out
         yield started[0], started[1]
+
+
+def behind_the_webhook(
+    folder: Path, api: FakeBotApi, db_url: str, http: ClientSession, **extra: str
+) -> tuple[Instance, dict[str, str]]:
+    """One more instance behind the webhook URL (the secret they share, a port of its own) in
+    the new `folder`: how the test reaches it, and the environment `crmbot run` gets (with
+    the settings in `extra`)."""
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/telegram/hook"
+    folder.mkdir()
+    env = env_for(
+        folder,
+        CRM_DATABASE_URL=db_url,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        TELEGRAM_WEBHOOK_URL=hook,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        CRM_HTTP_HOST="127.0.0.1",
+        CRM_HTTP_PORT=str(port),
+        **extra,
+    )
+    return Instance(hook, http), env
 
 
 async def said(api: FakeBotApi, person: Person, count: int) -> list[dict[str, Any]]:

@@ -107,7 +107,7 @@ def build_application(
         .job_queue(None)
     )
     if rate_limit:
-        builder = builder.rate_limiter(ChatRateLimiter())
+        builder = builder.rate_limiter(ChatRateLimiter(chat_burst=settings.telegram_chat_burst))
     application = builder.build()
     application.add_error_handler(adapter.on_error)
     return application

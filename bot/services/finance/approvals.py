@@ -191,6 +191,8 @@ async def decidable(actor: User, request_id: int) -> ApprovalRequest:
     if request.status != ApprovalStatus.PENDING:
         raise AlreadyDecided(await _decider_name(request), ApprovalStatus(request.status))
     if not await _can_decide(actor, request):
+        if await ApprovalDecision.filter(request_id=request.id, approver_id=actor.id).exists():
+            raise AlreadyDecided(actor.name, ApprovalStatus.PENDING)  # a level below, by them
         raise PermissionDenied()
     return request
 
@@ -210,17 +212,7 @@ async def decide(
     """Approve or reject the request's current level; exactly one decision per level wins."""
     comment = " ".join(comment.split())[:500]
     async with in_transaction():
-        request = await ApprovalRequest.filter(id=request_id).first()
-        if request is None:
-            raise NotFound()
-        if request.requester_id == actor.id:
-            raise InvalidInput("self_approval")
-        if request.status != ApprovalStatus.PENDING:
-            raise AlreadyDecided(await _decider_name(request), ApprovalStatus(request.status))
-        if not await _can_decide(actor, request):
-            if await ApprovalDecision.filter(request_id=request.id, approver_id=actor.id).exists():
-                raise AlreadyDecided(actor.name, ApprovalStatus.PENDING)
-            raise PermissionDenied()
+        request = await decidable(actor, request_id)
         level = request.level
         next_id: int | None = None
         if approve and level < request.levels_needed:
@@ -293,25 +285,11 @@ async def _apply(actor: User, request: ApprovalRequest) -> None:
     if request.kind == ApprovalKind.DISCOUNT and request.deal_id is not None:
         deal = await Deal.get(id=request.deal_id)
         await Deal.filter(id=deal.id).update(discount_percent=request.percent)
-        await audit.record(
-            actor.id,
-            "deal.discount",
-            "deal",
-            deal.id,
-            before={"discount_percent": deal.discount_percent},
-            after={"discount_percent": request.percent, "approval_id": request.id},
-        )
+        await _audit_change(actor, request, deal, "discount_percent", request.percent, "discount")
     elif request.kind == ApprovalKind.CREDIT_LIMIT and request.customer_id is not None:
         customer = await Customer.get(id=request.customer_id)
         await Customer.filter(id=customer.id).update(credit_limit=request.amount)
-        await audit.record(
-            actor.id,
-            "customer.credit_limit",
-            "customer",
-            customer.id,
-            before={"credit_limit": customer.credit_limit},
-            after={"credit_limit": request.amount, "approval_id": request.id},
-        )
+        await _audit_change(actor, request, customer, "credit_limit", request.amount)
     elif request.kind == ApprovalKind.HANDOVER and request.customer_id is not None:
         customer = await Customer.get(id=request.customer_id)
         await move_owner(customer.id, request.target_user_id)
@@ -326,14 +304,28 @@ async def _apply(actor: User, request: ApprovalRequest) -> None:
         await Deal.filter(customer_id=customer.id, owner_id=customer.owner_id).update(
             owner_id=request.target_user_id
         )
-        await audit.record(
-            actor.id,
-            "customer.owner",
-            "customer",
-            customer.id,
-            before={"owner_id": customer.owner_id},
-            after={"owner_id": request.target_user_id, "approval_id": request.id},
-        )
+        await _audit_change(actor, request, customer, "owner_id", request.target_user_id, "owner")
+
+
+async def _audit_change(
+    actor: User,
+    request: ApprovalRequest,
+    record: Deal | Customer,
+    field: str,
+    value: object,
+    action: str | None = None,
+) -> None:
+    """The audit row of an approved change: `record`'s `field` before, `value` after, and the
+    approval that made it (action `<entity>.<action or field>`)."""
+    entity = "deal" if isinstance(record, Deal) else "customer"
+    await audit.record(
+        actor.id,
+        f"{entity}.{action or field}",
+        entity,
+        record.id,
+        before={field: getattr(record, field)},
+        after={field: value, "approval_id": request.id},
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,14 +179,21 @@ async def redeem_invite(
             locale=defaults.locale,
             timezone=defaults.timezone,
         )
-        await ChannelIdentity.create(
-            channel=channel, external_id=external_id, user=user, display_name=display_name[:100]
-        )
-        invite.used_at = now
-        invite.used_by_id = user.id
-        await invite.save(update_fields=["used_at", "used_by_id"])
+        await _bind(invite, user, channel, external_id, display_name, now)
         await audit.record(user.id, "invite.redeem", "user", user.id, after=_user_dict(user))
     return user
+
+
+async def _bind(
+    invite: Invite, user: User, channel: str, external_id: str, display_name: str, now: datetime
+) -> None:
+    """The messenger account becomes `user`'s, and the invite is used (by `user`) from `now`."""
+    await ChannelIdentity.create(
+        channel=channel, external_id=external_id, user=user, display_name=display_name[:100]
+    )
+    invite.used_at = now
+    invite.used_by_id = user.id
+    await invite.save(update_fields=["used_at", "used_by_id"])
 
 
 async def _link(
@@ -196,11 +203,7 @@ async def _link(
     user = await User.filter(id=invite.used_by_id, active=True).first()
     if user is None:
         raise InvalidInput("invite_invalid")
-    await ChannelIdentity.create(
-        channel=channel, external_id=external_id, user=user, display_name=display_name[:100]
-    )
-    invite.used_at = now
-    await invite.save(update_fields=["used_at"])
+    await _bind(invite, user, channel, external_id, display_name, now)
     await audit.record(user.id, "identity.link", "user", user.id, after={"channel": channel})
     return user
 
@@ -208,19 +211,19 @@ async def _link(
 async def set_locale(user: User, value: str) -> str:
     """Switch the user's language; returns the stored code ('en' or 'zh')."""
     language = normalize_locale(value)
-    before = user.locale
-    user.locale = language
-    async with in_transaction():
-        await user.save(update_fields=["locale"])
-        await audit.record(
-            user.id,
-            "user.locale",
-            "user",
-            user.id,
-            before={"locale": before},
-            after={"locale": language},
-        )
+    await _set_preference(user, "locale", language)
     return language
+
+
+async def _set_preference(user: User, field: str, value: str) -> None:
+    """Store one of the user's own preferences with its audit row (`user.<field>`)."""
+    before = getattr(user, field)
+    setattr(user, field, value)
+    async with in_transaction():
+        await user.save(update_fields=[field])
+        await audit.record(
+            user.id, f"user.{field}", "user", user.id, before={field: before}, after={field: value}
+        )
 
 
 def parse_timezone(value: str) -> str | None:
@@ -244,18 +247,7 @@ async def set_timezone(user: User, value: str) -> str:
     if zone is None:
         raise InvalidInput("unknown_timezone", value)
     ZoneInfo(zone)
-    before = user.timezone
-    user.timezone = zone
-    async with in_transaction():
-        await user.save(update_fields=["timezone"])
-        await audit.record(
-            user.id,
-            "user.timezone",
-            "user",
-            user.id,
-            before={"timezone": before},
-            after={"timezone": zone},
-        )
+    await _set_preference(user, "timezone", zone)
     return zone
 
 

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
+from bot.services.language.capture_names import sound
 from bot.services.speech.bias import Hints
 from bot.services.speech.errors import SpeechUnavailable
 
@@ -126,18 +127,16 @@ def names_by_sound(text: str, names: Iterable[str]) -> str:
     """Write each customer name heard as same-sounding characters as the name itself.
 
     Whisper spells a name it does not know with common characters of that sound; matching
-    afterwards compares characters, so "华岸猫一" would never find 华南贸易. Without pypinyin (the
-    whisper extra) the text is returned as heard.
+    afterwards compares characters, so "华岸猫一" would never find 华南贸易. Characters are read
+    as the note matcher reads them (`capture_names.sound`), one at a time, name and transcript
+    alike.
     """
-    try:
-        from pypinyin import lazy_pinyin
-    except ImportError:
-        return text
-    sounds = [lazy_pinyin(character)[0] if _han(character) else "" for character in text]
+    sounds = [sound(character) if _han(character) else "" for character in text]
     for name in names:
         if len(name) < MIN_NAME_CHARACTERS or not _han(name) or name in text:
             continue
-        target = " ".join(lazy_pinyin(name))
+        said = [sound(character) for character in name]
+        target = " ".join(said)
         best, where = SAME_SOUND, -1
         for start in range(len(text) - len(name) + 1):
             if not _han(text[start : start + len(name)]):
@@ -147,5 +146,5 @@ def names_by_sound(text: str, names: Iterable[str]) -> str:
                 best, where = score, start
         if where >= 0:
             text = text[:where] + name + text[where + len(name) :]
-            sounds[where : where + len(name)] = lazy_pinyin(name)
+            sounds[where : where + len(name)] = said
     return text
