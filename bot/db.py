@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import TransactionalDBClient
@@ -21,6 +21,9 @@ from tortoise.transactions import in_transaction
 CENT = Decimal("0.01")
 MODELS = ["bot.models"]
 MIGRATIONS = "bot.migrations"
+
+
+T = TypeVar("T")
 
 
 def tortoise_config(db_url: str) -> dict[str, Any]:
@@ -102,6 +105,15 @@ async def execute(sql: str, params: Sequence[Any] = ()) -> int:
     sql = _for_dialect(sql, conn.capabilities.dialect)
     changed, _ = await conn.execute_query(sql, list(params))
     return changed
+
+
+IN_LIST = 900  # ids per IN (...) list: below SQLite's historical limit of 999 parameters
+
+
+def chunks(ids: Sequence[T], size: int = IN_LIST) -> list[list[T]]:
+    """`ids` in lists small enough for one IN (...) each, so a set-based query over any number
+    of reps or customers stays a handful of statements on both databases."""
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
 def dialect() -> str:

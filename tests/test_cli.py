@@ -59,6 +59,27 @@ def crmbot(
     return subprocess.CompletedProcess(["crmbot", *args], code, out.getvalue(), err.getvalue())
 
 
+async def crmbot_process(
+    tmp_path: Path, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """One crmbot command in a process of its own, for a test whose event loop holds the
+    database open already (an in-process `main` would take over the ORM's connections)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        cwd=tmp_path,
+        env=env_for(tmp_path, **env),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    code = proc.returncode if proc.returncode is not None else -1
+    return subprocess.CompletedProcess(["crmbot", *args], code, out.decode(), err.decode())
+
+
 @contextlib.contextmanager
 def _environment(env: dict[str, str]) -> Iterator[None]:
     saved = dict(os.environ)

@@ -5,6 +5,7 @@ carried by `crmbot backup` / `restore`."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import tarfile
@@ -181,9 +182,11 @@ async def test_backup_and_restore_carry_the_photos(tmp_path: Path) -> None:
     shelf = photos.PhotoStore(source, 10**6)
     kept = [await shelf.put(data) for data in (SHELF, CARD)]
     env = {"CRM_PHOTO_DIR": str(source)}
-    done = crmbot(tmp_path, "demo-data", "--reps", "2", "--customers", "5", "--visits", "5", **env)
+    # `main` runs its own event loop: in a thread, beside this test's.
+    demo = ("demo-data", "--reps", "2", "--customers", "5", "--visits", "5")
+    done = await asyncio.to_thread(crmbot, tmp_path, *demo, **env)
     assert done.returncode == 0, done.stderr
-    done = crmbot(tmp_path, "backup", "crm-backup.db", **env)
+    done = await asyncio.to_thread(crmbot, tmp_path, "backup", "crm-backup.db", **env)
     assert done.returncode == 0, done.stderr
     assert "2 photos to crm-backup.db.photos.tar" in done.stdout
     # A member named outside the store's scheme, and one whose bytes do not match its name,
@@ -198,8 +201,13 @@ async def test_backup_and_restore_carry_the_photos(tmp_path: Path) -> None:
 
     target = tmp_path / "restored-photos"
     url = f"sqlite://{tmp_path / 'restored' / 'crm.db'}"
-    done = crmbot(
-        tmp_path, "restore", "crm-backup.db", CRM_DATABASE_URL=url, CRM_PHOTO_DIR=str(target)
+    done = await asyncio.to_thread(
+        crmbot,
+        tmp_path,
+        "restore",
+        "crm-backup.db",
+        CRM_DATABASE_URL=url,
+        CRM_PHOTO_DIR=str(target),
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("; 2 photos).")

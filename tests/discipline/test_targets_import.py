@@ -17,7 +17,7 @@ from bot.services.data.spreadsheet import read_rows
 from bot.services.discipline import targets
 from bot.services.errors import InvalidInput, PermissionDenied
 from tests.conftest import Team
-from tests.test_cli import crmbot
+from tests.test_cli import crmbot_process
 
 NOW = datetime(2026, 12, 8, 2, 0, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -105,7 +105,9 @@ async def test_crmbot_import_targets_from_xlsx(team: Team, db_url: str, tmp_path
     book.save(out)
     (tmp_path / "targets.xlsx").write_bytes(out.getvalue())
 
-    done = crmbot(tmp_path, "import", "targets", "targets.xlsx", CRM_DATABASE_URL=db_url)
+    done = await crmbot_process(
+        tmp_path, "import", "targets", "targets.xlsx", CRM_DATABASE_URL=db_url
+    )
     assert done.returncode == 1, done.stderr  # a row was skipped
     assert "Targets set: 3 (rows: 1 set, 1 skipped)" in done.stdout, done.stdout
     assert (

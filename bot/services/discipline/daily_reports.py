@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from bot import db
 from bot.messages import Later
 from bot.models import (
     DailyReport,
@@ -36,7 +37,6 @@ from bot.services.finance import money
 from bot.services.notify import outbox
 from bot.services.people.permissions import scope_for
 
-CHUNK = 900  # ids per IN list: below SQLite's historical 999-parameter limit
 MAX_ITEMS = 12  # lines per section of a draft; the rest is counted
 NOTE_CHARS = 80  # a contact's notes, cut to one short line
 MAX_DRAFT = 3500  # a report as the rep edits it (fits one Telegram message with its header)
@@ -92,10 +92,6 @@ def previous_working_day(day: date) -> date:
     while not is_working_day(step):
         step -= timedelta(days=1)
     return step
-
-
-def _chunks(ids: Sequence[int]) -> list[list[int]]:
-    return [list(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
 
 
 def _short(text: str, size: int = NOTE_CHARS) -> str:
@@ -172,7 +168,7 @@ async def gather(recipients: Sequence[Recipient]) -> dict[int, DayFacts]:
     last_day = max(f.day for f in facts.values())
     ahead_from = min(start for start, _ in ahead.values())
     ahead_to = max(end for _, end in ahead.values())
-    for chunk in _chunks(sorted(facts)):
+    for chunk in db.chunks(sorted(facts)):
         visits = (
             await Visit.filter(user_id__in=chunk, at__gte=since, at__lt=until)
             .order_by("at", "id")
@@ -241,7 +237,7 @@ async def gather(recipients: Sequence[Recipient]) -> dict[int, DayFacts]:
 async def languages(user_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
     """(locale, time zone) per user: the draft is written in the rep's own words."""
     found: dict[int, tuple[str, str]] = {}
-    for chunk in _chunks(sorted(user_ids)):
+    for chunk in db.chunks(sorted(user_ids)):
         for uid, locale, tz in await User.filter(id__in=chunk).values_list(
             "id", "locale", "timezone"
         ):
@@ -309,7 +305,7 @@ async def store_drafts(
     wanted = {(uid, day) for uid, (day, _, _) in drafts.items()}
     days = sorted({day for _, day in wanted})
     found: list[Report] = []
-    for chunk in _chunks(sorted(drafts)):
+    for chunk in db.chunks(sorted(drafts)):
         for row in await DailyReport.filter(user_id__in=chunk, day__in=days).values_list(*_FIELDS):
             report = _report(row)
             if (report.user_id, report.day) in wanted:
@@ -490,7 +486,7 @@ async def unsent(
     people = sorted({uid for r in recipients for uid in teams.get(r.user_id, ())})
     days = sorted(set(wanted.values()))
     missing: set[tuple[int, date]] = set()
-    for chunk in _chunks(people):
+    for chunk in db.chunks(people):
         missing.update(
             await DailyReport.filter(
                 Q(user_id__in=chunk) & Q(day__in=days) & Q(status=ReportStatus.DRAFT)

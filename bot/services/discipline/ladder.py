@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
+from bot import db
 from bot.messages import Later
 from bot.models import Role, User, Visit
 from bot.services import audit
@@ -32,7 +33,6 @@ from bot.services.notify import outbox
 from bot.services.people.permissions import can_reassign, require_owner_visible, scope_for
 from bot.services.records import customers
 
-CHUNK = 900  # ids per IN list: below SQLite's historical 999-parameter limit
 MAX_LISTED = 8  # escalated follow-ups a summary lists by name (the rest are counted)
 
 
@@ -95,11 +95,11 @@ async def escalated(
     cutoffs = {m: overdue_since(day, tz, manager_days) for m, (day, tz) in days.items()}
     latest = max(cutoffs.values())
     rows: list[dict[str, Any]] = []
-    for start in range(0, len(reps), CHUNK):
+    for chunk in db.chunks(reps):
         rows += (
             await Visit.filter(
                 followup_done_at__isnull=True,
-                followup_owner_id__in=reps[start : start + CHUNK],
+                followup_owner_id__in=chunk,
                 next_followup_at__lt=latest,
             )
             .order_by("next_followup_at", "id")
@@ -151,10 +151,10 @@ async def at_risk(customer_ids: Sequence[int], *, before: datetime) -> dict[int,
     such due date: one grouped query per chunk of ids."""
     ids = sorted(set(customer_ids))
     found: dict[int, datetime] = {}
-    for start in range(0, len(ids), CHUNK):
+    for chunk in db.chunks(ids):
         found.update(
             await Visit.filter(
-                customer_id__in=ids[start : start + CHUNK],
+                customer_id__in=chunk,
                 followup_done_at__isnull=True,
                 next_followup_at__lt=before,
             )

@@ -28,7 +28,6 @@ from bot.services.notify import outbox
 from bot.services.people.permissions import scope_for
 from bot.services.records.matching import normalize_name
 
-CHUNK = 900
 KEPT_BY = Stage.NEGOTIATION  # an open deal past the proposal stage keeps its customer
 MAX_WARNED = 5
 
@@ -174,8 +173,7 @@ async def _record(
         batch_size=500,
     )
     ids = [c for c, _ in moved]
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in db.chunks(ids):
         slots = ", ".join(f"${n}" for n in range(1, len(chunk) + 1))
         await db.execute(
             f"UPDATE visits SET followup_owner_id = NULL WHERE followup_done_at IS NULL "
@@ -219,8 +217,7 @@ async def warnings(
     if not rules.enabled or not owner_ids:
         return found
     days = rules.days_by_tier()
-    for start in range(0, len(owner_ids), CHUNK):
-        chunk = sorted(owner_ids[start : start + CHUNK])
+    for chunk in db.chunks(sorted(owner_ids)):
         p = db.Params()
         where = _idle_where(p, rules, now, ahead_days=rules.warning_days)
         rows = await db.fetch(
@@ -251,8 +248,7 @@ async def returned_between(
     """Customers of these people that went to the pool in [since, until): (customer id, name,
     previous owner id, previous owner's name), newest first; one query per chunk."""
     found: list[tuple[int, str, int | None, str]] = []
-    for start in range(0, len(owner_ids), CHUNK):
-        chunk = sorted(owner_ids[start : start + CHUNK])
+    for chunk in db.chunks(sorted(owner_ids)):
         rows = (
             await PoolMove.filter(
                 user_id__in=chunk,

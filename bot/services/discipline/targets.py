@@ -40,7 +40,6 @@ from bot.services.language.amounts import MAX_AMOUNT, parse_money
 from bot.services.language.dates import parse_when
 from bot.services.people.permissions import scope_for
 
-CHUNK = 900  # ids per IN list: below SQLite's historical 999-parameter limit
 MAX_VISITS = 100_000
 METRICS = (TargetMetric.WON, TargetMetric.COLLECTED, TargetMetric.VISITS)
 AMOUNT_METRICS = (TargetMetric.WON, TargetMetric.COLLECTED)
@@ -48,10 +47,6 @@ BOARD_SIZE = 20  # reps on the leaderboard: a phone shows this many bars legibly
 
 # {user_id: {metric: {currency ('' for visits): amount}}}
 Results = dict[int, dict[str, dict[str, Decimal]]]
-
-
-def _chunks(ids: Sequence[int]) -> list[list[int]]:
-    return [list(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
 
 
 def zone_of(name: str | None) -> ZoneInfo:
@@ -282,7 +277,7 @@ async def results(months: Mapping[int, tuple[str, date]]) -> Results:
         groups[(tz_name, month_of(month))].append(user_id)
     for (tz_name, month), members in groups.items():
         start, end = month_bounds(month, zone_of(tz_name))
-        for chunk in _chunks(sorted(members)):
+        for chunk in db.chunks(sorted(members)):
             await _won(found, chunk, start, end)
             await _collected(found, chunk, month, last_day(month))
             counts = (
@@ -335,7 +330,7 @@ async def targets_of(
         by_month[month_of(month)].append(uid)
     found: dict[int, dict[str, tuple[Decimal, str]]] = defaultdict(dict)
     for month, members in by_month.items():
-        for chunk in _chunks(sorted(members)):
+        for chunk in db.chunks(sorted(members)):
             rows = await Target.filter(scope=scope, user_id__in=chunk, month=month).values_list(
                 "user_id", "metric", "amount", "currency"
             )
@@ -469,7 +464,7 @@ async def team_attainment(
 
 async def _people_named(ids: Sequence[int]) -> list[tuple[int, str, str]]:
     rows: list[tuple[int, str, str]] = []
-    for chunk in _chunks(list(ids)):
+    for chunk in db.chunks(list(ids)):
         rows += await User.filter(id__in=chunk).values_list("id", "name", "timezone")
     return rows
 
@@ -771,7 +766,7 @@ async def _write_many(
     months = sorted({m for _, _, m, _ in writes})
     async with in_transaction():
         existing: dict[tuple[str, int, date, str], Target] = {}
-        for chunk in _chunks(users):
+        for chunk in db.chunks(users):
             for row in await Target.filter(user_id__in=chunk, month__in=months).select_for_update():
                 existing[(str(row.scope), row.user_id, row.month, str(row.metric))] = row
         changed: list[Target] = []

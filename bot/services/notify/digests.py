@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 
+from bot import db
 from bot.models import Customer, CustomerStatus, Role, User, Visit
 from bot.services.discipline import daily_reports, ladder, pool, targets
 from bot.services.finance import approvals, deals, receivables
 from bot.services.records import tasks
 
-CHUNK = 900  # ids per IN list: below SQLite's historical 999-parameter limit
 MAX_FOLLOWUPS = 6
 MAX_DORMANT = 3
 MAX_POOLED = 8
@@ -50,10 +50,6 @@ def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
     return start, end
-
-
-def _chunks(ids: Sequence[int]) -> list[list[int]]:
-    return [list(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
 
 
 # --- who is due ------------------------------------------------------------------------------
@@ -182,7 +178,7 @@ async def build_digests(
     ids = sorted(digests)
     shown: dict[int, list[tuple[int, datetime, bool]]] = defaultdict(list)
     listed: set[int] = set()  # customers with a follow-up due: not "quiet" on the same page
-    for chunk in _chunks(ids):
+    for chunk in db.chunks(ids):
         rows = (
             await Visit.filter(
                 followup_done_at__isnull=True,
@@ -208,7 +204,7 @@ async def build_digests(
     cutoff = now - timedelta(days=dormant_days)
     quiet: dict[int, list[tuple[int, datetime | None]]] = defaultdict(list)
     never: dict[int, list[tuple[int, datetime | None]]] = defaultdict(list)
-    for chunk in _chunks(ids):
+    for chunk in db.chunks(ids):
         dormant = Customer.filter(
             Q(owner_id__in=chunk)
             & ~Q(status=CustomerStatus.INACTIVE)
@@ -274,7 +270,7 @@ async def _add_money(
 
 async def _names(customer_ids: set[int]) -> dict[int, str]:
     names: dict[int, str] = {}
-    for chunk in _chunks(sorted(customer_ids)):
+    for chunk in db.chunks(sorted(customer_ids)):
         names.update(await Customer.filter(id__in=chunk).values_list("id", "name"))
     return names
 
@@ -377,7 +373,7 @@ async def build_summaries(
         rushed: dict[int, int] = {}
         far_out: dict[int, int] = {}
         on_site: dict[int, int] = {}
-        for chunk in _chunks(team):
+        for chunk in db.chunks(team):
             on_site.update(
                 await Visit.filter(
                     user_id__in=chunk, at__gte=start, at__lt=end, minutes_on_site__isnull=False
