@@ -26,7 +26,7 @@ from tests.conftest import Team
 from tests.support import once_per_database
 
 BAR = 0.95
-TEST_FLOOR = {"en": 0.90, "zh": 0.94}
+TEST_FLOOR = {"en": 0.89, "zh": 0.92}
 
 Scored = list[tuple[Note, dict[str, bool]]]
 

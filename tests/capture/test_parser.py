@@ -334,3 +334,99 @@ def test_misspelt_names_are_not_scanned_for_a_whole_large_company() -> None:
         idx.add(number, normalize_name(f"上海星辰贸易{number}"), owner_id=number % 3)
     assert idx.misspelt_mentions("拜访了星晨贸易", None) == []
     assert idx.misspelt_mentions("拜访了星晨贸易", frozenset({1}))
+
+
+# --- what reps write that the first rules missed ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dunmore print works mtg 10am tmrw", local(2026, 11, 19, 10)),
+        ("mtg postponed to next Thurs 3pm", local(2026, 11, 19, 15)),
+        ("couldnt get through line busy try again at 4", local(2026, 11, 18, 16)),
+        ("no answer x2 try after lunch", local(2026, 11, 18, 14)),
+        ("打了两次都是忙音，晚点再打", local(2026, 11, 18, 17)),
+        ("all seedlings dead, call supplier today", local(2026, 11, 18, 17)),
+    ],
+)
+def test_times_beside_days_and_later_today(text: str, expected: datetime) -> None:
+    assert read(text).followup == expected
+
+
+def test_a_flight_that_is_late_is_no_follow_up() -> None:
+    assert read("航班晚点了，明天再去拜访").followup == local(2026, 11, 19, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("瑞丰鞋业打了两次都是忙音", VisitKind.CALL),
+        ("洪都建材的刘总手机关机", VisitKind.CALL),
+        ("今天中午和北方重机的王总吃了个饭", VisitKind.MEETING),
+        ("展会上认识一个新客户", VisitKind.MEETING),
+        ("Prairie Wind - txt from Hughes", VisitKind.MESSAGE),
+        ("sent over the sample book via email call them thursday to discuss", VisitKind.MESSAGE),
+        ("test drive event at their lot, 5 vans of interest", VisitKind.VISIT),
+    ],
+)
+def test_more_kind_words(text: str, kind: VisitKind) -> None:
+    reading = read(text)
+    assert (reading.kind, reading.kind_said) == (kind, True)
+
+
+def test_a_meeting_cancelled_later_in_its_clause_did_not_happen() -> None:
+    assert not read("mtg w/ tanaka cancelled, rescheduling to next wk").kind_said
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("货款2万5下周一打过来", ["25000 CNY"]),
+        ("货款4万2，月底前结", ["42000 CNY"]),
+        ("老板说要打印机2台，三千五一台", ["2 台", "3500 CNY"]),
+        ("有机肥四十吨一吨两千八", ["40 吨", "2800 CNY"]),
+        ("单价两块五十二月五号之前要", ["2.5 CNY"]),
+        ("螺丝10万颗", ["100000 颗"]),
+        ("两双鞋", ["2 双"]),
+        ("一片好评", []),
+        ("wants 3 new units", ["3 units"]),
+        ("2 new trials", []),
+        ("2,000 ft of pipe", ["2000 ft"]),
+    ],
+)
+def test_spoken_tenths_prices_for_one_and_units(text: str, labels: list[str]) -> None:
+    assert [a.label for *_, a in find_amounts(text, "CNY")] == labels
+
+
+def test_a_later_word_of_a_name_alone_does_not_name_it() -> None:
+    idx = index("Coastal Cold Storage", "Blue Ridge Farms")
+    assert mentioned(idx, "cold called a new lead from the expo") == []
+    assert mentioned(idx, "blu ridge farms visited, all good") == [2]
+
+
+def test_two_words_that_make_a_name_find_it() -> None:
+    assert mentioned(index("Castlerock Security"), "swung by castle rock, nobody in") == [1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "visited hollister paper and dunmore print works today",
+        "上午去了恒达精密，下午去了天一塑料，都要报价",
+    ],
+)
+def test_two_customers_written_apart_are_both_offered(text: str) -> None:
+    idx = index(
+        "Hollister Paper Mills",
+        "Dunmore Print Works",
+        "苏州恒达精密机械有限公司",
+        "无锡天一塑料制品厂",
+    )
+    assert len(close_mentions(idx.mentions(text, everyone))) == 2
+
+
+def test_a_pair_inside_other_words_is_no_second_customer() -> None:
+    idx = index("青岛海润水产", "无锡天一塑料制品厂")
+    found = idx.mentions("海润水产来电话说冷库有问题，让我们明天一早派人过去", everyone)
+    assert [m.customer_id for m in close_mentions(found)] == [1]

@@ -41,7 +41,6 @@ def test_a_spoken_tenth_in_a_sentence(text: str, typed: str, value: int) -> None
         ("要2万件", ["20000 件"]),  # no digit after the scale: as before
         ("2万5%", ["20000 CNY", "5 %"]),  # a percent is not a tenth
         ("2万56", ["20000 CNY"]),  # two digits are not a tenth; 56 alone is not money
-        ("1.2万5", ["12000 CNY"]),  # a decimal already: the 5 is left alone
         ("2万5,000", ["20000 CNY"]),  # digit grouping after a scale: not a tenth
     ],
 )

@@ -244,6 +244,10 @@ UNITS = {
     "liters": "liters",
     "litres": "liters",
     "users": "users",
+    "ft": "ft",
+    "feet": "ft",
+    "lbs": "lbs",
+    "lb": "lbs",
     "米": "米",
     "本": "本",
     "册": "册",
@@ -275,13 +279,43 @@ UNITS = {
     "桶": "桶",
     "条": "条",
     "把": "把",
+    "颗": "颗",
+    "粒": "粒",
+    "片": "片",
+    "双": "双",
+    "根": "根",
+    "支": "支",
+    "枚": "枚",
+    "罐": "罐",
+    "捆": "捆",
+    "扇": "扇",
+    "株": "株",
+    "棵": "棵",
+    "副": "副",
+    "对": "对",
+    "头": "头",
+    "组": "组",
 }
+# Measure words that also make common words after a lone Chinese digit ("一片", "一对一", "两头"):
+# with one of those digits they are no quantity of goods.
+_LOOSE_UNITS = frozenset("个個片对头组副支根")
 _UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 _ZHE = r"\d(?:\.\d)?|\d\d|[一二三四五六七八九]{1,2}"
+# A Chinese numeral that ends in a spoken tenth ("三千五", "两万八"): it cannot go on with 一.
+_ZH_SPOKEN = rf"(?:[{_ZH_DIGIT}]|十)[{_ZH_DIGIT}十百千万]*[百千万亿][{_ZH_DIGIT}]"
+
+# Words that may stand between a number and what it counts: "3 new units", "forty more cameras".
+_ADJECTIVES = "more|extra|additional|spare|new|used|old|replacement|empty|full|big|large|small"
+# After these a plural noun is goods ("forty more cameras"); after the others only a unit is
+# ("3 new units", but "2 new trials" counts no goods).
+_MORE = frozenset(("more", "extra", "additional", "spare"))
 
 _AMOUNT = re.compile(
     # 2块5 (two yuan fifty), as prices are said
-    rf"(?P<kuai>\d+|{_ZH_NUM})块(?P<jiao>[0-9一二三四五六七八九])(?![0-9万千百十])"
+    rf"(?P<kuai>\d+|{_ZH_NUM})块(?P<jiao>[0-9一二三四五六七八九])(?![0-9万千百]|十(?![一二]?月))"
+    "|"
+    # a price for one: "三千五一台", "85元一个" (a spoken tenth or a currency ends the number)
+    rf"(?P<each>{_DIGITS}|{_ZH_SPOKEN})(?P<eachcur>元|块钱|块)?(?=[一每](?:{_UNIT}))"
     "|"
     # 5%, 7.5 percent, five percent, 百分之五
     rf"(?P<pct>{_DIGITS}|{_EN_NUM})\s*(?:%|(?:percent|per\s+cent|pct)(?![a-z]))"
@@ -292,8 +326,9 @@ _AMOUNT = re.compile(
     rf"|(?<![a-z])(?P<pre>{_CUR_BEFORE})\s*(?P<num1>{_DIGITS}|{_ZH_NUM})"
     rf"(?:\s*(?P<mult1>{_MULT})(?![a-z]))?"
     # 120万元, 80k USD, 三千块, 500 dollars, 200 units, 三千台, 8 robots, 120万, 1.2 million
-    rf"|(?P<num>{_DIGITS}|{_ZH_NUM}|{_EN_NUM})(?:\s*(?P<mult>{_MULT})(?![a-z]))?"
-    rf"(?:\s*(?P<about>多|余|来)?\s*(?:(?:more|extra|additional|spare)\s+)?"
+    rf"|(?P<num>{_DIGITS}|{_ZH_NUM}|{_EN_NUM})(?:\s*(?P<mult>{_MULT})(?![a-z])"
+    rf"(?:(?<=[千万萬亿億])(?P<tenth>\d)(?![\d%]|[.,]\d))?)?"
+    rf"(?:\s*(?P<about>多|余|来)?\s*(?:(?P<adjective>{_ADJECTIVES})\s+)?"
     rf"(?:(?P<post>{_CUR_AFTER})(?![a-z])|(?P<unit>{_UNIT})(?:(?<![a-z])|(?![a-z]))"
     rf"|(?P<noun>[a-z]{{2,}}s)(?![a-z])))?",
     re.IGNORECASE,
@@ -330,10 +365,13 @@ def _big(num: str, mult: str | None) -> bool:
     return bool(re.search(r"[千仟万萬亿億]|thousand|million|billion", num, re.IGNORECASE))
 
 
-def _scaled(num: str, mult: str | None) -> Decimal | None:
+def _scaled(num: str, mult: str | None, tenth: str | None = None) -> Decimal | None:
+    """The number times its multiplier; "2万5" (a digit after the scale) is 2.5万 as said."""
     value = _number(num)
     if value is None:
         return None
+    if tenth:
+        value += Decimal(tenth) / 10
     return value * _MULTIPLIERS[mult.lower()] if mult else value
 
 
@@ -352,6 +390,9 @@ def _read(m: re.Match[str], currency: str | None, *, answer: bool) -> Amount | N
         if whole is None or tenths is None:
             return None
         return Amount(MONEY, whole + tenths / 10, currency or "", raw)
+    if m["each"]:
+        value = _number(m["each"])
+        return Amount(MONEY, value, currency or "", raw) if value else None
     if m["pct"] or m["pctzh"]:
         value = _number(m["pct"] or m["pctzh"])
         return Amount(PERCENT, value, "%", raw) if value is not None else None
@@ -366,30 +407,33 @@ def _read(m: re.Match[str], currency: str | None, *, answer: bool) -> Amount | N
         value = _scaled(m["num1"], m["mult1"])
         code = _currency(m["pre"])
         return Amount(MONEY, value, code, raw, currency_said=True) if value else None
-    num, mult = m["num"], m["mult"]
+    num, mult, tenth = m["num"], m["mult"], m["tenth"]
     if m["unit"]:
         if m["unit"] == "把" and not num.isdigit():
             return None  # "下周三把报价发过去": 把 after a Chinese numeral is not chairs
-        if m["unit"] in "个個" and (
-            m.string[m.end() : m.end() + 1] in _NOT_COUNTED or re.fullmatch(f"[{_ZH_DIGIT}]", num)
+        unit = m["unit"]
+        if unit in _LOOSE_UNITS and (
+            (unit in "个個" and m.string[m.end() : m.end() + 1] in _NOT_COUNTED)
+            or re.fullmatch(f"[{_ZH_DIGIT}]", num)
         ):
-            return None  # "两个月", "一个新客户": not a quantity of goods
-        value = _scaled(num, mult)
+            return None  # "两个月", "一个新客户", "一片": not a quantity of goods
+        value = _scaled(num, mult, tenth)
         return Amount(QUANTITY, value, UNITS[m["unit"].lower()], raw) if value else None
     if m["noun"]:
         noun = m["noun"].lower()
-        if noun in _NOT_GOODS or m["about"]:
+        adjective = (m["adjective"] or "more").lower()
+        if noun in _NOT_GOODS or m["about"] or adjective not in _MORE:
             return None
-        value = _scaled(num, mult)
+        value = _scaled(num, mult, tenth)
         return Amount(QUANTITY, value, noun, raw) if value else None
     if m["post"]:
-        value = _scaled(num, mult)
+        value = _scaled(num, mult, tenth)
         code = _currency(m["post"])
         return Amount(MONEY, value, code, raw, currency_said=True) if value else None
     if m["about"]:
         return None
     if answer or _big(num, mult):
-        value = _scaled(num, mult)
+        value = _scaled(num, mult, tenth)
         return Amount(MONEY, value, currency or "", raw) if value else None
     return None
 
@@ -415,7 +459,27 @@ def find_amounts(text: str, currency: str) -> list[tuple[int, int, Amount]]:
         amount = _read(m, currency, answer=False)
         if amount is not None:
             found.append((where[m.start()], where[m.end() - 1] + 1, amount))
-    return found
+    return [
+        f
+        for i, f in enumerate(found)
+        if not (
+            _per_one(f[2])
+            and (
+                (i + 1 < len(found) and _priced(f, found[i + 1]))
+                or (i > 0 and _priced(found[i - 1], f))
+            )
+        )
+    ]
+
+
+def _per_one(amount: Amount) -> bool:
+    """ "一吨" or "每吨": one unit, the measure a price is given for."""
+    return amount.kind == QUANTITY and amount.value == 1 and amount.text[:1] in "一每"
+
+
+def _priced(first: tuple[int, int, Amount], second: tuple[int, int, Amount]) -> bool:
+    """A price right next to one unit: "一吨两千八", "三千五一台"."""
+    return MONEY in (first[2].kind, second[2].kind) and second[0] - first[1] <= 1
 
 
 def _answer(text: str) -> re.Match[str] | None:

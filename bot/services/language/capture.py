@@ -39,6 +39,9 @@ __all__ = [
 # "星辰贸易" matches the first far better (no question).
 CLOSE_SHARE = 0.85
 MAX_CHOICES = 5
+# What a second name must have written exactly to be offered beside the best one (one
+# distinctive word, or two distinctive characters).
+NAMED_APART = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +90,22 @@ def close_mentions(mentions: list[Mention]) -> list[Mention]:
         for m in mentions
         if (m.weight >= CLOSE_SHARE * best.weight and m.exact >= CLOSE_SHARE * best.exact)
         or (m.coverage >= 1.0 and m.exact >= m.weight)  # named in full, as it is written
+        or _named_apart(m, best)
     ]
     return close[:MAX_CHOICES]
+
+
+def _named_apart(mention: Mention, best: Mention) -> bool:
+    """A second customer written out in words of its own, none shared with the best one: the
+    note names two ("上午去了恒达精密，下午去了天一塑料"), so the rep is asked.
+
+    Written out means a Latin word of the name, or three of its characters in a row (two
+    character pairs): a lone pair is too often part of other words ("明天一早" has 天一).
+    """
+    if mention.exact < NAMED_APART or not mention.units or mention.units & best.units:
+        return False
+    pairs = [unit for unit in mention.units if not unit.isascii()]
+    return len(pairs) >= 2 or len(pairs) < len(mention.units)
 
 
 def _resolved(mentions: list[Mention], finder: DuplicateFinder) -> list[Mention]:

@@ -30,11 +30,13 @@ the index is held in memory and caught up with one indexed query per note, as `D
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
@@ -138,6 +140,9 @@ class Mention:
     weight: float
     coverage: float
     exact: float = 0.0  # the part of `weight` the note wrote exactly (no slip, no homophone)
+    # the words and character pairs of the note that wrote it exactly: two names written with
+    # none in common are two customers named ("visited Hollister and Dunmore")
+    units: frozenset[str] = frozenset()
 
 
 def sound(char: str) -> str:
@@ -238,11 +243,19 @@ def _entries(cut: _Key) -> set[str]:
     return found
 
 
-def note_tokens(text: str, vocabulary: Callable[[str], Iterable[tuple[str, float]]]) -> NoteTokens:
-    """Words, character pairs and their sounds; unknown words are looked up as possible typos."""
+def note_tokens(
+    text: str,
+    vocabulary: Callable[[str], Iterable[tuple[str, float]]],
+    known: Callable[[str], bool] = lambda word: False,
+) -> NoteTokens:
+    """Words, character pairs and their sounds; unknown words are looked up as possible typos,
+    and two words that make a known one together ("castle rock") stand for it."""
     folded = _fold(text)
     written = _LATIN_WORD.findall(folded)
     words: dict[str, float] = dict.fromkeys(written, 1.0)
+    for first, second in pairwise(written):
+        if known(first + second):
+            words[first + second] = max(words.get(first + second, 0.0), JOINED_WEIGHT)
     for word in dict.fromkeys(written):
         if len(word) >= MIN_FUZZY_LEN:  # "motor" for Motors, "hotel" for Hotels
             other = word[:-1] if word.endswith("s") else f"{word}s"
@@ -257,21 +270,34 @@ def note_tokens(text: str, vocabulary: Callable[[str], Iterable[tuple[str, float
     return NoteTokens(words, frozenset(pairs), folded, frozenset(sound_pairs))
 
 
-def _mentioned(cut: _Key, note: NoteTokens) -> tuple[float, float]:
-    """(weight the note mentions, of which written exactly)."""
+def _mentioned(cut: _Key, note: NoteTokens) -> tuple[float, float, frozenset[str]]:
+    """(weight the note mentions, of which written exactly, the units written exactly)."""
     weight = exact = 0.0
+    units: set[str] = set()
     for word, w in cut.words:
         found = note.words.get(word, 0.0)
         weight += w * found
-        exact += w if found == 1.0 else 0.0
+        if found == 1.0:
+            exact += w
+            units.add(word)
     pairs, sounds = note.pairs, note.sound_pairs
     for w, written, heard in cut.chars:
         if any(pair in pairs for pair in written):
             weight += w
             exact += w
+            units.update(pair for pair in written if pair in pairs)
         elif any(pair in sounds for pair in heard):
             weight += w * HOMOPHONE_WEIGHT
-    return weight, exact
+    return weight, exact, frozenset(units)
+
+
+def _lead_missing(cut: _Key, note: NoteTokens) -> bool:
+    """Whether a name of several distinctive Latin words is mentioned by one of its later words
+    alone: people shorten "Coastal Cold Storage" to "Coastal", never to "cold" ("cold called")."""
+    core = [word for word, w in cut.words if w == 1.0]
+    if len(core) < 2 or note.words.get(core[0], 0.0) > 0:
+        return False
+    return sum(note.words.get(word, 0.0) > 0 for word, _ in cut.words) < 2
 
 
 def _core_pair_heard(cut: _Key, note: NoteTokens) -> bool:
@@ -384,7 +410,7 @@ class MentionIndex:
         return best
 
     def tokens(self, text: str) -> NoteTokens:
-        return note_tokens(text, self._near_words)
+        return note_tokens(text, self._near_words, self._postings.__contains__)
 
     def mentions(
         self, text: str, visible: Callable[[int], bool], *, limit: int = 8
@@ -425,17 +451,17 @@ class MentionIndex:
             if key not in seen and any(visible(owner_of[cid]) for cid in ids_of[key])
         ]
         if len(keys) > MAX_SCORED:
-            keys = sorted(keys, key=lambda k: (-hits[k], k))[:MAX_SCORED]
+            keys = heapq.nsmallest(MAX_SCORED, keys, key=lambda k: (-hits[k], k))
         found: list[Mention] = []
         for key in keys:
             cut = self._cut_of[key]
-            weight, exact = _mentioned(cut, note)
+            weight, exact, written = _mentioned(cut, note)
             coverage = weight / cut.total if cut.total else 0.0
-            if weight < MIN_WEIGHT or coverage < MIN_COVERAGE:
+            if weight < MIN_WEIGHT or coverage < MIN_COVERAGE or _lead_missing(cut, note):
                 continue
             for customer_id in ids_of[key]:
                 if visible(owner_of[customer_id]):
-                    found.append(Mention(customer_id, key, weight, coverage, exact))
+                    found.append(Mention(customer_id, key, weight, coverage, exact, written))
         return found
 
     def misspelt_mentions(
@@ -451,12 +477,13 @@ class MentionIndex:
         runs = _CJK_RUN.findall(_fold(text))
         if not runs:
             return []
-        if owner_ids is None:
-            ids: set[int] = set(self._key_of)
-        else:
-            ids = set().union(*(self._ids_of_owner.get(owner, set()) for owner in owner_ids))
-        if len(ids) > MISSPELT_SCOPE:
+        # counted before any set is built: an admin sees every customer (100,000 ids to copy
+        # on every note that names nobody, only to find the scan is too large)
+        books = [self._ids_of_owner.get(owner, set()) for owner in owner_ids or ()]
+        seen = len(self._key_of) if owner_ids is None else sum(map(len, books))
+        if seen > MISSPELT_SCOPE:
             return []
+        ids: set[int] = set(self._key_of) if owner_ids is None else set().union(*books)
         names: list[str] = []
         owners: list[tuple[int, str, float, float]] = []
         for customer_id in ids:

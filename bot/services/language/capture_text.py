@@ -106,6 +106,8 @@ _KIND_WORDS: tuple[tuple[VisitKind, re.Pattern[str]], ...] = (
                 r"visit(?:ed|ing|s)?|site visit|dropped (?:by|in|off)|drop(?:ped)? by"
                 r"|stopped (?:by|in)|popped (?:in|by)|swung by|went (?:to|over to|by)|on[- ]?site"
                 r"|was at|were at|just left|came out of|got back from|walked the site|toured"
+                r"|(?:at|in) their (?:office|offices|place|shop|store|lot|site|plant|factory"
+                r"|warehouse|hq|showroom|premises|yard|farm|kitchen|lab|clinic)"
             )
             + r"|拜访|上门|走访|到访|登门|去了|去客户|跑了一趟|去了一趟|去现场|现场看|过去看|去看了"
             # "去宏远建材收款": going somewhere, said at the start of a clause or after "today"
@@ -124,7 +126,8 @@ _KIND_WORDS: tuple[tuple[VisitKind, re.Pattern[str]], ...] = (
                 r" (?:reach|get through)|tried (?:calling|to call|to reach)|conf(?:erence)? call"
             )
             + r"|打电话|打了电话|打了个电话|来电话|来电|电话|通话|致电|电联|回电|没接|未接|没人接"
-            + r"|没打通|打不通|(?<![a-z])call(?![a-z])",
+            + r"|没打通|打不通|忙音|占线|关机|打了[一两三四五六七八九几好\d]+[次遍个]|打过去|打给"
+            + r"|语音通话|语音电话|(?<![a-z])call(?![a-z])",
             re.IGNORECASE,
         ),
     ),
@@ -138,7 +141,8 @@ _KIND_WORDS: tuple[tuple[VisitKind, re.Pattern[str]], ...] = (
                 r"|came (?:to|by|in to|into|over to) our (?:office|place|showroom|shop|factory)"
                 r"|visited us|came (?:in|by|over)"
             )
-            + r"|会议|开会|开了个会|开了会|视频会|视频了|视频|会面|见面|面谈|吃饭|饭局|喝茶|来公司"
+            + r"|会议|开会|开了个会|开了会|视频会|视频了|视频|会面|见面|面谈|吃了?[个顿过]?饭|饭局"
+            + r"|喝了?[个杯点]?(?:茶|咖啡)|展会|来公司"
             + r"|来我们公司|来我们|来访|演示|座谈|电话会议",
             re.IGNORECASE,
         ),
@@ -147,7 +151,7 @@ _KIND_WORDS: tuple[tuple[VisitKind, re.Pattern[str]], ...] = (
         VisitKind.MESSAGE,
         re.compile(
             _EN.format(
-                r"messag(?:e|ed|es|ing)|msg(?:'d|d|ed)?|texted|texts?|sms(?:'d|ed)?"
+                r"messag(?:e|ed|es|ing)|msg(?:'d|d|ed)?|texted|texts?|txt(?:'d|d|ed)?|sms(?:'d|ed)?"
                 r"|wechat(?:ed|'d)?|whatsapp(?:ed|'d)?|e-?mail(?:ed|s)?|dm(?:'d|ed)?|linkedin"
             )
             + r"|微信|消息|短信|邮件|留言|发信息|钉钉|发了报价|发报价|报价发|发了合同|发了资料"
@@ -173,6 +177,18 @@ _PLAN_BEFORE_EN = re.compile(
 )
 _PLAN_AFTER_EN = re.compile(
     r"^\s*(?:back|again|postponed|rescheduled|moved|cancell?ed|scheduled|booked|set (?:for|up))\b",
+    re.IGNORECASE,
+)
+# Said later in the clause, these undo the contact: "mtg w/ tanaka cancelled".
+_UNDONE_AFTER_EN = re.compile(
+    r"^[^,;.!?]{0,40}?\b(?:cancell?ed|postponed|rescheduled|called off|fell through)\b",
+    re.IGNORECASE,
+)
+# A channel named after a verb in the past says how something was done: "sent over the sample
+# book via email", "got the PO by email".
+_CHANNEL_AFTER_PAST_EN = re.compile(
+    r"\b(?:sent|got|received|shared|forwarded|\w{3,}ed)\b(?:\s+\S+){0,6}?\s+"
+    r"(?:via|by|over|through|per|on)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 _PLAN_BEFORE_ZH = re.compile(
@@ -237,12 +253,20 @@ def kind_words(text: str, future: list[tuple[int, int]] | None = None) -> list[K
         before, after = text[left:start], text[end:right]
         word = text[start:end]
         if _CJK_CHARS.search(word):
-            done = after.startswith("了") or not (
-                _PLAN_BEFORE_ZH.search(before[-8:])
-                or any(left <= f_end <= start and start - f_end <= 8 for _, f_end in future)
+            done = (
+                "了" in word
+                or after.startswith(("了", "过"))
+                or not (
+                    _PLAN_BEFORE_ZH.search(before[-8:])
+                    or any(left <= f_end <= start and start - f_end <= 8 for _, f_end in future)
+                )
             )
+        elif _UNDONE_AFTER_EN.search(after):
+            done = False
         elif _DONE_EN.search(word) or _DONE_BEFORE_EN.search(before):
             done = not re.search(r"\b(?:will|'ll|gonna|to)\s+$", before, re.IGNORECASE)
+        elif _CHANNEL_AFTER_PAST_EN.search(before) and not _PLAN_BEFORE_EN.search(before):
+            done = True
         else:
             near_date = any(
                 (end <= f_start <= right and f_start - end <= 30)
@@ -296,7 +320,39 @@ def find_dates(text: str, *, now: datetime, tz: ZoneInfo) -> list[Found]:
                 value = past
         found.append(Found(start, cursor, value))
     found.sort(key=lambda f: f.start)
-    return found
+    return _with_times(found, text, tz)
+
+
+# A time of day said on its own ("10am", "3:30 pm", "at noon") and a day said without one
+# ("tmrw", "next Thurs") side by side are one date: "mtg 10am tmrw", "next Thurs 3pm".
+_TIME_ONLY = re.compile(
+    r"(?:at\s+|@\s*)?(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.?|p\.m\.?)|\d{1,2}:\d{2}|noon)",
+    re.IGNORECASE,
+)
+_HAS_TIME = re.compile(
+    r"\d\s*(?:am|pm|a\.m|p\.m|:\d)|noon|midnight|morning|afternoon|evening|tonight|eod"
+    r"|点|时|上午|下午|中午|晚上|早上|傍晚|下班",
+    re.IGNORECASE,
+)
+_JOINS_DAY_AND_TIME = re.compile(r"[\s,@]*(?:at|on|by)?[\s,@]*", re.IGNORECASE)
+
+
+def _with_times(found: list[Found], text: str, tz: ZoneInfo) -> list[Found]:
+    out: list[Found] = []
+    for f in found:
+        if out and _JOINS_DAY_AND_TIME.fullmatch(text[out[-1].end : f.start]):
+            first, second = out[-1], f
+            phrases = (text[first.start : first.end], text[second.start : second.end])
+            timed = [bool(_TIME_ONLY.fullmatch(p.strip())) for p in phrases]
+            dated = [not _HAS_TIME.search(p) for p in phrases]
+            if timed[0] != timed[1] and dated[1 - timed.index(True)]:
+                day, clock = (second, first) if timed[0] else (first, second)
+                local = clock.value.astimezone(tz)
+                value = day.value.astimezone(tz).replace(hour=local.hour, minute=local.minute)
+                out[-1] = Found(first.start, second.end, value)
+                continue
+        out.append(f)
+    return out
 
 
 # Where a note's clauses end for the date search: a comma not followed by a number ("Dec 3,
@@ -351,6 +407,18 @@ def _cued(found: Found, text: str) -> bool:
     return False
 
 
+_TODAY = re.compile(r"(?:today|今天|今日)", re.IGNORECASE)
+
+
+def _later_today(found: Found, now: datetime, text: str) -> Found:
+    """ "call supplier today", "今天再打": today named next to a follow-up word is the follow-up,
+    by the end of the working day (or in an hour, past it)."""
+    if not (_TODAY.fullmatch(text[found.start : found.end]) and _cued(found, text)):
+        return found
+    end_of_day = now.replace(hour=17, minute=0, second=0, microsecond=0)
+    return Found(found.start, found.end, max(end_of_day, now + timedelta(hours=1)))
+
+
 def split_dates(
     found: list[Found], now: datetime, text: str = ""
 ) -> tuple[Found | None, Found | None]:
@@ -360,6 +428,7 @@ def split_dates(
     word stands next to, else the future date named last (in a run-on "they need it by the end
     of the month and want a quote by Monday", the rep's next step is the last thing said).
     """
+    found = [_later_today(f, now, text) for f in found]
     past = [f for f in found if f.value <= now]
     future = [f for f in found if f.value > now]
     cued = [f for f in future if _cued(f, text)]

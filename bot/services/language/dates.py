@@ -174,6 +174,7 @@ def _search(text: str, ctx: _Ctx) -> list[tuple[str, datetime]]:
         found += _search_zh(text, ctx, taken=[(start, end) for start, end, _ in found])
     found += _plain_en(text, ctx, taken=[(start, end) for start, end, _ in found])
     found += _search_en(text, ctx, taken=[(start, end) for start, end, _ in found])
+    found += _times_en(text, ctx, taken=[(start, end) for start, end, _ in found])
     # A match touching the cut-off point may be a truncated expression ("下周" of "下周五").
     found = [f for f in found if not (truncated and f[1] == len(text))]
     return [(text[start:end], value) for start, end, value in sorted(found, key=lambda f: f[0])]
@@ -521,6 +522,22 @@ _SPANS: tuple[tuple[re.Pattern[str], _SpanFn], ...] = (
         lambda m, d: _this_or_next(m["part"] or "中", d),
     ),
     (re.compile(r"(?:今天)?下班(?:之)?前|今天(?:之)?内"), lambda m, d: (d, _END_OF_DAY)),
+    # later today: "晚点再打", "待会儿回电" (晚点 alone may be "late": a flight 晚点)
+    (
+        re.compile(r"(?:晚点|晚些(?:时候)?|待会儿?|等会儿?|一会儿)(?=再|回|打|联系|给|发|去)"),
+        lambda m, d: (d, _END_OF_DAY),
+    ),
+    (_en(r"later today|later on today|later this afternoon"), lambda m, d: (d, _END_OF_DAY)),
+    (_en(r"after lunch"), lambda m, d: (d, timedelta(hours=14))),
+    (
+        # "try again at 4": an hour alone after a call word, today (1 to 6 in the afternoon)
+        re.compile(
+            r"(?:(?<=again )|(?<=back )|(?<=call )|(?<=ring ))at (?P<hour>1[0-2]|[1-9])"
+            r"(?![\d:.]|\s*(?:am|pm|a\.m|p\.m|o'?clock|%))",
+            re.IGNORECASE,
+        ),
+        lambda m, d: (d, timedelta(hours=int(m["hour"]) + (12 if int(m["hour"]) <= 6 else 0))),
+    ),
     (re.compile(r"(?:这个?|本)?周末(?:之)?前"), lambda m, d: (_week_day(d, 0, 4), None)),
     (re.compile(r"(?:这个?|本)周末|(?<![下上])周末"), _weekend(0)),
     (
@@ -851,6 +868,33 @@ def _plain_en(
         day = _plain_day(m, ctx.today)
         if day is not None:
             found.append((m.start(), m.end(), _on(day, None, ctx)))
+    return found
+
+
+# A time of day alone ("10am", "at 3:30pm", "noon"), which dateparser's search misses next to a
+# day it does not read ("tmrw 10am"): today at that time (the caller joins it to its day).
+_EN_CLOCK = re.compile(
+    r"(?<![\w:.])(?:at\s+|@\s*)?(?:(?P<hour>1[0-2]|0?[1-9])(?::(?P<minute>[0-5]\d))?\s*"
+    r"(?P<half>am|pm|a\.m\.?|p\.m\.?)|(?P<noon>noon))(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _times_en(
+    text: str, ctx: _Ctx, taken: list[tuple[int, int]]
+) -> list[tuple[int, int, datetime]]:
+    found = []
+    for m in _EN_CLOCK.finditer(text):
+        if any(start < m.end() and m.start() < end for start, end in taken):
+            continue
+        if m["noon"]:
+            hour, minute = 12, 0
+        else:
+            hour, minute = int(m["hour"]) % 12, int(m["minute"] or 0)
+            hour += 12 if m["half"].lower().startswith("p") else 0
+        found.append(
+            (m.start(), m.end(), _on(ctx.today, timedelta(hours=hour, minutes=minute), ctx))
+        )
     return found
 
 
