@@ -15,7 +15,7 @@ from pydantic import SecretStr, ValidationError
 from pydantic_settings import SettingsError
 
 from bot import app, logs
-from bot.clock import system_clock
+from bot.clock import system_clock, zone
 from bot.config import Settings, describe
 from bot.db import close_db, migrate, open_db
 from bot.models import ChannelIdentity, Notification, Role, User
@@ -442,7 +442,7 @@ async def _import_targets(settings: Settings, args: argparse.Namespace) -> int:
                 actor,
                 rows,
                 now=system_clock(),
-                tz=targets.zone_of(actor.timezone),
+                tz=zone(actor.timezone),
                 currency=settings.currency.upper(),
             )
         except InvalidInput as bad:

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot import db
+from bot.clock import day_bounds, zone
 from bot.messages import Later
 from bot.models import (
     DailyReport,
@@ -56,17 +56,6 @@ class Recipient(Protocol):
 
     @property
     def local_date(self) -> date: ...
-
-
-def day_bounds(day: date, tz_name: str) -> tuple[datetime, datetime]:
-    """The local day as a UTC half-open interval (an unknown zone reads as UTC)."""
-    try:
-        tz = ZoneInfo(tz_name or "UTC")
-    except (KeyError, ValueError):
-        tz = ZoneInfo("UTC")
-    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    return start, end
 
 
 def is_working_day(day: date) -> bool:
@@ -156,10 +145,10 @@ async def gather(recipients: Sequence[Recipient]) -> dict[int, DayFacts]:
         following = next_working_day(r.local_date)
         facts[r.user_id] = DayFacts(r.user_id, r.local_date, first, weekly, following)
         windows[r.user_id] = (
-            day_bounds(first, r.timezone)[0],
-            day_bounds(r.local_date, r.timezone)[1],
+            day_bounds(first, zone(r.timezone))[0],
+            day_bounds(r.local_date, zone(r.timezone))[1],
         )
-        ahead[r.user_id] = day_bounds(following, r.timezone)
+        ahead[r.user_id] = day_bounds(following, zone(r.timezone))
     if not facts:
         return facts
     since = min(start for start, _ in windows.values())

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from bot import db
-from bot.clock import system_clock
+from bot.clock import day_bounds, system_clock, zone
 from bot.config import POOL_TIERS, UNTIERED, Settings
 from bot.messages import Later
 from bot.models import AuditEvent, Customer, PoolMove, PoolMoveKind, Role, Stage, User
@@ -337,9 +337,8 @@ class Refused(InvalidInput):
 
 
 def _local_day_start(now: datetime, tz: str) -> datetime:
-    zone = ZoneInfo(tz or "UTC")
-    local = now.astimezone(zone).date()
-    return datetime.combine(local, time(0), tzinfo=zone).astimezone(UTC)
+    local = zone(tz)
+    return day_bounds(now.astimezone(local).date(), local)[0]
 
 
 async def _take(

@@ -33,6 +33,7 @@ from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from bot import db
+from bot.clock import zone
 from bot.models import Role, Stage, Target, TargetMetric, TargetScope, User, Visit
 from bot.services import audit
 from bot.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -47,13 +48,6 @@ BOARD_SIZE = 20  # reps on the leaderboard: a phone shows this many bars legibly
 
 # {user_id: {metric: {currency ('' for visits): amount}}}
 Results = dict[int, dict[str, dict[str, Decimal]]]
-
-
-def zone_of(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 # --- months ---------------------------------------------------------------------------------
@@ -276,7 +270,7 @@ async def results(months: Mapping[int, tuple[str, date]]) -> Results:
     for user_id, (tz_name, month) in months.items():
         groups[(tz_name, month_of(month))].append(user_id)
     for (tz_name, month), members in groups.items():
-        start, end = month_bounds(month, zone_of(tz_name))
+        start, end = month_bounds(month, zone(tz_name))
         for chunk in db.chunks(sorted(members)):
             await _won(found, chunk, start, end)
             await _collected(found, chunk, month, last_day(month))

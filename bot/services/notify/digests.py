@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 from tortoise.functions import Count, Sum
 
 from bot import db
+from bot.clock import day_bounds, zone
 from bot.models import Customer, CustomerStatus, Role, User, Visit
 from bot.services.discipline import daily_reports, ladder, pool, targets
 from bot.services.finance import approvals, deals, receivables
@@ -36,20 +36,6 @@ class Recipient:
     user_id: int
     timezone: str
     local_date: date
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The local day as a UTC half-open interval."""
-    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    return start, end
 
 
 # --- who is due ------------------------------------------------------------------------------
