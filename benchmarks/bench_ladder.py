@@ -21,20 +21,13 @@ from benchmarks.common import (
     Bar,
     Scale,
     bench_database,
-    current_scale,
     print_bars,
     print_table,
+    reps1000_scale,
 )
 
 SUMMARY_SECONDS = 5.0
 BATCH_MS = 100.0
-
-
-def scale() -> Scale:
-    """The 1,000-rep data set the digest benchmark uses (the same cached file)."""
-    if current_scale().quick:
-        return Scale("reps1000-quick", reps=1000, customers=10_000, visits=100_000)
-    return Scale("reps1000", reps=1000, customers=100_000, visits=1_000_000)
 
 
 async def measure(data: Scale) -> dict[str, Any]:
@@ -71,7 +64,7 @@ async def measure(data: Scale) -> dict[str, Any]:
 
 
 async def main() -> dict[str, Any]:
-    data = scale()
+    data = reps1000_scale()
     print(f"Ladder on {data.reps} reps, {data.customers:,} customers, {data.visits:,} visits")
     result = await measure(data)
     print_table(

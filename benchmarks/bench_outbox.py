@@ -29,6 +29,7 @@ from benchmarks.common import (
     current_scale,
     print_bars,
     print_table,
+    reps1000_scale,
     scratch_database,
 )
 
@@ -40,9 +41,7 @@ CHAT_BASE = 800_000_000
 
 def scales() -> tuple[Scale, int]:
     """The 1,000-rep data set (its own cached file) and how many messages to dispatch."""
-    if current_scale().quick:
-        return Scale("reps1000-quick", reps=1000, customers=10_000, visits=100_000), 300
-    return Scale("reps1000", reps=1000, customers=100_000, visits=1_000_000), 3000
+    return reps1000_scale(), 300 if current_scale().quick else 3000
 
 
 async def bench_digests(scale: Scale) -> dict[str, Any]:

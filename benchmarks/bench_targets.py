@@ -21,24 +21,16 @@ from typing import Any
 from benchmarks.common import (
     BENCH_NOW,
     Bar,
-    Scale,
     bench_database,
-    current_scale,
     print_bars,
     print_table,
+    reps1000_scale,
     warn_if_busy,
 )
 
 DIGEST_SECONDS = 5.0
 CHART_SECONDS = 1.0
 RUNS = 3
-
-
-def scale() -> Scale:
-    """The 1,000-rep data set (the same cached file the outbox benchmark uses)."""
-    if current_scale().quick:
-        return Scale("reps1000-quick", reps=1000, customers=10_000, visits=100_000)
-    return Scale("reps1000", reps=1000, customers=100_000, visits=1_000_000)
 
 
 async def main() -> dict[str, Any]:
@@ -48,7 +40,7 @@ async def main() -> dict[str, Any]:
     from bot.services.discipline import targets
     from bot.services.notify import digests
 
-    data = scale()
+    data = reps1000_scale()
     warn_if_busy()
     print(f"Targets on {data.reps} reps, {data.customers:,} customers, {data.visits:,} visits")
     async with bench_database(data) as db:

@@ -76,6 +76,14 @@ def current_scale() -> Scale:
     return SCALES[name]
 
 
+def reps1000_scale() -> Scale:
+    """The 1,000-rep data set the digest, outbox, ladder and targets benchmarks share (one
+    cached file), at the runner's size."""
+    if current_scale().quick:
+        return Scale("reps1000-quick", reps=1000, customers=10_000, visits=100_000)
+    return Scale("reps1000", reps=1000, customers=100_000, visits=1_000_000)
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite://{path}"
 
